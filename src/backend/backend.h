@@ -1,0 +1,83 @@
+/* backend.h - the engine interface: one static const ops table per engine, one dispatcher. */
+#ifndef VD_BACKEND_BACKEND_H
+#define VD_BACKEND_BACKEND_H
+
+#include <stddef.h>
+
+#include "backend/guest.h"
+#include "common/error.h"
+
+typedef uint64_t (*vd_clock_fn)(void);
+
+/* A backend is an opened engine: one per engine instance or libvirt URI. */
+struct vd_backend {
+	const struct vd_backend_ops *ops;
+	char *uri;   /* what it was opened with, e.g. "fake:///demo", "qemu:///system" */
+	char *label; /* host label shown in the HOST column */
+	vd_clock_fn clock; /* sampling clock; tests inject a fixed one */
+	void *priv;  /* engine state */
+	bool lost;   /* the last list failed: shown as a lost connection */
+	struct vd_error *last_error;
+};
+
+/*
+ * Engine operations. Engines only implement behaviour: every call goes through the
+ * vd_backend_* dispatcher below, which validates arguments and turns a NULL slot into
+ * "operation X is not supported by engine Y". Names are engine-unique guest names.
+ */
+struct vd_backend_ops {
+	const char *name; /* "fake", "ct", "vmm", "libvirt" */
+	int (*open)(struct vd_backend *be, struct vd_error **err);
+	void (*close)(struct vd_backend *be);
+	/* All guests with state, allocation and a current sample; *out is malloc'd. */
+	int (*list)(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
+	int (*lookup)(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
+	int (*create)(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
+	int (*remove)(struct vd_backend *be, const char *name, struct vd_error **err);
+	int (*start)(struct vd_backend *be, const char *name, struct vd_error **err);
+	/* Graceful stop; after timeout_s the engine forces it. */
+	int (*stop)(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err);
+	int (*pause)(struct vd_backend *be, const char *name, struct vd_error **err);
+	int (*resume)(struct vd_backend *be, const char *name, struct vd_error **err);
+	int (*destroy)(struct vd_backend *be, const char *name, struct vd_error **err);
+	int (*stats)(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err);
+	int (*resize)(struct vd_backend *be, const char *name, const struct vd_resize *req,
+		      struct vd_error **err);
+	/* A file descriptor carrying the guest's console byte stream (caller closes it). */
+	int (*console)(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
+	/* Run argv inside the guest with the caller's stdio; *status gets the exit status. */
+	int (*exec)(struct vd_backend *be, const char *name, char *const *argv, int *status,
+		    struct vd_error **err);
+};
+
+/* Open the engine registered under `engine` with a URI (NULL → engine default). */
+int vd_backend_open(const char *engine, const char *uri, const char *label, struct vd_backend **out,
+		    struct vd_error **err);
+/* Open with an explicit ops table (tests, out-of-tree engines). */
+int vd_backend_open_ops(const struct vd_backend_ops *ops, const char *uri, const char *label,
+			struct vd_backend **out, struct vd_error **err);
+void vd_backend_close(struct vd_backend *be);
+const char *vd_backend_name(const struct vd_backend *be);
+/* Engines compiled into this binary, NULL-terminated. */
+const struct vd_backend_ops *const *vd_backend_engines(void);
+const struct vd_backend_ops *vd_backend_find_engine(const char *name);
+
+int vd_backend_list(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
+int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
+int vd_backend_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
+int vd_backend_remove(struct vd_backend *be, const char *name, struct vd_error **err);
+int vd_backend_start(struct vd_backend *be, const char *name, struct vd_error **err);
+int vd_backend_stop(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err);
+int vd_backend_pause(struct vd_backend *be, const char *name, struct vd_error **err);
+int vd_backend_resume(struct vd_backend *be, const char *name, struct vd_error **err);
+int vd_backend_destroy(struct vd_backend *be, const char *name, struct vd_error **err);
+int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err);
+int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
+		      struct vd_error **err);
+int vd_backend_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
+int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
+		    struct vd_error **err);
+
+uint64_t vd_backend_now(const struct vd_backend *be);
+
+#endif

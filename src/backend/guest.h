@@ -1,0 +1,107 @@
+/* guest.h - the guest model shared by every engine: identity, state, allocation and usage. */
+#ifndef VD_BACKEND_GUEST_H
+#define VD_BACKEND_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VD_NAME_MAX 64
+
+struct vd_backend;
+
+enum vd_kind {
+	VD_KIND_VM, /* own kernel: virtdeck-vmm, libvirt qemu */
+	VD_KIND_CT, /* shares the host kernel: virtdeck-ct, libvirt lxc */
+};
+
+enum vd_state {
+	VD_STATE_UNKNOWN,
+	VD_STATE_RUNNING,
+	VD_STATE_PAUSED,
+	VD_STATE_STOPPED, /* defined, not running */
+	VD_STATE_CRASHED,
+	VD_STATE_STARTING,
+	VD_STATE_STOPPING,
+	VD_STATE__COUNT,
+};
+
+/* Where "memory really used" came from, so the UI can say it. */
+enum vd_mem_source {
+	VD_MEM_SRC_NONE,    /* no figure */
+	VD_MEM_SRC_CGROUP,  /* cgroup usage minus inactive file (docker's formula) */
+	VD_MEM_SRC_BALLOON, /* guest MemTotal - MemAvailable via virtio-balloon stats */
+	VD_MEM_SRC_RSS,     /* host-side resident set of the VMM (upper bound) */
+	VD_MEM_SRC_MODEL,   /* the fake engine's synthetic figure */
+};
+
+/* What the guest was given. Zero means "not limited" / "unknown". */
+struct vd_alloc {
+	unsigned vcpus;         /* vCPUs of a VM; cpuset size of a container */
+	double cpu_limit;       /* CPU quota in CPUs (0.5 = half a CPU); 0 = none */
+	uint64_t mem_bytes;     /* current memory allocation (VM balloon target / ct memory.max) */
+	uint64_t mem_max_bytes; /* maximum the allocation can grow to live */
+	uint32_t pids_max;
+};
+
+/* One usage sample; counters are cumulative so rates come from two samples. */
+struct vd_sample {
+	bool valid;
+	uint64_t t_ns;       /* CLOCK_MONOTONIC (or the injected clock) at sampling */
+	uint64_t cpu_ns;     /* CPU time consumed since start */
+	uint64_t mem_used;   /* really used (see mem_source) */
+	uint64_t mem_rss;    /* host-side resident, 0 if not applicable */
+	uint64_t mem_peak;
+	uint64_t io_read;    /* bytes */
+	uint64_t io_write;
+	uint64_t net_rx;
+	uint64_t net_tx;
+	uint64_t oom_events;
+	uint32_t pids;
+	enum vd_mem_source mem_source;
+};
+
+struct vd_guest {
+	char name[VD_NAME_MAX];
+	char host[VD_NAME_MAX]; /* label of the connection ("local" for this machine) */
+	enum vd_kind kind;
+	enum vd_state state;
+	struct vd_alloc alloc;
+	struct vd_sample sample;
+	/* Derived by the registry from two samples; negative = not known yet. */
+	double cpu_pct_alloc; /* 100 = every allocated vCPU (or the quota) busy */
+	double cpu_pct_host;  /* 100 = every host CPU busy */
+	struct vd_backend *backend; /* serving backend, not owned */
+};
+
+/* A guest definition for create; engine-specific settings travel as "key=value" strings. */
+struct vd_guest_def {
+	const char *name;
+	enum vd_kind kind;
+	unsigned vcpus;
+	double cpus;         /* CPU quota in CPUs, 0 = none */
+	uint64_t mem_bytes;
+	const char *const *opts; /* NULL-terminated "key=value" (rootfs=..., kernel=..., net=...) */
+};
+
+/* A live resize request; 0 / negative fields mean "leave as is". */
+struct vd_resize {
+	unsigned vcpus;
+	double cpus;
+	uint64_t mem_bytes;
+	unsigned flags;
+};
+#define VD_RESIZE_LIVE (1u << 0)
+#define VD_RESIZE_CONFIG (1u << 1)
+
+const char *vd_state_name(enum vd_state s);
+const char *vd_kind_name(enum vd_kind k);
+const char *vd_mem_source_name(enum vd_mem_source s);
+bool vd_state_is_active(enum vd_state s);
+/* Valid guest names: 1..63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+bool vd_name_valid(const char *name);
+/* Look "key" up in a def's opts; NULL when absent. */
+const char *vd_def_opt(const struct vd_guest_def *def, const char *key);
+/* CPUs the guest may use, for CPU% of allocation: quota, else vCPUs, else host CPUs. */
+double vd_guest_cpu_capacity(const struct vd_guest *g, unsigned host_cpus);
+
+#endif

@@ -1,0 +1,141 @@
+/* registry.c - one merged, refreshed guest list over all engines and hosts. */
+#include "backend/registry.h"
+
+#include <errno.h>
+
+#include "common/log.h"
+
+void vd_registry_init(struct vd_registry *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->host.cpu_pct = -1;
+}
+
+void vd_registry_free(struct vd_registry *reg)
+{
+	for (size_t i = 0; i < reg->n_backends; i++)
+		vd_backend_close(reg->backends[i]);
+	free(reg->backends);
+	free(reg->guests);
+	memset(reg, 0, sizeof(*reg));
+}
+
+void vd_registry_add(struct vd_registry *reg, struct vd_backend *be)
+{
+	reg->backends = vd_xrealloc(reg->backends, (reg->n_backends + 1) * sizeof(*reg->backends));
+	reg->backends[reg->n_backends++] = be;
+}
+
+static const struct vd_guest *registry_prev(const struct vd_guest *old, size_t n, const struct vd_guest *g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (old[i].backend == g->backend && vd_streq(old[i].name, g->name))
+			return &old[i];
+	return NULL;
+}
+
+void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsigned host_cpus)
+{
+	cur->cpu_pct_alloc = -1;
+	cur->cpu_pct_host = -1;
+	if (!prev || !prev->sample.valid || !cur->sample.valid)
+		return;
+	if (cur->sample.t_ns <= prev->sample.t_ns || cur->sample.cpu_ns < prev->sample.cpu_ns)
+		return; /* restarted guest or clock without progress: wait for the next sample */
+	double used = (double)(cur->sample.cpu_ns - prev->sample.cpu_ns) /
+		      (double)(cur->sample.t_ns - prev->sample.t_ns); /* CPUs busy */
+	cur->cpu_pct_alloc = 100.0 * used / vd_guest_cpu_capacity(cur, host_cpus);
+	cur->cpu_pct_host = 100.0 * used / (host_cpus ? host_cpus : 1);
+}
+
+static void registry_poll(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)
+{
+	struct vd_guest *list = NULL;
+	size_t cnt = 0;
+	vd_error_freep(&be->last_error);
+	if (vd_backend_list(be, &list, &cnt, &be->last_error) < 0) {
+		if (!be->lost)
+			vd_warn("%s", be->last_error->msg);
+		be->lost = true;
+		return;
+	}
+	be->lost = false;
+	*all = vd_xrealloc(*all, (*n + cnt) * sizeof(**all));
+	for (size_t i = 0; i < cnt; i++) {
+		struct vd_guest *g = &(*all)[*n + i];
+		*g = list[i];
+		g->backend = be;
+		if (!g->host[0])
+			vd_strlcpy(g->host, be->label, sizeof(g->host));
+		vd_registry_rates(g, registry_prev(reg->guests, reg->n_guests, g), reg->host.ncpus);
+	}
+	*n += cnt;
+	free(list);
+}
+
+int vd_registry_refresh(struct vd_registry *reg)
+{
+	if (!reg->host_frozen)
+		vd_host_read(&reg->host, NULL, NULL);
+	struct vd_guest *all = NULL;
+	size_t n = 0;
+	int lost = 0;
+	for (size_t i = 0; i < reg->n_backends; i++) {
+		registry_poll(reg, reg->backends[i], &all, &n);
+		lost += reg->backends[i]->lost;
+	}
+	free(reg->guests);
+	reg->guests = all;
+	reg->n_guests = n;
+	return lost;
+}
+
+/* Does g match a spec of the form name, engine:name or host/name? */
+static bool registry_match(const struct vd_guest *g, const char *spec)
+{
+	const char *sep = strpbrk(spec, ":/");
+	if (!sep)
+		return vd_streq(g->name, spec);
+	size_t pl = (size_t)(sep - spec);
+	const char *qual = *sep == ':' ? vd_backend_name(g->backend) : g->host;
+	return strlen(qual) == pl && strncmp(qual, spec, pl) == 0 && vd_streq(g->name, sep + 1);
+}
+
+struct vd_guest *vd_registry_find(struct vd_registry *reg, const char *spec, struct vd_error **err)
+{
+	struct vd_guest *hit = NULL;
+	unsigned hits = 0;
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		if (!registry_match(&reg->guests[i], spec))
+			continue;
+		hit = hit ? hit : &reg->guests[i];
+		hits++;
+	}
+	if (hits == 1)
+		return hit;
+	if (hits == 0)
+		vd_error_set(err, ENOENT, "no guest named %s: `virtdeck list` shows the guests", spec);
+	else
+		vd_error_set(err, EEXIST, "%u guests are named %s: say which with ENGINE:%s or HOST/%s", hits,
+			     spec, spec, spec);
+	return NULL;
+}
+
+void vd_registry_totals(const struct vd_registry *reg, struct vd_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < reg->n_backends; i++)
+		t->n_engines_lost += reg->backends[i]->lost;
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		const struct vd_guest *g = &reg->guests[i];
+		t->n_by_kind[g->kind == VD_KIND_VM ? 0 : 1]++;
+		if (!vd_state_is_active(g->state))
+			continue;
+		t->n_running += g->state == VD_STATE_RUNNING;
+		t->vcpus_alloc += vd_guest_cpu_capacity(g, reg->host.ncpus);
+		if (g->cpu_pct_host >= 0)
+			t->cpus_used += g->cpu_pct_host * reg->host.ncpus / 100.0;
+		t->mem_alloc += g->alloc.mem_bytes ? g->alloc.mem_bytes : 0;
+		t->mem_used += g->sample.mem_used;
+	}
+}

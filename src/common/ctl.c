@@ -1,0 +1,219 @@
+/* ctl.c - unix socket plumbing and newline-delimited JSON framing for guest supervisors. */
+#include "common/ctl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int vd_ctl_addr(const char *path, struct sockaddr_un *sa, struct vd_error **err)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (!vd_strlcpy(sa->sun_path, path, sizeof(sa->sun_path)))
+		return vd_error_set(err, ENAMETOOLONG,
+				    "socket path %s is too long (max %zu bytes): use a shorter state directory",
+				    path, sizeof(sa->sun_path) - 1);
+	return 0;
+}
+
+int vd_ctl_listen(const char *path, struct vd_error **err)
+{
+	struct sockaddr_un sa;
+	if (vd_ctl_addr(path, &sa, err) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "socket for %s", path);
+	unlink(path);
+	mode_t old = umask(0177); /* the socket exists with 0600 from its first instant */
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return vd_error_errno(err, errno, "bind %s", path);
+	if (chmod(path, 0600) < 0 || listen(fd, 16) < 0)
+		return vd_error_errno(err, errno, "listen on %s", path);
+	return TAKE_FD(fd);
+}
+
+int vd_ctl_accept(int lfd, struct vd_error **err)
+{
+	_cleanup_close_ int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "accept on control socket");
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return vd_error_errno(err, errno, "SO_PEERCRED on control socket");
+	if (cred.uid != 0 && cred.uid != geteuid())
+		return vd_error_set(err, EPERM, "control client pid %d uid %u refused: only uid %u or root may connect",
+				    (int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
+	return TAKE_FD(fd);
+}
+
+int vd_ctl_connect(const char *path, struct vd_error **err)
+{
+	struct sockaddr_un sa;
+	if (vd_ctl_addr(path, &sa, err) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "socket for %s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return vd_error_errno(err, errno, "connect to %s", path);
+	return TAKE_FD(fd);
+}
+
+static int vd_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int vd_ctl_send(int fd, struct json_object *obj, struct vd_error **err)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	_cleanup_free_ char *line = vd_xasprintf("%s\n", s);
+	int r = vd_write_all(fd, line, strlen(line));
+	if (r < 0)
+		return vd_error_errno(err, r, "sending control message");
+	return 0;
+}
+
+int vd_ctl_take_line(struct vd_ctl_reader *rd, struct json_object **out, struct vd_error **err)
+{
+	char *nl = memchr(rd->buf, '\n', rd->len);
+	if (!nl) {
+		if (rd->len >= VD_CTL_MAX_LINE)
+			return vd_error_set(err, EMSGSIZE, "control message longer than %d bytes", VD_CTL_MAX_LINE);
+		return 0;
+	}
+	*nl = '\0';
+	size_t used = (size_t)(nl - rd->buf) + 1;
+	enum json_tokener_error jerr = json_tokener_success;
+	struct json_object *o = json_tokener_parse_verbose(rd->buf, &jerr);
+	memmove(rd->buf, rd->buf + used, rd->len - used);
+	rd->len -= used;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return vd_error_set(err, EBADMSG, "malformed control message (%s): expected one JSON object per line",
+				    o ? "not an object" : json_tokener_error_desc(jerr));
+	}
+	*out = o;
+	return 1;
+}
+
+int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_object **out,
+		struct vd_error **err)
+{
+	for (;;) {
+		int r = vd_ctl_take_line(rd, out, err);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		r = poll(&p, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vd_error_errno(err, errno, "waiting for control reply");
+		if (r == 0)
+			return vd_error_set(err, ETIMEDOUT, "no control reply within %d ms: the supervisor may be hung",
+					    timeout_ms);
+		ssize_t n = read(fd, rd->buf + rd->len, VD_CTL_MAX_LINE - rd->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vd_error_errno(err, errno, "reading control reply");
+		if (n == 0)
+			return vd_error_set(err, EPIPE, "control connection closed by the supervisor");
+		rd->len += (size_t)n;
+	}
+}
+
+int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
+		struct vd_error **err)
+{
+	_cleanup_close_ int fd = vd_ctl_connect(path, err);
+	if (fd < 0)
+		return fd;
+	if (vd_ctl_send(fd, req, err) < 0)
+		return -(*err)->code;
+	_cleanup_free_ struct vd_ctl_reader *rd = vd_xcalloc(1, sizeof(*rd));
+	return vd_ctl_recv(fd, rd, timeout_ms, resp, err);
+}
+
+struct json_object *vd_ctl_reply_ok(void)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+struct json_object *vd_ctl_reply_error(int code, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "code", json_object_new_int(code < 0 ? -code : code));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+int vd_ctl_check_reply(struct json_object *resp, struct vd_error **err)
+{
+	if (vd_json_bool(resp, "ok", false))
+		return 0;
+	int code = (int)vd_json_i64(resp, "code", EIO);
+	return vd_error_set(err, code > 0 ? code : EIO, "%s", vd_json_str(resp, "error", "request failed"));
+}
+
+void vd_json_putp(struct json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+
+const char *vd_json_str(struct json_object *o, const char *key, const char *def)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return def;
+	return json_object_get_string(v);
+}
+
+int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return def;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return def;
+	return json_object_get_int64(v);
+}
+
+double vd_json_double(struct json_object *o, const char *key, double def)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return def;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return def;
+	return json_object_get_double(v);
+}
+
+bool vd_json_bool(struct json_object *o, const char *key, bool def)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_boolean))
+		return def;
+	return json_object_get_boolean(v);
+}

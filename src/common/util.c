@@ -1,0 +1,275 @@
+/* util.c - allocation, string, size and file helpers used across virtdeck. */
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void vd_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void vd_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+void vd_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void vd_closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+void vd_strvfreep(char ***v)
+{
+	if (!*v)
+		return;
+	for (char **p = *v; *p; p++)
+		free(*p);
+	free(*v);
+}
+
+static void vd_oom(void)
+{
+	fputs("virtdeck: out of memory\n", stderr);
+	abort();
+}
+
+void *vd_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		vd_oom();
+	return p;
+}
+
+void *vd_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p)
+		vd_oom();
+	return p;
+}
+
+void *vd_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		vd_oom();
+	return q;
+}
+
+char *vd_xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		vd_oom();
+	return p;
+}
+
+char *vd_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		vd_oom();
+	return s;
+}
+
+bool vd_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (size == 0)
+		return n == 0;
+	size_t c = n < size - 1 ? n : size - 1;
+	memcpy(dst, src, c);
+	dst[c] = '\0';
+	return c == n;
+}
+
+bool vd_streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+bool vd_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int vd_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int vd_parse_double(const char *s, double *out)
+{
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
+	if (end == s || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int vd_size_shift(char c)
+{
+	switch (c) {
+	case 'k': case 'K': return 10;
+	case 'm': case 'M': return 20;
+	case 'g': case 'G': return 30;
+	case 't': case 'T': return 40;
+	default: return -1;
+	}
+}
+
+int vd_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || end == s || v < 0)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	int shift = 0;
+	if (*end) {
+		shift = vd_size_shift(*end);
+		if (shift < 0)
+			return -EINVAL;
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end)
+			return -EINVAL;
+	} else if (v != floor(v)) {
+		return -EINVAL; /* fractional bytes make no sense */
+	}
+	double bytes = ldexp(v, shift);
+	if (bytes >= 18446744073709551615.0)
+		return -ERANGE;
+	*out = (uint64_t)bytes;
+	return 0;
+}
+
+const char *vd_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024.0 && u < sizeof(units) - 2) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	else if (v < 10.0)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+	return buf;
+}
+
+int vd_read_file(const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t cap = 4096, n = 0;
+	_cleanup_free_ char *buf = vd_xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			buf = vd_xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+int vd_write_file(const char *path, const char *data)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = strlen(data);
+	ssize_t w = write(fd, data, n);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+int vd_mkdir_p(const char *path, unsigned mode)
+{
+	_cleanup_free_ char *p = vd_xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static uint64_t vd_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t vd_now_mono_ns(void)
+{
+	return vd_clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t vd_now_real_ns(void)
+{
+	return vd_clock_ns(CLOCK_REALTIME);
+}
