@@ -115,7 +115,8 @@ static int vd_done(int r, struct vd_backend *be, const char *op, const char *nam
 	if (err && !*err)
 		vd_error_errno(err, r, "engine returned an error without a message");
 	vd_debug("%s %s on %s failed: %s", op, name ? name : "", vd_backend_name(be), err && *err ? (*err)->msg : "");
-	return vd_error_wrap(err, "%s %s (engine %s, host %s)", op, name ? name : "", vd_backend_name(be), be->label);
+	return vd_error_wrap(err, "%s%s%s (engine %s, host %s)", op, name ? " " : "", name ? name : "",
+			     vd_backend_name(be), be->label);
 }
 
 #define VD_DISPATCH(be, name, slot, op, err, ...)                                                 \

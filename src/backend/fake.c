@@ -37,11 +37,11 @@ struct fake_seed {
 /* The demo set: over-provisioned, busy, idle and stopped guests of both kinds. */
 static const struct fake_seed fake_demo[] = {
 	{ "web-frontend", VD_KIND_VM, VD_STATE_RUNNING, 4, 0, 8 * GIB, 0.06, 0.03, 1200 * MIB, 200 * MIB },
-	{ "db-primary", VD_KIND_VM, VD_STATE_RUNNING, 8, 0, 16 * GIB, 0.55, 0.20, 12 * GIB, 1 * GIB },
-	{ "ci-runner", VD_KIND_VM, VD_STATE_RUNNING, 2, 0, 4 * GIB, 0.85, 0.10, 3 * GIB, 512 * MIB },
+	{ "db-primary", VD_KIND_VM, VD_STATE_RUNNING, 8, 0, 16 * GIB, 0.08, 0.03, 12 * GIB, 1 * GIB },
+	{ "ci-runner", VD_KIND_VM, VD_STATE_RUNNING, 2, 0, 4 * GIB, 0.25, 0.10, 3 * GIB, 512 * MIB },
 	{ "legacy-erp", VD_KIND_VM, VD_STATE_STOPPED, 2, 0, 6 * GIB, 0, 0, 0, 0 },
 	{ "nginx", VD_KIND_CT, VD_STATE_RUNNING, 0, 1.0, 512 * MIB, 0.04, 0.02, 40 * MIB, 8 * MIB },
-	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.20, 0.10, 900 * MIB, 100 * MIB },
+	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.10, 0.05, 900 * MIB, 100 * MIB },
 	{ "batch-etl", VD_KIND_CT, VD_STATE_PAUSED, 0, 4.0, 4 * GIB, 0.70, 0.20, 2 * GIB, 300 * MIB },
 	{ "old-cron", VD_KIND_CT, VD_STATE_RUNNING, 0, 0.5, 1 * GIB, 0.005, 0.002, 24 * MIB, 1 * MIB },
 };
@@ -98,7 +98,7 @@ static void fake_sample(const struct fake_guest *f, uint64_t now, struct vd_samp
 	s->pids = f->g.kind == VD_KIND_CT ? 3 + (uint32_t)(f->cpu_base * 20) : 0;
 }
 
-static void fake_seed_guest(struct fake_guest *f, const struct fake_seed *s, size_t idx, uint64_t now)
+static void fake_seed_guest(struct fake_guest *f, const struct fake_seed *s, size_t idx)
 {
 	memset(f, 0, sizeof(*f));
 	vd_strlcpy(f->g.name, s->name, sizeof(f->g.name));
@@ -114,21 +114,20 @@ static void fake_seed_guest(struct fake_guest *f, const struct fake_seed *s, siz
 	f->mem_amp = s->mem_amp;
 	f->period_s = 60.0 + 17.0 * (double)idx;
 	f->phase = 0.7 * (double)idx;
-	/* Pretend every guest has run for an hour so CPU counters look lived-in. */
-	f->cpu_offset_ns = (uint64_t)(3600.0 * s->cpu_base * fake_capacity(f) * 1e9);
-	f->run_since_ns = now;
+	/* Seeded guests have "run" since the clock's zero (run_since_ns = 0), so counters look
+	 * lived-in and do not depend on when the engine was opened (tests set their clock later). */
 }
 
-static void fake_add_seeds(struct fake_priv *p, const struct fake_seed *seeds, size_t n, uint64_t now)
+static void fake_add_seeds(struct fake_priv *p, const struct fake_seed *seeds, size_t n)
 {
 	p->guests = vd_xrealloc(p->guests, (p->n + n) * sizeof(*p->guests));
 	for (size_t i = 0; i < n; i++)
-		fake_seed_guest(&p->guests[p->n + i], &seeds[i], p->n + i, now);
+		fake_seed_guest(&p->guests[p->n + i], &seeds[i], p->n + i);
 	p->n += n;
 }
 
 /* "fake:///many?n=200": a generated set for benchmarks. */
-static int fake_add_many(struct fake_priv *p, const char *arg, uint64_t now, struct vd_error **err)
+static int fake_add_many(struct fake_priv *p, const char *arg, struct vd_error **err)
 {
 	uint64_t count = 0;
 	if (vd_parse_u64(arg, &count) < 0 || count == 0 || count > 100000)
@@ -138,7 +137,7 @@ static int fake_add_many(struct fake_priv *p, const char *arg, uint64_t now, str
 		char name[VD_NAME_MAX];
 		snprintf(name, sizeof(name), "%s-%04llu", s.name, (unsigned long long)i);
 		s.name = name;
-		fake_add_seeds(p, &s, 1, now);
+		fake_add_seeds(p, &s, 1);
 	}
 	return 0;
 }
@@ -148,15 +147,14 @@ static int fake_open(struct vd_backend *be, struct vd_error **err)
 	const char *uri = be->uri ? be->uri : "fake:///demo";
 	struct fake_priv *p = vd_xcalloc(1, sizeof(*p));
 	be->priv = p;
-	uint64_t now = vd_backend_now(be);
 	if (vd_streq(uri, "fake:///demo"))
-		fake_add_seeds(p, fake_demo, VD_ARRAY_SIZE(fake_demo), now);
+		fake_add_seeds(p, fake_demo, VD_ARRAY_SIZE(fake_demo));
 	else if (vd_streq(uri, "fake:///a"))
-		fake_add_seeds(p, fake_a, VD_ARRAY_SIZE(fake_a), now);
+		fake_add_seeds(p, fake_a, VD_ARRAY_SIZE(fake_a));
 	else if (vd_streq(uri, "fake:///b"))
-		fake_add_seeds(p, fake_b, VD_ARRAY_SIZE(fake_b), now);
+		fake_add_seeds(p, fake_b, VD_ARRAY_SIZE(fake_b));
 	else if (vd_str_has_prefix(uri, "fake:///many?n="))
-		return fake_add_many(p, uri + strlen("fake:///many?n="), now, err);
+		return fake_add_many(p, uri + strlen("fake:///many?n="), err);
 	else if (!vd_streq(uri, "fake:///empty"))
 		return vd_error_set(err, EINVAL,
 				    "unknown fake URI %s: use fake:///demo, fake:///a, fake:///b, fake:///empty or fake:///many?n=N",
@@ -287,7 +285,7 @@ static int fake_create(struct vd_backend *be, const struct vd_guest_def *def, st
 		return vd_error_set(err, EEXIST, "a guest named %s already exists: pick another name", def->name);
 	struct fake_seed s = { def->name, def->kind, VD_STATE_STOPPED, def->vcpus, def->cpus,
 			       def->mem_bytes ? def->mem_bytes : 256 * MIB, 0.10, 0.05, 32 * MIB, 8 * MIB };
-	fake_add_seeds(be->priv, &s, 1, vd_backend_now(be));
+	fake_add_seeds(be->priv, &s, 1);
 	return 0;
 }
 

@@ -1,0 +1,312 @@
+/* cmd-guest.c - create, lifecycle, resize, console and exec commands, all through the dispatcher. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define CLI_DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh console */
+
+/* Refresh once and resolve NAME (or ENGINE:NAME, HOST/NAME) to a guest. */
+static struct vd_guest *cli_guest(struct vd_cli *cli, const char *spec, struct vd_error **err)
+{
+	vd_cli_open(cli, false);
+	vd_registry_refresh(&cli->reg);
+	return vd_registry_find(&cli->reg, spec, err);
+}
+
+static struct vd_backend *cli_backend(struct vd_cli *cli, const char *engine, struct vd_error **err)
+{
+	vd_cli_open(cli, false);
+	for (size_t i = 0; i < cli->reg.n_backends; i++)
+		if (vd_streq(vd_backend_name(cli->reg.backends[i]), engine))
+			return cli->reg.backends[i];
+	vd_error_set(err, ENOENT, "engine %s is not available here: see `virtdeck --version` for the engines", engine);
+	return NULL;
+}
+
+/* Parse global options plus the command's own; returns optind or -exitcode. */
+static int cli_opts(struct vd_cli *cli, int argc, char **argv, const char *shorts,
+		    const struct option *own, size_t n_own, int (*fn)(void *ctx, int c, const char *arg), void *ctx)
+{
+	struct option all[24] = { VD_CLI_GLOBAL_LONGOPTS };
+	size_t n = 3;
+	for (size_t i = 0; i < n_own && n < VD_ARRAY_SIZE(all) - 1; i++)
+		all[n++] = own[i];
+	int c, code = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+		if (vd_cli_global_opt(cli, c, optarg, &code))
+			continue;
+		if (c == '?' || c == ':' || !fn || fn(ctx, c, optarg) < 0)
+			return -vd_cli_usage("%s: bad or unknown option '%s'", argv[0], argv[optind - 1]);
+	}
+	return optind;
+}
+
+typedef int (*cli_name_op)(struct vd_backend *be, const char *name, struct vd_error **err);
+
+static cli_name_op cli_lifecycle_op(const char *verb)
+{
+	if (vd_streq(verb, "start")) return vd_backend_start;
+	if (vd_streq(verb, "pause")) return vd_backend_pause;
+	if (vd_streq(verb, "resume")) return vd_backend_resume;
+	if (vd_streq(verb, "kill")) return vd_backend_destroy;
+	if (vd_streq(verb, "delete")) return vd_backend_remove;
+	return NULL;
+}
+
+static int stop_timeout_opt(void *ctx, int c, const char *arg)
+{
+	uint64_t v;
+	if (c != 't' || vd_parse_u64(arg, &v) < 0 || v > 3600)
+		return -1;
+	*(int *)ctx = (int)v;
+	return 0;
+}
+
+int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
+{
+	static const struct option own[] = { { "timeout", required_argument, NULL, 't' } };
+	const char *verb = argv[0];
+	int timeout = 10;
+	int i = cli_opts(cli, argc, argv, "+t:", own, 1, stop_timeout_opt, &timeout);
+	if (i < 0)
+		return -i;
+	if (i + 1 != argc)
+		return vd_cli_usage("%s: give exactly one guest name", verb);
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_guest *g = cli_guest(cli, argv[i], &err);
+	if (!g)
+		return vd_cli_fail(err);
+	cli_name_op op = cli_lifecycle_op(verb);
+	int r = op ? op(g->backend, g->name, &err) : vd_backend_stop(g->backend, g->name, timeout, &err);
+	if (r < 0)
+		return vd_cli_fail(err);
+	printf("%s: %s done\n", g->name, verb);
+	return VD_EXIT_OK;
+}
+
+struct create_ctx {
+	struct vd_guest_def def;
+	const char *engine;
+	char *opts[16];
+	size_t n_opts;
+	bool bad;
+};
+
+static int create_opt(void *vctx, int c, const char *arg)
+{
+	struct create_ctx *x = vctx;
+	static const char *const keys[] = { ['r'] = "rootfs", ['k'] = "kernel", ['i'] = "initrd", ['b'] = "disk",
+					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname" };
+	uint64_t u;
+	switch (c) {
+	case 'm': return vd_parse_size(arg, &x->def.mem_bytes) < 0 ? -1 : 0;
+	case 'p': return vd_parse_double(arg, &x->def.cpus) < 0 || x->def.cpus <= 0 ? -1 : 0;
+	case 'v':
+		if (vd_parse_u64(arg, &u) < 0 || u == 0 || u > 256)
+			return -1;
+		x->def.vcpus = (unsigned)u;
+		return 0;
+	case 'e': x->engine = arg; return 0;
+	default:
+		if (c < 0 || (size_t)c >= VD_ARRAY_SIZE(keys) || !keys[c] || x->n_opts + 2 >= VD_ARRAY_SIZE(x->opts))
+			return -1;
+		x->opts[x->n_opts++] = vd_xasprintf("%s=%s", keys[c], arg);
+		return 0;
+	}
+}
+
+static void create_help(void)
+{
+	printf("Usage: virtdeck create ct|vm NAME [options] [-- COMMAND ARGS...]\n"
+	       "  --memory SIZE   memory limit / RAM (512M, 2G)\n"
+	       "  --cpus N        CPU quota in CPUs (0.5)\n"
+	       "  --vcpus N       vCPUs of a VM\n"
+	       "  --rootfs DIR    container root filesystem\n"
+	       "  --kernel FILE   VM kernel (bzImage or vmlinux)\n"
+	       "  --initrd FILE   VM initramfs\n"
+	       "  --disk FILE     VM raw disk image\n"
+	       "  --cmdline STR   VM kernel command line\n"
+	       "  --net MODE      none | loopback | bridge\n"
+	       "  --hostname H    container hostname\n"
+	       "  --engine E      engine to create it in (default: ct for ct, vmm for vm)\n");
+}
+
+static int create_run(struct vd_cli *cli, struct create_ctx *x)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_backend *be = cli_backend(cli, x->engine, &err);
+	if (!be || vd_backend_create(be, &x->def, &err) < 0)
+		return vd_cli_fail(err);
+	printf("%s: created (%s %s)\n", x->def.name, vd_backend_name(be), vd_kind_name(x->def.kind));
+	return VD_EXIT_OK;
+}
+
+int vd_cmd_create(struct vd_cli *cli, int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'p' },
+		{ "vcpus", required_argument, NULL, 'v' },  { "rootfs", required_argument, NULL, 'r' },
+		{ "kernel", required_argument, NULL, 'k' }, { "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'b' },   { "cmdline", required_argument, NULL, 'a' },
+		{ "net", required_argument, NULL, 'n' },    { "hostname", required_argument, NULL, 'H' },
+		{ "engine", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' },
+	};
+	if (argc == 2 && (vd_streq(argv[1], "--help") || vd_streq(argv[1], "-h"))) {
+		create_help();
+		return VD_EXIT_OK;
+	}
+	if (argc < 3 || (!vd_streq(argv[1], "ct") && !vd_streq(argv[1], "vm")))
+		return vd_cli_usage("create: say what to create: `virtdeck create ct|vm NAME [options]`");
+	struct create_ctx x = { .def = { .name = argv[2], .kind = vd_streq(argv[1], "vm") ? VD_KIND_VM : VD_KIND_CT } };
+	x.engine = x.def.kind == VD_KIND_VM ? "vmm" : "ct";
+	int i = cli_opts(cli, argc - 2, argv + 2, "+", own, VD_ARRAY_SIZE(own), create_opt, &x);
+	int code = VD_EXIT_USAGE;
+	if (i >= 0) {
+		/* Words after the options (getopt has consumed a "--") are the guest's command. */
+		for (int k = i; k < argc - 2 && x.n_opts + 1 < VD_ARRAY_SIZE(x.opts); k++)
+			x.opts[x.n_opts++] = vd_xasprintf("%s=%s", k == i ? "cmd" : "arg", argv[2 + k]);
+		x.def.opts = (const char *const *)x.opts;
+		code = create_run(cli, &x);
+	} else {
+		code = -i;
+	}
+	for (size_t k = 0; k < x.n_opts; k++)
+		free(x.opts[k]);
+	return code;
+}
+
+struct resize_ctx {
+	struct vd_resize req;
+};
+
+static int resize_opt(void *vctx, int c, const char *arg)
+{
+	struct resize_ctx *x = vctx;
+	uint64_t u;
+	switch (c) {
+	case 'm': return vd_parse_size(arg, &x->req.mem_bytes) < 0 || !x->req.mem_bytes ? -1 : 0;
+	case 'p': return vd_parse_double(arg, &x->req.cpus) < 0 || x->req.cpus <= 0 ? -1 : 0;
+	case 'v':
+		if (vd_parse_u64(arg, &u) < 0 || u == 0 || u > 256)
+			return -1;
+		x->req.vcpus = (unsigned)u;
+		return 0;
+	case 'l': x->req.flags |= VD_RESIZE_LIVE; return 0;
+	case 'f': x->req.flags |= VD_RESIZE_CONFIG; return 0;
+	default: return -1;
+	}
+}
+
+int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'p' },
+		{ "vcpus", required_argument, NULL, 'v' },  { "live", no_argument, NULL, 'l' },
+		{ "config", no_argument, NULL, 'f' },
+	};
+	struct resize_ctx x = { { 0 } };
+	int i = cli_opts(cli, argc, argv, "+", own, VD_ARRAY_SIZE(own), resize_opt, &x);
+	if (i < 0)
+		return -i;
+	if (i + 1 != argc)
+		return vd_cli_usage("resize: give exactly one guest name");
+	if (!x.req.flags)
+		x.req.flags = VD_RESIZE_LIVE | VD_RESIZE_CONFIG;
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_guest *g = cli_guest(cli, argv[i], &err);
+	if (!g || vd_backend_resize(g->backend, g->name, &x.req, &err) < 0)
+		return vd_cli_fail(err);
+	printf("%s: resized\n", g->name);
+	return VD_EXIT_OK;
+}
+
+static void cli_restore_tty(struct termios *saved)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, saved);
+}
+
+/* Copy one chunk from `from` to `to`; returns bytes moved, 0 at EOF, -1 to detach. */
+static ssize_t console_pump(int from, int to, bool from_user)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 1 : 0;
+	if (from_user && memchr(buf, CLI_DETACH_KEY, (size_t)n))
+		return -1;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;
+		off += w;
+	}
+	return n;
+}
+
+static void console_relay(int fd)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return;
+		if (p[0].revents & (POLLIN | POLLHUP) && console_pump(STDIN_FILENO, fd, true) <= 0)
+			return;
+		if (p[1].revents & (POLLIN | POLLHUP) && console_pump(fd, STDOUT_FILENO, false) <= 0)
+			return;
+	}
+}
+
+int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
+{
+	int i = cli_opts(cli, argc, argv, "+", NULL, 0, NULL, NULL);
+	if (i < 0)
+		return -i;
+	if (i + 1 != argc)
+		return vd_cli_usage("console: give exactly one guest name");
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_guest *g = cli_guest(cli, argv[i], &err);
+	int fd = -1;
+	if (!g || vd_backend_console(g->backend, g->name, &fd, &err) < 0)
+		return vd_cli_fail(err);
+	fprintf(stderr, "Connected to %s's console. Escape character is ^]\n", g->name);
+	struct termios saved, raw;
+	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	}
+	console_relay(fd);
+	if (tty)
+		cli_restore_tty(&saved);
+	close(fd);
+	fprintf(stderr, "\nDetached from %s.\n", g->name);
+	return VD_EXIT_OK;
+}
+
+int vd_cmd_exec(struct vd_cli *cli, int argc, char **argv)
+{
+	int i = cli_opts(cli, argc, argv, "+", NULL, 0, NULL, NULL);
+	if (i < 0)
+		return -i;
+	if (i + 1 >= argc)
+		return vd_cli_usage("exec: usage: virtdeck exec NAME -- CMD [ARGS...]");
+	const char *name = argv[i++];
+	if (vd_streq(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return vd_cli_usage("exec: no command given after the guest name");
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_guest *g = cli_guest(cli, name, &err);
+	int status = 0;
+	if (!g || vd_backend_exec(g->backend, g->name, argv + i, &status, &err) < 0)
+		return vd_cli_fail(err);
+	return status;
+}

@@ -1,0 +1,81 @@
+/* cmd-list.c - `virtdeck list [--json]`: every guest with allocation against real use. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "ui/columns.h"
+
+static void list_text(const struct vd_registry *reg, const struct vd_view *v)
+{
+	int w[UI_COL__COUNT];
+	for (int c = 0; c < UI_COL__COUNT; c++)
+		w[c] = ui_columns()[c].width;
+	w[UI_COL_NAME] = 20;
+	for (int c = 0; c < UI_COL__COUNT; c++)
+		printf(ui_columns()[c].right ? "%*s%s" : "%-*s%s", w[c], ui_columns()[c].title,
+		       c + 1 < UI_COL__COUNT ? " " : "\n");
+	char buf[96];
+	for (size_t i = 0; i < v->n; i++) {
+		const struct vd_guest *g = &reg->guests[v->idx[i]];
+		for (int c = 0; c < UI_COL__COUNT; c++) {
+			ui_columns()[c].format(g, buf, sizeof(buf));
+			printf(ui_columns()[c].right ? "%*s%s" : "%-*s%s", w[c], buf, c + 1 < UI_COL__COUNT ? " " : "\n");
+		}
+	}
+}
+
+static void list_json(const struct vd_registry *reg, const struct vd_view *v)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *host = json_object_new_object();
+	json_object_object_add(host, "hostname", json_object_new_string(reg->host.hostname));
+	json_object_object_add(host, "cpus", json_object_new_int((int)reg->host.ncpus));
+	json_object_object_add(host, "mem_total_bytes", json_object_new_int64((int64_t)reg->host.mem_total));
+	json_object_object_add(root, "host", host);
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_object_array_add(arr, ui_guest_json(&reg->guests[v->idx[i]]));
+	json_object_object_add(root, "guests", arr);
+	struct json_object *lost = json_object_new_array();
+	for (size_t i = 0; i < reg->n_backends; i++)
+		if (reg->backends[i]->lost && reg->backends[i]->last_error)
+			json_object_array_add(lost, json_object_new_string(reg->backends[i]->last_error->msg));
+	json_object_object_add(root, "errors", lost);
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(root);
+}
+
+int vd_cmd_list(struct vd_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		VD_CLI_GLOBAL_LONGOPTS, { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	int c, code = 0;
+	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) != -1) {
+		if (vd_cli_global_opt(cli, c, optarg, &code))
+			continue;
+		if (c != 'j')
+			return vd_cli_usage("list: unknown option '%s'", argv[optind - 1]);
+		json = true;
+	}
+	if (optind < argc)
+		return vd_cli_usage("list: unexpected argument '%s'", argv[optind]);
+	vd_cli_open(cli, false);
+	/* Two samples a moment apart, so CPU% has something to be computed from. */
+	vd_registry_refresh(&cli->reg);
+	usleep(250 * 1000);
+	int lost = vd_registry_refresh(&cli->reg);
+	struct vd_view v;
+	vd_model_view(&cli->reg, NULL, VD_SORT_NAME, false, &v);
+	if (json)
+		list_json(&cli->reg, &v);
+	else
+		list_text(&cli->reg, &v);
+	vd_view_free(&v);
+	for (size_t i = 0; !json && i < cli->reg.n_backends; i++)
+		if (cli->reg.backends[i]->lost)
+			fprintf(stderr, "virtdeck: %s\n", cli->reg.backends[i]->last_error->msg);
+	return lost && (size_t)lost == cli->reg.n_backends ? VD_EXIT_FAIL : VD_EXIT_OK;
+}

@@ -1,0 +1,47 @@
+/* app.h - the console's state and its key handling, independent of any terminal. */
+#ifndef VD_UI_APP_H
+#define VD_UI_APP_H
+
+#include "backend/registry.h"
+#include "ui/keymap.h"
+#include "ui/table.h"
+
+#define UI_MIN_W 60
+#define UI_MIN_H 8
+
+enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP };
+enum ui_mode { UI_MODE_NORMAL, UI_MODE_FILTER, UI_MODE_CONFIRM };
+
+struct ui_app {
+	struct vd_registry *reg;
+	struct vd_view view;
+	struct ui_table table;
+	enum ui_screen_id screen;
+	enum ui_mode mode;
+	char filter[64];
+	char status[256];
+	enum ui_style status_style;
+	char confirm[128];              /* question shown while confirming */
+	int (*confirm_fn)(struct ui_app *app);
+	char banner[64];                /* e.g. "demo: fake engine" */
+	int w, h;
+	int help_scroll;
+	int interval_ms;
+	bool follow; /* the user moved the cursor: keep it on its guest across refreshes */
+};
+
+void ui_app_init(struct ui_app *app, struct vd_registry *reg);
+void ui_app_free(struct ui_app *app);
+/* Poll the engines and rebuild the view, keeping the cursor on the same guest. */
+void ui_app_refresh(struct ui_app *app);
+/* Rebuild the view from the registry (after sort/filter changes). */
+void ui_app_rebuild(struct ui_app *app);
+int ui_app_key(struct ui_app *app, int key);
+void ui_app_resize(struct ui_app *app, int w, int h);
+/* The guest under the cursor, or NULL. */
+struct vd_guest *ui_app_selected(struct ui_app *app);
+void ui_app_status(struct ui_app *app, enum ui_style st, const char *fmt, ...) VD_PRINTF(3, 4);
+/* Rows the table body gets at the current size. */
+int ui_app_table_rows(const struct ui_app *app);
+
+#endif

@@ -1,0 +1,195 @@
+/* columns.c - formatting of every guest column, shared by the table, `list` and batch output. */
+#include "ui/columns.h"
+
+#include <json-c/json.h>
+
+static enum ui_style col_dim_if_inactive(const struct vd_guest *g)
+{
+	return vd_state_is_active(g->state) ? UI_NORMAL : UI_DIM;
+}
+
+static enum ui_style col_engine(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", vd_backend_name(g->backend));
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_host(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", g->host);
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_name(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", g->name);
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_type(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", vd_kind_name(g->kind));
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_state(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", vd_state_name(g->state));
+	switch (g->state) {
+	case VD_STATE_RUNNING: return UI_GOOD;
+	case VD_STATE_PAUSED: return UI_WARN;
+	case VD_STATE_CRASHED: return UI_BAD;
+	default: return UI_DIM;
+	}
+}
+
+static enum ui_style col_vcpu(const struct vd_guest *g, char *b, size_t n)
+{
+	if (g->alloc.cpu_limit > 0)
+		snprintf(b, n, "%.2g", g->alloc.cpu_limit);
+	else if (g->alloc.vcpus)
+		snprintf(b, n, "%u", g->alloc.vcpus);
+	else
+		snprintf(b, n, "-");
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_pct(double pct, const struct vd_guest *g, char *b, size_t n)
+{
+	if (pct < 0 || !vd_state_is_active(g->state)) {
+		snprintf(b, n, "-");
+		return UI_DIM;
+	}
+	snprintf(b, n, "%.1f", pct);
+	return pct >= 90 ? UI_BAD : pct >= 70 ? UI_WARN : UI_NORMAL;
+}
+
+static enum ui_style col_cpu(const struct vd_guest *g, char *b, size_t n)
+{
+	return col_pct(g->cpu_pct_alloc, g, b, n);
+}
+
+static enum ui_style col_cpu_host(const struct vd_guest *g, char *b, size_t n)
+{
+	return col_pct(g->cpu_pct_host, g, b, n);
+}
+
+static enum ui_style col_mem_alloc(const struct vd_guest *g, char *b, size_t n)
+{
+	if (!g->alloc.mem_bytes)
+		snprintf(b, n, "-");
+	else
+		vd_format_size(g->alloc.mem_bytes, b, n);
+	return col_dim_if_inactive(g);
+}
+
+static enum ui_style col_mem_used(const struct vd_guest *g, char *b, size_t n)
+{
+	if (!vd_state_is_active(g->state) || g->sample.mem_source == VD_MEM_SRC_NONE) {
+		snprintf(b, n, "-");
+		return UI_DIM;
+	}
+	vd_format_size(g->sample.mem_used, b, n);
+	return UI_NORMAL;
+}
+
+static enum ui_style col_mem_pct(const struct vd_guest *g, char *b, size_t n)
+{
+	return col_pct(vd_guest_mem_pct(g), g, b, n);
+}
+
+static enum ui_style col_mem_src(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", vd_state_is_active(g->state) ? vd_mem_source_name(g->sample.mem_source) : "-");
+	return UI_DIM;
+}
+
+/* Display order; priority decides what survives on a narrow terminal. */
+static const struct ui_column ui_column_table[UI_COL__COUNT] = {
+	{ UI_COL_ENGINE, "ENGINE", "engine", 7, false, 3, VD_SORT_ENGINE, col_engine },
+	{ UI_COL_HOST, "HOST", "host", 10, false, 9, VD_SORT_HOST, col_host },
+	{ UI_COL_NAME, "NAME", "name", 12, false, 0, VD_SORT_NAME, col_name },
+	{ UI_COL_TYPE, "TYPE", "type", 4, false, 5, VD_SORT_KIND, col_type },
+	{ UI_COL_STATE, "STATE", "state", 8, false, 1, VD_SORT_STATE, col_state },
+	{ UI_COL_VCPU, "vCPU", "vcpus", 5, true, 4, VD_SORT_VCPU, col_vcpu },
+	{ UI_COL_CPU, "CPU%", "cpu_pct_alloc", 6, true, 2, VD_SORT_CPU, col_cpu },
+	{ UI_COL_CPU_HOST, "HOST%", "cpu_pct_host", 6, true, 8, VD_SORT_CPU_HOST, col_cpu_host },
+	{ UI_COL_MEM_ALLOC, "MEM ALLOC", "mem_alloc", 9, true, 2, VD_SORT_MEM_ALLOC, col_mem_alloc },
+	{ UI_COL_MEM_USED, "MEM USED", "mem_used", 8, true, 2, VD_SORT_MEM_USED, col_mem_used },
+	{ UI_COL_MEM_PCT, "%MEM/ALLOC", "mem_pct_alloc", 10, true, 2, VD_SORT_MEM_PCT, col_mem_pct },
+	{ UI_COL_MEM_SRC, "MEM SOURCE", "mem_source", 10, false, 9, VD_SORT_NAME, col_mem_src },
+};
+
+const struct ui_column *ui_columns(void)
+{
+	return ui_column_table;
+}
+
+const struct ui_column *ui_column_get(enum ui_col_id id)
+{
+	return (unsigned)id < UI_COL__COUNT ? &ui_column_table[id] : NULL;
+}
+
+/* Width of the columns of priority <= p, with one space between columns. */
+static int columns_width_at(int p)
+{
+	int w = -1;
+	for (int i = 0; i < UI_COL__COUNT; i++)
+		if (ui_column_table[i].priority <= p)
+			w += ui_column_table[i].width + 1;
+	return w;
+}
+
+size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max)
+{
+	int p = 0;
+	while (p < 9 && columns_width_at(p + 1) <= width)
+		p++;
+	size_t n = 0;
+	int name_slot = -1;
+	for (int i = 0; i < UI_COL__COUNT && n < max; i++) {
+		if (ui_column_table[i].priority > p)
+			continue;
+		if (ui_column_table[i].id == UI_COL_NAME)
+			name_slot = (int)n;
+		out[n] = ui_column_table[i].id;
+		out_w[n++] = ui_column_table[i].width;
+	}
+	int slack = width - columns_width_at(p);
+	if (name_slot >= 0 && slack > 0)
+		out_w[name_slot] += slack < 20 ? slack : 20; /* long names, but keep numbers near them */
+	return n;
+}
+
+static void json_add_pct(struct json_object *o, const char *k, double v, bool active)
+{
+	if (v < 0 || !active) {
+		json_object_object_add(o, k, NULL);
+		return;
+	}
+	char txt[32];
+	snprintf(txt, sizeof(txt), "%.1f", v);
+	json_object_object_add(o, k, json_object_new_double_s(strtod(txt, NULL), txt));
+}
+
+struct json_object *ui_guest_json(const struct vd_guest *g)
+{
+	struct json_object *o = json_object_new_object();
+	bool active = vd_state_is_active(g->state);
+	json_object_object_add(o, "engine", json_object_new_string(vd_backend_name(g->backend)));
+	json_object_object_add(o, "host", json_object_new_string(g->host));
+	json_object_object_add(o, "name", json_object_new_string(g->name));
+	json_object_object_add(o, "type", json_object_new_string(vd_kind_name(g->kind)));
+	json_object_object_add(o, "state", json_object_new_string(vd_state_name(g->state)));
+	json_object_object_add(o, "vcpus", json_object_new_int((int)g->alloc.vcpus));
+	json_object_object_add(o, "cpu_limit", json_object_new_double(g->alloc.cpu_limit));
+	json_add_pct(o, "cpu_pct_alloc", g->cpu_pct_alloc, active);
+	json_add_pct(o, "cpu_pct_host", g->cpu_pct_host, active);
+	json_object_object_add(o, "mem_alloc_bytes", json_object_new_int64((int64_t)g->alloc.mem_bytes));
+	json_object_object_add(o, "mem_used_bytes",
+			       active ? json_object_new_int64((int64_t)g->sample.mem_used) : NULL);
+	json_add_pct(o, "mem_pct_alloc", vd_guest_mem_pct(g), active);
+	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
+	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
+	return o;
+}

@@ -1,0 +1,44 @@
+/* columns.h - the guest columns as data: title, width, sort key, text and JSON formatters. */
+#ifndef VD_UI_COLUMNS_H
+#define VD_UI_COLUMNS_H
+
+#include "backend/model.h"
+#include "ui/grid.h"
+
+enum ui_col_id {
+	UI_COL_ENGINE,
+	UI_COL_HOST,
+	UI_COL_NAME,
+	UI_COL_TYPE,
+	UI_COL_STATE,
+	UI_COL_VCPU,
+	UI_COL_CPU,
+	UI_COL_CPU_HOST,
+	UI_COL_MEM_ALLOC,
+	UI_COL_MEM_USED,
+	UI_COL_MEM_PCT,
+	UI_COL_MEM_SRC,
+	UI_COL__COUNT,
+};
+
+struct ui_column {
+	enum ui_col_id id;
+	const char *title;  /* table heading */
+	const char *key;    /* stable name for --json/--csv and the config file */
+	int width;          /* minimum width; NAME grows */
+	bool right;         /* right-aligned numbers */
+	int priority;       /* lower shows first when the terminal is narrow */
+	enum vd_sort_key sort;
+	/* Text for the table; returns the style the cell should use. */
+	enum ui_style (*format)(const struct vd_guest *g, char *buf, size_t len);
+};
+
+const struct ui_column *ui_columns(void);
+const struct ui_column *ui_column_get(enum ui_col_id id);
+/* Pick the columns that fit `width`, in display order; returns how many, widths in out_w. */
+size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max);
+/* One guest as a JSON object with stable keys (list --json, top -b --json). */
+struct json_object;
+struct json_object *ui_guest_json(const struct vd_guest *g);
+
+#endif

@@ -1,0 +1,49 @@
+/* keymap.h - key codes independent of curses, and the key → action table. */
+#ifndef VD_UI_KEYMAP_H
+#define VD_UI_KEYMAP_H
+
+#include <stddef.h>
+
+/* Printable keys are their ASCII code; the rest live above 0x100. */
+enum ui_key {
+	UI_KEY_ENTER = '\n',
+	UI_KEY_ESC = 27,
+	UI_KEY_BACKSPACE = 0x7f,
+	UI_KEY_UP = 0x101,
+	UI_KEY_DOWN,
+	UI_KEY_LEFT,
+	UI_KEY_RIGHT,
+	UI_KEY_PGUP,
+	UI_KEY_PGDN,
+	UI_KEY_HOME,
+	UI_KEY_END,
+	UI_KEY_RESIZE,
+	UI_KEY_F1 = 0x120, /* F1..F12 are UI_KEY_F1 + n - 1 */
+	UI_KEY_NONE = -1,
+};
+#define UI_KEY_F(n) (UI_KEY_F1 + (n) - 1)
+
+/* What a key handler asks the main loop to do (htop's Htop_Reaction). */
+enum ui_reaction {
+	UI_REACT_NONE = 0,
+	UI_REACT_REDRAW = 1 << 0,
+	UI_REACT_REFRESH = 1 << 1, /* poll the engines now */
+	UI_REACT_QUIT = 1 << 2,
+};
+
+struct ui_app;
+
+struct ui_binding {
+	int key;
+	const char *keyname; /* as shown in help */
+	const char *help;
+	int (*fn)(struct ui_app *app);
+};
+
+/* The main screen's bindings, in the order help lists them. */
+const struct ui_binding *ui_keymap_main(size_t *n);
+const struct ui_binding *ui_keymap_lookup(int key);
+/* Printable name of a key ("j", "F1", "Up"). */
+const char *ui_key_name(int key, char *buf, size_t len);
+
+#endif

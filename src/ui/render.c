@@ -1,0 +1,203 @@
+/* render.c - ncurses front end: terminal setup and restore, colours, key decoding, grid output. */
+#include "ui/render.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <signal.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "common/log.h"
+#include "ui/screen.h"
+
+static volatile sig_atomic_t render_stop_signal;
+static bool render_active;
+
+static void render_end(void)
+{
+	if (!render_active)
+		return;
+	render_active = false;
+	endwin();
+}
+
+static void render_on_stop(int sig)
+{
+	render_stop_signal = sig;
+}
+
+/* A crash must not leave the user's terminal in raw mode: restore it, then die as intended. */
+static void render_on_fatal(int sig)
+{
+	render_end();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void render_signals(void)
+{
+	struct sigaction sa = { .sa_handler = render_on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = render_on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static attr_t render_attrs[UI_STYLE__COUNT];
+
+static void render_pair(enum ui_style st, short fg, short bg, attr_t extra)
+{
+	init_pair((short)(st + 1), fg, bg);
+	render_attrs[st] = COLOR_PAIR(st + 1) | extra;
+}
+
+/* Colour when the terminal has it and NO_COLOR is unset; otherwise attributes only. */
+static void render_colors(void)
+{
+	render_attrs[UI_TITLE] = A_BOLD;
+	render_attrs[UI_COLHEAD] = A_REVERSE;
+	render_attrs[UI_SORTHEAD] = A_REVERSE | A_BOLD;
+	render_attrs[UI_SELECTED] = A_REVERSE;
+	render_attrs[UI_STATUS] = A_REVERSE;
+	render_attrs[UI_KEY] = A_BOLD;
+	render_attrs[UI_DIM] = A_DIM;
+	render_attrs[UI_BAD] = A_BOLD;
+	render_attrs[UI_WARN] = A_BOLD;
+	const char *nc = getenv("NO_COLOR");
+	if ((nc && *nc) || !has_colors() || start_color() == ERR)
+		return;
+	use_default_colors();
+	render_pair(UI_TITLE, COLOR_CYAN, -1, A_BOLD);
+	render_pair(UI_LABEL, COLOR_CYAN, -1, A_BOLD);
+	render_pair(UI_COLHEAD, COLOR_BLACK, COLOR_GREEN, 0);
+	render_pair(UI_SORTHEAD, COLOR_BLACK, COLOR_CYAN, A_BOLD);
+	render_pair(UI_SELECTED, COLOR_BLACK, COLOR_CYAN, 0);
+	render_pair(UI_STATUS, COLOR_BLACK, COLOR_CYAN, 0);
+	render_pair(UI_KEY, COLOR_CYAN, -1, A_BOLD);
+	render_pair(UI_GOOD, COLOR_GREEN, -1, 0);
+	render_pair(UI_WARN, COLOR_YELLOW, -1, A_BOLD);
+	render_pair(UI_BAD, COLOR_RED, -1, A_BOLD);
+	render_pair(UI_METER_USED, COLOR_GREEN, -1, 0);
+	render_pair(UI_METER_ALLOC, COLOR_BLUE, -1, 0);
+}
+
+static int render_init(void)
+{
+	setlocale(LC_ALL, "");
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("virtdeck: the console needs a terminal; use `virtdeck list` or `virtdeck list --json` in scripts\n",
+		      stderr);
+		return -1;
+	}
+	if (!initscr())
+		return -1;
+	render_active = true;
+	atexit(render_end);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	render_colors();
+	vd_log_quiet_stderr(true);
+	return 0;
+}
+
+/* Write one row, batching runs of equal style. */
+static void render_row(const struct ui_grid *g, int y)
+{
+	wchar_t run[512];
+	int x = 0;
+	while (x < g->w) {
+		uint8_t st = g->cells[y * g->w + x].style;
+		int start = x, n = 0;
+		while (x < g->w && g->cells[y * g->w + x].style == st && n < 511) {
+			uint32_t c = g->cells[y * g->w + x].ch;
+			run[n++] = c ? (wchar_t)c : L' ';
+			x++;
+		}
+		run[n] = 0;
+		attrset(render_attrs[st < UI_STYLE__COUNT ? st : 0]);
+		mvaddnwstr(y, start, run, n);
+	}
+}
+
+static void render_grid(const struct ui_grid *g)
+{
+	for (int y = 0; y < g->h && y < LINES; y++)
+		render_row(g, y);
+	attrset(A_NORMAL);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static int render_key(int ch)
+{
+	switch (ch) {
+	case KEY_UP: return UI_KEY_UP;
+	case KEY_DOWN: return UI_KEY_DOWN;
+	case KEY_LEFT: return UI_KEY_LEFT;
+	case KEY_RIGHT: return UI_KEY_RIGHT;
+	case KEY_PPAGE: return UI_KEY_PGUP;
+	case KEY_NPAGE: return UI_KEY_PGDN;
+	case KEY_HOME: return UI_KEY_HOME;
+	case KEY_END: return UI_KEY_END;
+	case KEY_RESIZE: return UI_KEY_RESIZE;
+	case KEY_BACKSPACE: return UI_KEY_BACKSPACE;
+	case KEY_ENTER: case '\r': return UI_KEY_ENTER;
+	default:
+		if (ch >= KEY_F(1) && ch <= KEY_F(12))
+			return UI_KEY_F(ch - KEY_F(0));
+		return ch;
+	}
+}
+
+static void render_draw(struct ui_app *app, struct ui_grid *g)
+{
+	ui_app_resize(app, COLS, LINES);
+	ui_screen_draw(app, g);
+	erase();
+	render_grid(g);
+}
+
+int ui_render_run(struct ui_app *app)
+{
+	if (render_init() < 0)
+		return 1;
+	render_signals();
+	struct ui_grid g;
+	ui_grid_init(&g, COLS, LINES);
+	ui_app_resize(app, COLS, LINES);
+	ui_app_refresh(app);
+	/* The second sample comes quickly so CPU% shows up without waiting a whole interval. */
+	uint64_t next = vd_now_mono_ns() + (uint64_t)(app->interval_ms < 300 ? app->interval_ms : 300) * 1000000ull;
+	int react = UI_REACT_REDRAW;
+	while (!(react & UI_REACT_QUIT) && !render_stop_signal) {
+		if (react & UI_REACT_REFRESH)
+			ui_app_refresh(app);
+		if (react & (UI_REACT_REDRAW | UI_REACT_REFRESH))
+			render_draw(app, &g);
+		uint64_t now = vd_now_mono_ns();
+		timeout(now >= next ? 0 : (int)((next - now) / 1000000ull) + 1);
+		int ch = getch();
+		react = UI_REACT_NONE;
+		if (ch != ERR)
+			react = ui_app_key(app, render_key(ch));
+		if (vd_now_mono_ns() >= next) {
+			react |= UI_REACT_REFRESH;
+			next = vd_now_mono_ns() + (uint64_t)app->interval_ms * 1000000ull;
+		}
+	}
+	ui_grid_free(&g);
+	render_end();
+	vd_log_quiet_stderr(false);
+	return render_stop_signal && render_stop_signal != SIGTERM && render_stop_signal != SIGINT ? 1 : 0;
+}

@@ -1,0 +1,209 @@
+/* screen.c - builds the main, help and too-small screens into the cell grid. */
+#include "ui/screen.h"
+
+#include "config.h"
+
+static void screen_meter(struct ui_grid *g, int x, int y, int w, const char *label, double frac,
+			 const char *inside)
+{
+	int bar = w - (int)strlen(label) - 3;
+	if (bar < 4)
+		return;
+	int cx = x + ui_grid_put(g, x, y, -1, UI_LABEL, label);
+	cx += ui_grid_put(g, cx, y, -1, UI_NORMAL, " [");
+	frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+	int filled = (int)(frac * bar + 0.5);
+	ui_grid_fill(g, cx, y, bar, ' ', UI_NORMAL);
+	ui_grid_fill(g, cx, y, filled, '|', UI_METER_USED);
+	int tw = ui_text_width(inside);
+	if (tw < bar)
+		ui_grid_put(g, cx + bar - tw, y, tw, UI_NORMAL, inside);
+	ui_grid_put(g, cx + bar, y, 1, UI_NORMAL, "]");
+}
+
+static void screen_title(struct ui_app *app, struct ui_grid *g)
+{
+	const struct vd_host *h = &app->reg->host;
+	char mem[16];
+	ui_grid_printf(g, 0, 0, app->w, UI_TITLE, "virtdeck %s - %s - %u CPUs - %s RAM", PACKAGE_VERSION,
+		       h->hostname, h->ncpus, vd_format_size(h->mem_total, mem, sizeof(mem)));
+	if (app->banner[0]) {
+		int bw = ui_text_width(app->banner) + 2;
+		ui_grid_printf(g, app->w - bw, 0, bw, UI_WARN, "[%s]", app->banner);
+	}
+}
+
+static void screen_cpu_row(struct ui_app *app, struct ui_grid *g, const struct vd_totals *t)
+{
+	const struct vd_host *h = &app->reg->host;
+	char in[32];
+	if (h->cpu_pct >= 0)
+		snprintf(in, sizeof(in), "%.1f%%", h->cpu_pct);
+	else
+		snprintf(in, sizeof(in), "...");
+	screen_meter(g, 0, 1, 28, "CPU", h->cpu_pct / 100.0, in);
+	double ratio = h->ncpus ? t->vcpus_alloc / h->ncpus : 0;
+	double pct = t->vcpus_alloc > 0 ? 100.0 * t->cpus_used / t->vcpus_alloc : 0;
+	ui_grid_printf(g, 29, 1, app->w - 29, UI_NORMAL,
+		       app->w >= 120 ? "guests: %.1f vCPU allocated (%.1fx host), %.2f used (%.0f%% of alloc)"
+				     : "alloc %.1f vCPU (%.1fx host), used %.2f (%.0f%%)",
+		       t->vcpus_alloc, ratio, t->cpus_used, pct);
+}
+
+static void screen_mem_row(struct ui_app *app, struct ui_grid *g, const struct vd_totals *t)
+{
+	const struct vd_host *h = &app->reg->host;
+	uint64_t used = h->mem_total - h->mem_available;
+	char a[16], b[16], in[40];
+	snprintf(in, sizeof(in), "%s/%s", vd_format_size(used, a, sizeof(a)),
+		 vd_format_size(h->mem_total, b, sizeof(b)));
+	screen_meter(g, 0, 2, 28, "MEM", h->mem_total ? (double)used / (double)h->mem_total : 0, in);
+	double ratio = h->mem_total ? (double)t->mem_alloc / (double)h->mem_total : 0;
+	double pct = t->mem_alloc ? 100.0 * (double)t->mem_used / (double)t->mem_alloc : 0;
+	ui_grid_printf(g, 29, 2, app->w - 29, UI_NORMAL,
+		       app->w >= 120 ? "guests: %s allocated (%.1fx host), %s used (%.0f%% of alloc)"
+				     : "alloc %s (%.1fx host), used %s (%.0f%%)",
+		       vd_format_size(t->mem_alloc, a, sizeof(a)), ratio, vd_format_size(t->mem_used, b, sizeof(b)),
+		       pct);
+}
+
+/* "Guests 8 (vm 4, ct 4), 6 running - engines: fake 8" and what each % means. */
+static void screen_counts_row(struct ui_app *app, struct ui_grid *g, const struct vd_totals *t)
+{
+	char eng[160] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < app->reg->n_backends && off < sizeof(eng); i++) {
+		const struct vd_backend *be = app->reg->backends[i];
+		unsigned n = 0;
+		for (size_t k = 0; k < app->reg->n_guests; k++)
+			n += app->reg->guests[k].backend == be;
+		off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%s%s %s", i ? ", " : "",
+					vd_backend_name(be), be->lost ? "LOST" : "");
+		if (!be->lost && off < sizeof(eng))
+			off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%u", n);
+	}
+	int x = ui_grid_printf(g, 0, 3, app->w, UI_NORMAL, "Guests %zu (vm %u, ct %u), %u running - engines: %s",
+			       app->reg->n_guests, t->n_by_kind[0], t->n_by_kind[1], t->n_running,
+			       app->reg->n_backends ? eng : "none");
+	const char *legend = app->w >= 120 ? "CPU% of allocation, HOST% of host" : "CPU% of alloc";
+	int lw = ui_text_width(legend);
+	if (x + 2 + lw <= app->w)
+		ui_grid_put(g, app->w - lw, 3, lw, UI_DIM, legend);
+}
+
+static void screen_empty_hint(struct ui_app *app, struct ui_grid *g, int y)
+{
+	if (app->view.n)
+		return;
+	const char *msg = app->filter[0] ? "no guest matches the filter (\\ to change it, Esc clears)"
+		       : app->reg->n_backends ? "no guests yet: create one with `virtdeck create`, or try `virtdeck --demo`"
+					      : "no engine is available: try `virtdeck --demo`";
+	ui_grid_put(g, 1, y + 2, app->w - 2, UI_DIM, msg);
+}
+
+static void screen_status(struct ui_app *app, struct ui_grid *g)
+{
+	int y = app->h - 1;
+	ui_grid_fill(g, 0, y, app->w, ' ', UI_STATUS);
+	if (app->mode == UI_MODE_FILTER) {
+		ui_grid_printf(g, 0, y, app->w, UI_STATUS, "filter: %s_   (Enter keeps, Esc clears)", app->filter);
+		return;
+	}
+	if (app->mode == UI_MODE_CONFIRM) {
+		ui_grid_printf(g, 0, y, app->w, UI_WARN, "%s (y/n)", app->confirm);
+		return;
+	}
+	char right[64];
+	const struct ui_column *c = NULL;
+	for (int i = 0; i < UI_COL__COUNT && !c; i++)
+		if (ui_columns()[i].sort == app->table.sort)
+			c = &ui_columns()[i];
+	int rw = snprintf(right, sizeof(right), " sort %s %s  %zu/%zu", c ? c->title : "?",
+			  app->table.sort_desc ? "desc" : "asc", app->view.n ? app->table.selected + 1 : 0,
+			  app->view.n);
+	const char *left = app->status[0] ? app->status : "?:help  q:quit  /:filter  s:start  x:stop  p:pause  K:kill";
+	ui_grid_put(g, 0, y, app->w - rw - 1, app->status[0] ? app->status_style : UI_STATUS, left);
+	if (app->status[0] && app->status_style == UI_NORMAL)
+		ui_grid_style(g, 0, y, ui_text_width(left), UI_STATUS);
+	ui_grid_put(g, app->w - rw, y, rw, UI_STATUS, right);
+}
+
+static void screen_main(struct ui_app *app, struct ui_grid *g)
+{
+	struct vd_totals t;
+	vd_registry_totals(app->reg, &t);
+	screen_title(app, g);
+	screen_cpu_row(app, g, &t);
+	screen_mem_row(app, g, &t);
+	screen_counts_row(app, g, &t);
+	ui_table_draw(&app->table, g, 0, UI_HEADER_ROWS, app->w, app->h - UI_HEADER_ROWS - 1);
+	screen_empty_hint(app, g, UI_HEADER_ROWS);
+	screen_status(app, g);
+}
+
+static void screen_help(struct ui_app *app, struct ui_grid *g)
+{
+	size_t n;
+	const struct ui_binding *b = ui_keymap_main(&n);
+	ui_grid_fill(g, 0, 0, app->w, ' ', UI_TITLE);
+	ui_grid_put(g, 0, 0, app->w, UI_TITLE, "virtdeck help - keys (Esc, ? or Enter returns, q quits)");
+	int y = 2;
+	ui_grid_put(g, 1, y++, app->w - 2, UI_NORMAL,
+		    "Each row is a guest: a VM (own kernel) or a container (shares the host kernel).");
+	ui_grid_put(g, 1, y++, app->w - 2, UI_NORMAL,
+		    "CPU% = share of the guest's allocated vCPUs (or CPU quota); HOST% = share of all host CPUs.");
+	ui_grid_put(g, 1, y++, app->w - 2, UI_NORMAL,
+		    "MEM USED = memory really used (cgroup, balloon or host RSS; see MEM SOURCE).");
+	y++;
+	for (size_t i = (size_t)app->help_scroll; i < n && y < app->h - 1; i++, y++) {
+		ui_grid_put(g, 2, y, 14, UI_KEY, b[i].keyname);
+		ui_grid_put(g, 17, y, app->w - 18, UI_NORMAL, b[i].help);
+	}
+	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
+	ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, "Esc/?: back  q: quit  Up/Down: scroll");
+}
+
+int ui_screen_help_key(struct ui_app *app, int key)
+{
+	size_t n;
+	ui_keymap_main(&n);
+	switch (key) {
+	case 'q': case UI_KEY_F(10): return UI_REACT_QUIT;
+	case UI_KEY_DOWN: case 'j':
+		if ((size_t)app->help_scroll + 1 < n)
+			app->help_scroll++;
+		return UI_REACT_REDRAW;
+	case UI_KEY_UP: case 'k':
+		if (app->help_scroll > 0)
+			app->help_scroll--;
+		return UI_REACT_REDRAW;
+	default:
+		app->screen = UI_SCREEN_MAIN;
+		return UI_REACT_REDRAW;
+	}
+}
+
+static void screen_too_small(struct ui_app *app, struct ui_grid *g)
+{
+	char line1[64], line2[64];
+	snprintf(line1, sizeof(line1), "Terminal too small: %dx%d", app->w, app->h);
+	snprintf(line2, sizeof(line2), "virtdeck needs %dx%d (q quits)", UI_MIN_W, UI_MIN_H);
+	int y = app->h / 2 - 1;
+	ui_grid_put(g, (app->w - ui_text_width(line1)) / 2, y, app->w, UI_BAD, line1);
+	ui_grid_put(g, (app->w - ui_text_width(line2)) / 2, y + 1, app->w, UI_NORMAL, line2);
+}
+
+void ui_screen_draw(struct ui_app *app, struct ui_grid *g)
+{
+	if (g->w != app->w || g->h != app->h) {
+		ui_grid_free(g);
+		ui_grid_init(g, app->w, app->h);
+	}
+	ui_grid_clear(g);
+	if (app->w < UI_MIN_W || app->h < UI_MIN_H)
+		screen_too_small(app, g);
+	else if (app->screen == UI_SCREEN_HELP)
+		screen_help(app, g);
+	else
+		screen_main(app, g);
+}

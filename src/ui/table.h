@@ -1,0 +1,21 @@
+/* table.h - the guest table widget: headings, rows, cursor and scrolling, drawn into a grid. */
+#ifndef VD_UI_TABLE_H
+#define VD_UI_TABLE_H
+
+#include "ui/columns.h"
+
+struct ui_table {
+	const struct vd_registry *reg;
+	const struct vd_view *view;
+	size_t selected;     /* index into view */
+	size_t scroll;       /* first visible view row */
+	enum vd_sort_key sort;
+	bool sort_desc;
+};
+
+/* Keep `selected` visible in `rows` body rows. */
+void ui_table_clamp(struct ui_table *t, int rows);
+/* Draw headings at y and rows below, within the rectangle (x, y, w, h). */
+void ui_table_draw(struct ui_table *t, struct ui_grid *g, int x, int y, int w, int h);
+
+#endif

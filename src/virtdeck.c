@@ -1,0 +1,41 @@
+/* virtdeck.c - main(): the command line, and the console when no command is given. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "common/paths.h"
+#include "config.h"
+#include "ui/app.h"
+#include "ui/render.h"
+
+/* Log to <state>/virtdeck.log so nothing is written over the console. */
+static void main_open_log(void)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (vd_paths_state_dir(&dir, NULL) < 0 || vd_paths_ensure(dir, NULL) < 0)
+		return;
+	_cleanup_free_ char *path = vd_xasprintf("%s/virtdeck.log", dir);
+	vd_log_open(path);
+}
+
+static int main_console(struct vd_cli *cli)
+{
+	struct ui_app app;
+	ui_app_init(&app, &cli->reg);
+	app.interval_ms = cli->interval_ms;
+	if (cli->demo)
+		snprintf(app.banner, sizeof(app.banner), "demo: fake engine");
+	main_open_log();
+	int code = ui_render_run(&app);
+	ui_app_free(&app);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct vd_cli cli = { .console = main_console };
+	int code = vd_cli_main(&cli, argc, argv);
+	vd_cli_free(&cli);
+	vd_log_close();
+	return code;
+}

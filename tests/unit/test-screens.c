@@ -1,0 +1,198 @@
+/* test-screens.c - golden text snapshots of the console's screens and its key handling (fake engine). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "ui/app.h"
+#include "ui/screen.h"
+
+static uint64_t test_now = 5000ull * 1000000000ull;
+static uint64_t test_clock(void)
+{
+	return test_now;
+}
+
+/* A registry with the demo guests, a fixed host and two samples 2 s apart. */
+static void demo_registry(struct vd_registry *reg)
+{
+	vd_registry_init(reg);
+	reg->host_frozen = true;
+	vd_strlcpy(reg->host.hostname, "testhost", sizeof(reg->host.hostname));
+	reg->host.ncpus = 8;
+	reg->host.mem_total = 64ull << 30;
+	reg->host.mem_available = 40ull << 30;
+	reg->host.cpu_pct = 23.5;
+	struct vd_backend *be = NULL;
+	assert_int_equal(vd_backend_open("fake", "fake:///demo", "demo", &be, NULL), 0);
+	be->clock = test_clock;
+	vd_registry_add(reg, be);
+	vd_registry_refresh(reg);
+	test_now += 2000000000ull;
+	vd_registry_refresh(reg);
+}
+
+struct fixture {
+	struct vd_registry reg;
+	struct ui_app app;
+	struct ui_grid grid;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = vd_xcalloc(1, sizeof(*f));
+	test_now = 5000ull * 1000000000ull;
+	demo_registry(&f->reg);
+	ui_app_init(&f->app, &f->reg);
+	snprintf(f->app.banner, sizeof(f->app.banner), "demo: fake engine");
+	ui_app_rebuild(&f->app);
+	ui_grid_init(&f->grid, 1, 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ui_grid_free(&f->grid);
+	ui_app_free(&f->app);
+	vd_registry_free(&f->reg);
+	free(f);
+	return 0;
+}
+
+/* Compare the screen with tests/golden/NAME.txt; VD_UPDATE_GOLDEN=1 rewrites the file. */
+static void check_golden(struct fixture *f, const char *name)
+{
+	ui_screen_draw(&f->app, &f->grid);
+	_cleanup_free_ char *text = ui_grid_text(&f->grid);
+	_cleanup_free_ char *path = vd_xasprintf("%s/tests/golden/%s.txt", VD_SRCDIR, name);
+	if (getenv("VD_UPDATE_GOLDEN")) {
+		FILE *out = fopen(path, "w");
+		assert_non_null(out);
+		fputs(text, out);
+		fclose(out);
+	}
+	_cleanup_free_ char *want = NULL;
+	if (vd_read_file(path, &want, NULL) < 0)
+		fail_msg("golden file %s missing: run with VD_UPDATE_GOLDEN=1 and review it", path);
+	if (strcmp(text, want) != 0) {
+		fprintf(stderr, "--- screen %s differs from %s; got:\n%s", name, path, text);
+		fail();
+	}
+}
+
+static void test_main_80x24(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 80, 24);
+	check_golden(f, "main-80x24");
+}
+
+static void test_main_160x48(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 160, 48);
+	ui_app_key(&f->app, 'j');
+	check_golden(f, "main-160x48");
+}
+
+static void test_help_80x24(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 80, 24);
+	assert_int_equal(ui_app_key(&f->app, '?'), UI_REACT_REDRAW);
+	check_golden(f, "help-80x24");
+	assert_int_equal(ui_app_key(&f->app, UI_KEY_ESC), UI_REACT_REDRAW);
+	assert_int_equal(f->app.screen, UI_SCREEN_MAIN);
+}
+
+static void test_too_small(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 40, 6);
+	check_golden(f, "too-small-40x6");
+	assert_int_equal(ui_app_key(&f->app, 'j'), UI_REACT_NONE);
+	assert_int_equal(ui_app_key(&f->app, 'q'), UI_REACT_QUIT);
+}
+
+static const char *selected_name(struct fixture *f)
+{
+	struct vd_guest *g = ui_app_selected(&f->app);
+	return g ? g->name : "(none)";
+}
+
+static void test_keys_move_sort_filter(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 120, 30);
+	assert_int_equal(ui_app_key(&f->app, 'N'), UI_REACT_REDRAW);
+	assert_string_equal(selected_name(f), "batch-etl");
+	ui_app_key(&f->app, 'j');
+	assert_string_equal(selected_name(f), "ci-runner");
+	ui_app_key(&f->app, UI_KEY_END);
+	assert_string_equal(selected_name(f), "web-frontend");
+	ui_app_key(&f->app, 'k');
+	assert_string_equal(selected_name(f), "redis-cache");
+	ui_app_key(&f->app, 'I'); /* inverted: the cursor stays on its guest */
+	assert_string_equal(selected_name(f), "redis-cache");
+	assert_int_equal(ui_app_key(&f->app, '\\'), UI_REACT_REDRAW);
+	for (const char *p = "vm|paused"; *p; p++)
+		ui_app_key(&f->app, *p);
+	assert_int_equal(f->app.view.n, 5);
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	assert_int_equal(f->app.mode, UI_MODE_NORMAL);
+	assert_string_equal(f->app.filter, "vm|paused");
+	ui_app_key(&f->app, '/');
+	ui_app_key(&f->app, UI_KEY_ESC);
+	assert_int_equal(f->app.view.n, 8);
+	assert_int_equal(ui_app_key(&f->app, 'q'), UI_REACT_QUIT);
+	assert_int_equal(ui_app_key(&f->app, UI_KEY_F(10)), UI_REACT_QUIT);
+}
+
+static void test_actions_reach_the_engine(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 120, 30);
+	ui_app_key(&f->app, 'N');
+	while (strcmp(selected_name(f), "nginx") != 0)
+		ui_app_key(&f->app, 'j');
+	assert_int_equal(ui_app_key(&f->app, 'p'), UI_REACT_REFRESH | UI_REACT_REDRAW);
+	ui_app_refresh(&f->app);
+	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_PAUSED);
+	assert_non_null(strstr(f->app.status, "pause nginx: done"));
+	ui_app_key(&f->app, 'p');
+	ui_app_refresh(&f->app);
+	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_RUNNING);
+	/* kill asks first; 'n' cancels, 'y' kills */
+	ui_app_key(&f->app, 'K');
+	assert_int_equal(f->app.mode, UI_MODE_CONFIRM);
+	assert_non_null(strstr(f->app.confirm, "Kill ct nginx"));
+	ui_app_key(&f->app, 'n');
+	ui_app_refresh(&f->app);
+	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_RUNNING);
+	ui_app_key(&f->app, 'K');
+	ui_app_key(&f->app, 'y');
+	ui_app_refresh(&f->app);
+	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_STOPPED);
+	/* starting a running guest fails with the engine's reason in the status line */
+	ui_app_key(&f->app, 'j');
+	assert_string_equal(selected_name(f), "old-cron");
+	ui_app_key(&f->app, 's');
+	assert_int_equal(f->app.status_style, UI_BAD);
+	assert_non_null(strstr(f->app.status, "guest old-cron is running"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_main_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_main_160x48, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_move_sort_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_actions_reach_the_engine, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
