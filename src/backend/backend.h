@@ -2,6 +2,7 @@
 #ifndef VD_BACKEND_BACKEND_H
 #define VD_BACKEND_BACKEND_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "backend/guest.h"
@@ -48,6 +49,11 @@ struct vd_backend_ops {
 	/* Run argv inside the guest with the caller's stdio; *status gets the exit status. */
 	int (*exec)(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
+	/* Event sources for the console's poll() loop (libvirt events, supervisor sockets):
+	 * fill up to max pollfds and return how many; the loop calls dispatch with their revents.
+	 * dispatch returns > 0 when guests changed and the list should be refreshed. */
+	int (*pollfds)(struct vd_backend *be, struct pollfd *fds, int max, int *timeout_ms);
+	int (*dispatch)(struct vd_backend *be, const struct pollfd *fds, int n);
 };
 
 /* Open the engine registered under `engine` with a URI (NULL → engine default). */

@@ -17,6 +17,7 @@ void vd_registry_free(struct vd_registry *reg)
 		vd_backend_close(reg->backends[i]);
 	free(reg->backends);
 	free(reg->guests);
+	free(reg->poll_counts);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -138,4 +139,32 @@ void vd_registry_totals(const struct vd_registry *reg, struct vd_totals *t)
 		t->mem_alloc += g->alloc.mem_bytes ? g->alloc.mem_bytes : 0;
 		t->mem_used += g->sample.mem_used;
 	}
+}
+
+int vd_registry_pollfds(struct vd_registry *reg, struct pollfd *fds, int max, int *timeout_ms)
+{
+	reg->poll_counts = vd_xrealloc(reg->poll_counts, (reg->n_backends + 1) * sizeof(int));
+	int n = 0;
+	for (size_t i = 0; i < reg->n_backends; i++) {
+		struct vd_backend *be = reg->backends[i];
+		int got = 0;
+		if (be->ops->pollfds && n < max)
+			got = be->ops->pollfds(be, fds + n, max - n, timeout_ms);
+		reg->poll_counts[i] = got > 0 ? got : 0;
+		n += reg->poll_counts[i];
+	}
+	return n;
+}
+
+int vd_registry_dispatch(struct vd_registry *reg, const struct pollfd *fds, int n)
+{
+	int off = 0, want = 0;
+	for (size_t i = 0; reg->poll_counts && i < reg->n_backends && off < n; i++) {
+		struct vd_backend *be = reg->backends[i];
+		int cnt = reg->poll_counts[i];
+		if (cnt && be->ops->dispatch && be->ops->dispatch(be, fds + off, cnt) > 0)
+			want = 1;
+		off += cnt;
+	}
+	return want;
 }

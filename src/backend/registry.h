@@ -12,6 +12,7 @@ struct vd_registry {
 	size_t n_guests;
 	struct vd_host host;
 	bool host_frozen; /* tests and goldens keep a fixed host */
+	int *poll_counts; /* per backend: how many pollfds it filled last time */
 };
 
 /* Totals across guests, for the header's allocated-vs-used meters. */
@@ -35,6 +36,11 @@ int vd_registry_refresh(struct vd_registry *reg);
 /* Find by "name", "engine:name" or "host/name"; NULL and an error when absent or ambiguous. */
 struct vd_guest *vd_registry_find(struct vd_registry *reg, const char *spec, struct vd_error **err);
 void vd_registry_totals(const struct vd_registry *reg, struct vd_totals *t);
+/* Event sources of every backend for one poll() (see vd_backend_ops.pollfds): fills fds,
+ * records which backend owns which range, and may lower *timeout_ms. Returns the count. */
+int vd_registry_pollfds(struct vd_registry *reg, struct pollfd *fds, int max, int *timeout_ms);
+/* Hand poll() results back to their backends; > 0 when a refresh is wanted. */
+int vd_registry_dispatch(struct vd_registry *reg, const struct pollfd *fds, int n);
 /* Derive CPU% fields of cur from the previous sample of the same guest. */
 void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsigned host_cpus);
 

@@ -3,6 +3,7 @@
 
 #include <curses.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -168,29 +169,50 @@ static void render_draw(struct ui_app *app, struct ui_grid *g)
 	render_grid(g);
 }
 
+/* Read every pending key; returns the combined reaction. */
+static int render_keys(struct ui_app *app)
+{
+	int react = UI_REACT_NONE, ch;
+	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR)
+		react |= ui_app_key(app, render_key(ch));
+	return react;
+}
+
+/* One wait: the keyboard, the engines' event sources (libvirt events, supervisor sockets) and
+ * the refresh timer, all in one poll() so the console sleeps while nothing happens. */
+static int render_wait(struct ui_app *app, uint64_t next)
+{
+	struct pollfd fds[64] = { { .fd = STDIN_FILENO, .events = POLLIN } };
+	uint64_t now = vd_now_mono_ns();
+	int timeout = now >= next ? 0 : (int)((next - now) / 1000000ull) + 1;
+	int n = 1 + vd_registry_pollfds(app->reg, fds + 1, 63, &timeout);
+	int r = poll(fds, (nfds_t)n, timeout);
+	int react = render_keys(app); /* also after EINTR: SIGWINCH arrives as KEY_RESIZE */
+	if (r > 0 && n > 1 && vd_registry_dispatch(app->reg, fds + 1, n - 1) > 0)
+		react |= UI_REACT_REFRESH;
+	return react;
+}
+
 int ui_render_run(struct ui_app *app)
 {
 	if (render_init() < 0)
 		return 1;
 	render_signals();
+	nodelay(stdscr, TRUE);
 	struct ui_grid g;
 	ui_grid_init(&g, COLS, LINES);
 	ui_app_resize(app, COLS, LINES);
 	ui_app_refresh(app);
 	/* The second sample comes quickly so CPU% shows up without waiting a whole interval. */
-	uint64_t next = vd_now_mono_ns() + (uint64_t)(app->interval_ms < 300 ? app->interval_ms : 300) * 1000000ull;
+	uint64_t first = (uint64_t)(app->interval_ms < 300 ? app->interval_ms : 300);
+	uint64_t next = vd_now_mono_ns() + first * 1000000ull;
 	int react = UI_REACT_REDRAW;
 	while (!(react & UI_REACT_QUIT) && !render_stop_signal) {
 		if (react & UI_REACT_REFRESH)
 			ui_app_refresh(app);
 		if (react & (UI_REACT_REDRAW | UI_REACT_REFRESH))
 			render_draw(app, &g);
-		uint64_t now = vd_now_mono_ns();
-		timeout(now >= next ? 0 : (int)((next - now) / 1000000ull) + 1);
-		int ch = getch();
-		react = UI_REACT_NONE;
-		if (ch != ERR)
-			react = ui_app_key(app, render_key(ch));
+		react = render_wait(app, next);
 		if (vd_now_mono_ns() >= next) {
 			react |= UI_REACT_REFRESH;
 			next = vd_now_mono_ns() + (uint64_t)app->interval_ms * 1000000ull;
