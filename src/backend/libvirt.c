@@ -1,0 +1,352 @@
+/* libvirt.c - the libvirt engine: one connection per backend, errors, reconnects, the ops table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/libvirt-priv.h"
+#include "common/log.h"
+
+/* How long a remote host may take to accept a TCP connection before we call it unreachable:
+ * libvirt itself has no connect timeout, and the console must not freeze on a dead host. */
+#define LV_CONNECT_PROBE_MS 2000
+
+/* libvirt prints every error to stderr by default; the console owns the terminal. */
+static void lv_silent(void *opaque, virErrorPtr e)
+{
+}
+
+static int lv_errno(const virError *e)
+{
+	if (!e)
+		return EIO;
+	switch (e->code) {
+	case VIR_ERR_NO_DOMAIN: return ENOENT;
+	case VIR_ERR_OPERATION_INVALID: return EBUSY;
+	case VIR_ERR_NO_SUPPORT:
+	case VIR_ERR_ARGUMENT_UNSUPPORTED: return ENOTSUP;
+	case VIR_ERR_INVALID_ARG: return EINVAL;
+	case VIR_ERR_OPERATION_TIMEOUT: return ETIMEDOUT;
+	case VIR_ERR_AUTH_FAILED:
+	case VIR_ERR_AUTH_CANCELLED:
+	case VIR_ERR_ACCESS_DENIED:
+	case VIR_ERR_OPERATION_DENIED: return EACCES;
+	case VIR_ERR_DOM_EXIST: return EEXIST;
+	case VIR_ERR_NO_CONNECT:
+	case VIR_ERR_RPC:
+	case VIR_ERR_SYSTEM_ERROR: return ECONNREFUSED;
+	default: return EIO;
+	}
+}
+
+int lv_fail(struct lv_priv *p, struct vd_error **err, const char *what, const char *dom)
+{
+	virErrorPtr e = virGetLastError();
+	int code = lv_errno(e);
+	vd_error_set(err, code, "%s%s%s at %s: %s", what, dom ? " " : "", dom ? dom : "", p->uri,
+		     e && e->message ? e->message : "libvirt gave no reason");
+	virResetLastError();
+	return -code;
+}
+
+const char *lv_default_uri(void)
+{
+	const char *env = getenv("LIBVIRT_DEFAULT_URI");
+	return env && *env ? env : "qemu:///system";
+}
+
+/* "label=URI": a label is what stands before '=' when that part has no ':' or '/'. URIs keep
+ * their own '=' (query parameters) because those come after "://". */
+const char *lv_split_label(const char *spec, char **label)
+{
+	*label = NULL;
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || strcspn(spec, ":/") < (size_t)(eq - spec))
+		return spec;
+	*label = strndup(spec, (size_t)(eq - spec));
+	return eq + 1;
+}
+
+/* Host part of "driver[+transport]://[user@]host[:port]/path"; "local" when there is none. */
+char *lv_uri_host(const char *uri)
+{
+	const char *h = strstr(uri, "://");
+	if (!h)
+		return vd_xstrdup("local");
+	h += 3;
+	size_t end = strcspn(h, "/?");
+	const char *at = memchr(h, '@', end);
+	if (at) {
+		end -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	size_t hl = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?");
+	if (hl > end)
+		hl = end;
+	return hl ? strndup(h, hl) : vd_xstrdup("local");
+}
+
+/* The TCP port a remote URI's transport uses, or 0 when the URI is local (unix socket). */
+static int lv_uri_port(const char *uri, const char *host)
+{
+	if (vd_streq(host, "local"))
+		return 0;
+	const char *colon = strstr(uri, host) + strlen(host);
+	if (*colon == ']')
+		colon++;
+	if (*colon == ':')
+		return atoi(colon + 1);
+	const char *plus = strchr(uri, '+');
+	const char *sep = strstr(uri, "://");
+	if (plus && plus < sep && vd_str_has_prefix(plus, "+tcp:"))
+		return 16509;
+	if (plus && plus < sep && (strstr(plus, "ssh") && strstr(plus, "ssh") < sep))
+		return 22;
+	if (plus && plus < sep && (vd_str_has_prefix(plus, "+unix:") || vd_str_has_prefix(plus, "+ext:")))
+		return 0;
+	return 16514; /* a host with no transport means TLS */
+}
+
+static bool lv_connect_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+	return poll(&pfd, 1, LV_CONNECT_PROBE_MS) == 1 &&
+	       getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
+}
+
+/* Can we reach host:port within LV_CONNECT_PROBE_MS? */
+static bool lv_reachable(const char *host, int port)
+{
+	char svc[16];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	snprintf(svc, sizeof(svc), "%d", port);
+	_cleanup_free_ char *h = strndup(host[0] == '[' ? host + 1 : host, strcspn(host[0] == '[' ? host + 1 : host, "]"));
+	if (getaddrinfo(h, svc, &hints, &res) != 0)
+		return false;
+	bool ok = false;
+	for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
+		_cleanup_close_ int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			continue;
+		ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0 || (errno == EINPROGRESS && lv_connect_wait(fd));
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	lv_event_wake(opaque);
+	return 0;
+}
+
+static void lv_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct lv_priv *p = opaque;
+	p->closed = true;
+	lv_event_wake(p);
+}
+
+static void lv_disconnect(struct lv_priv *p)
+{
+	if (!p->conn)
+		return;
+	if (p->event_cb >= 0)
+		virConnectDomainEventDeregisterAny(p->conn, p->event_cb);
+	virConnectUnregisterCloseCallback(p->conn, lv_on_close);
+	virConnectClose(p->conn);
+	virResetLastError();
+	p->conn = NULL;
+	p->event_cb = -1;
+	lv_stats_free_devs(p);
+}
+
+/* Connection extras that a driver may lack (keepalive and close callbacks on local drivers):
+ * failing ones are simply not used. */
+static void lv_connect_extras(struct lv_priv *p)
+{
+	virConnSetErrorFunc(p->conn, NULL, lv_silent);
+	/* 3 s x 2 missed answers: a dead remote host is noticed within about 10 s. */
+	virConnectSetKeepAlive(p->conn, 3, 2);
+	virConnectRegisterCloseCallback(p->conn, lv_on_close, p, NULL);
+	p->event_cb = virConnectDomainEventRegisterAny(p->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						       VIR_DOMAIN_EVENT_CALLBACK(lv_on_lifecycle), p, NULL);
+	const char *type = virConnectGetType(p->conn);
+	p->kind = type && strcasecmp(type, "LXC") == 0 ? VD_KIND_CT : VD_KIND_VM;
+	p->groups = lv_stats_probe(p->conn);
+	virResetLastError();
+}
+
+static int lv_connect(struct lv_priv *p, struct vd_error **err)
+{
+	_cleanup_free_ char *host = lv_uri_host(p->uri);
+	int port = lv_uri_port(p->uri, host);
+	if (port > 0 && !lv_reachable(host, port))
+		return vd_error_set(err, EHOSTUNREACH, "cannot reach %s port %d within %d ms for %s: check the host and its libvirtd",
+				    host, port, LV_CONNECT_PROBE_MS, p->uri);
+	/* No auth callback: a password prompt would write to the console's terminal. */
+	p->conn = virConnectOpen(p->uri);
+	if (!p->conn) {
+		virErrorPtr e = virGetLastError();
+		int code = lv_errno(e);
+		vd_error_set(err, code, "cannot connect to libvirt at %s: %s%s", p->uri,
+			     e && e->message ? e->message : "libvirt gave no reason",
+			     port ? "" : ": is libvirtd running? (start it with `libvirtd -d`, or pass --connect URI)");
+		virResetLastError();
+		return -code;
+	}
+	p->closed = false;
+	lv_connect_extras(p);
+	return 0;
+}
+
+static void lv_backoff(struct lv_priv *p)
+{
+	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : LV_BACKOFF_MIN_MS;
+	if (p->backoff_ms > LV_BACKOFF_MAX_MS)
+		p->backoff_ms = LV_BACKOFF_MAX_MS;
+	p->retry_at_ns = vd_now_mono_ns() + (uint64_t)p->backoff_ms * 1000000ull;
+}
+
+/* Use the connection, reopening it when it was lost; between attempts, fail at once so the
+ * console keeps running while a host is down. */
+int lv_ensure(struct lv_priv *p, struct vd_error **err)
+{
+	if (p->conn && !p->closed && virConnectIsAlive(p->conn) == 1)
+		return 0;
+	virResetLastError();
+	uint64_t now = vd_now_mono_ns();
+	if (now < p->retry_at_ns)
+		return vd_error_set(err, ECONNRESET, "connection to %s lost: next try in %llu s", p->uri,
+				    (unsigned long long)((p->retry_at_ns - now + 999999999ull) / 1000000000ull));
+	lv_disconnect(p);
+	int r = lv_connect(p, err);
+	if (r < 0) {
+		lv_backoff(p);
+		return vd_error_wrap(err, "connection to %s lost, next try in %u s", p->uri, p->backoff_ms / 1000);
+	}
+	p->backoff_ms = 0;
+	p->retry_at_ns = 0;
+	return 0;
+}
+
+/* After a failed call: if the connection died, drop it so the next list reconnects. */
+static void lv_check_alive(struct lv_priv *p)
+{
+	if (p->conn && virConnectIsAlive(p->conn) != 1) {
+		p->closed = true;
+		lv_backoff(p);
+	}
+	virResetLastError();
+}
+
+int lv_domain(struct vd_backend *be, const char *name, virDomainPtr *dom, struct vd_error **err)
+{
+	struct lv_priv *p = be->priv;
+	int r = lv_ensure(p, err);
+	if (r < 0)
+		return r;
+	*dom = virDomainLookupByName(p->conn, name);
+	if (!*dom) {
+		r = lv_fail(p, err, "no domain named", name);
+		lv_check_alive(p);
+		return r;
+	}
+	return 0;
+}
+
+/* "ssh" transports would ask for a password on our terminal; no_tty makes ssh fail instead. */
+static char *lv_uri_batch(const char *uri)
+{
+	const char *sep = strstr(uri, "://");
+	const char *ssh = strstr(uri, "+ssh");
+	if (!sep || !ssh || ssh > sep || strstr(uri, "no_tty="))
+		return vd_xstrdup(uri);
+	return vd_xasprintf("%s%sno_tty=1", uri, strchr(uri, '?') ? "&" : "?");
+}
+
+static void lv_set_label(struct vd_backend *be, char *label, const char *uri)
+{
+	if (!label && !vd_streq(be->label, "local"))
+		return; /* the caller chose one */
+	free(be->label);
+	be->label = label ? label : lv_uri_host(uri);
+}
+
+static int lv_open(struct vd_backend *be, struct vd_error **err)
+{
+	virSetErrorFunc(NULL, lv_silent);
+	if (virInitialize() < 0)
+		return vd_error_set(err, EIO, "libvirt failed to initialize");
+	lv_event_init();
+	struct lv_priv *p = vd_xcalloc(1, sizeof(*p));
+	p->be = be;
+	p->event_cb = -1;
+	be->priv = p;
+	char *label = NULL;
+	const char *uri = be->uri ? lv_split_label(be->uri, &label) : lv_default_uri();
+	p->uri = lv_uri_batch(uri);
+	lv_set_label(be, label, p->uri);
+	int r = lv_connect(p, err);
+	if (r < 0)
+		return r;
+	lv_event_attach(p);
+	return 0;
+}
+
+static void lv_close(struct vd_backend *be)
+{
+	struct lv_priv *p = be->priv;
+	lv_event_detach(p);
+	lv_disconnect(p);
+	free(p->stops);
+	free(p->uri);
+	free(p);
+	be->priv = NULL;
+}
+
+static int lv_list(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err)
+{
+	struct lv_priv *p = be->priv;
+	int r = lv_ensure(p, err);
+	if (r < 0)
+		return r;
+	lv_ops_reap_stops(p);
+	r = lv_stats_list(p, vd_backend_now(be), out, n, err);
+	if (r < 0)
+		lv_check_alive(p);
+	return r;
+}
+
+static int lv_pollfds(struct vd_backend *be, struct pollfd *fds, int max, int *timeout_ms)
+{
+	return lv_event_pollfds(be->priv, fds, max, timeout_ms);
+}
+
+static int lv_dispatch(struct vd_backend *be, const struct pollfd *fds, int n)
+{
+	return lv_event_dispatch(be->priv, fds, n);
+}
+
+const struct vd_backend_ops vd_libvirt_ops = {
+	.name = "libvirt",
+	.open = lv_open,
+	.close = lv_close,
+	.list = lv_list,
+	.lookup = lv_ops_lookup,
+	.create = lv_ops_create,
+	.remove = lv_ops_remove,
+	.start = lv_ops_start,
+	.stop = lv_ops_stop,
+	.pause = lv_ops_pause,
+	.resume = lv_ops_resume,
+	.destroy = lv_ops_destroy,
+	.stats = lv_ops_stats,
+	.resize = lv_ops_resize,
+	.pollfds = lv_pollfds,
+	.dispatch = lv_dispatch,
+	/* no console and no exec yet: `virsh console` does it */
+};
