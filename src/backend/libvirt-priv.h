@@ -36,6 +36,7 @@ struct lv_priv {
 	char *uri;          /* the URI actually opened (after the label and the default are resolved) */
 	enum vd_kind kind;  /* lxc: containers, everything else VMs */
 	unsigned groups;    /* stats groups the driver's bulk call supports */
+	bool bulk;          /* the driver has virConnectGetAllDomainStats at all */
 	int event_cb;       /* lifecycle callback id, -1 when none */
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */
@@ -67,7 +68,7 @@ char *lv_uri_host(const char *uri);
 
 /* libvirt-stats.c */
 /* Which of LV_GROUPS_WANTED the bulk call supports on conn (probed with ENFORCE_STATS). */
-unsigned lv_stats_probe(virConnectPtr conn);
+unsigned lv_stats_probe(virConnectPtr conn, bool *bulk);
 enum vd_state lv_stats_state(int virstate);
 /* Fill guests from one bulk call plus per-domain calls for the unsupported groups. */
 int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err);

@@ -15,6 +15,7 @@ struct lv_raw {
 	uint64_t cpu_ns;
 	uint64_t cur_kib, max_kib, avail_kib, usable_kib, rss_kib, last_update;
 	uint64_t vcpus;
+	uint64_t cgroup_kib; /* lxc: the container's memory use, from virDomainGetInfo */
 	uint64_t rx, tx, rd, wr;
 	bool has_net, has_block;
 };
@@ -23,7 +24,7 @@ static void lv_raw_init(struct lv_raw *r)
 {
 	r->state = -1;
 	r->cpu_ns = r->cur_kib = r->max_kib = r->avail_kib = r->usable_kib = LV_UNSET;
-	r->rss_kib = r->last_update = r->vcpus = LV_UNSET;
+	r->rss_kib = r->last_update = r->vcpus = r->cgroup_kib = LV_UNSET;
 	r->rx = r->tx = r->rd = r->wr = 0;
 	r->has_net = r->has_block = false;
 }
@@ -40,15 +41,18 @@ static bool lv_stats_try(virConnectPtr conn, unsigned groups, unsigned flags)
 }
 
 /* Ask the driver, not its version: ENFORCE_STATS fails for groups it cannot give, so try all
- * at once (the common case on qemu) and only then one by one (the test driver gives STATE). */
-unsigned lv_stats_probe(virConnectPtr conn)
+ * at once (the common case on qemu) and only then one by one (the test driver gives STATE).
+ * A driver without the bulk call at all (lxc in 9.0) gets *bulk = false. */
+unsigned lv_stats_probe(virConnectPtr conn, bool *bulk)
 {
+	*bulk = true;
 	if (lv_stats_try(conn, LV_GROUPS_WANTED, 0))
 		return LV_GROUPS_WANTED;
 	unsigned ok = 0;
 	for (unsigned bit = 1; bit <= VIR_DOMAIN_STATS_BLOCK; bit <<= 1)
 		if ((LV_GROUPS_WANTED & bit) && lv_stats_try(conn, bit, 0))
 			ok |= bit;
+	*bulk = ok != 0;
 	return ok;
 }
 
@@ -228,7 +232,7 @@ static void lv_devs_sweep(struct lv_priv *p)
 	}
 }
 
-static void lv_fallback_info(virDomainPtr dom, struct lv_raw *r, unsigned groups)
+static void lv_fallback_info(virDomainPtr dom, struct lv_raw *r, unsigned groups, enum vd_kind kind)
 {
 	virDomainInfo info;
 	if (virDomainGetInfo(dom, &info) < 0)
@@ -237,7 +241,11 @@ static void lv_fallback_info(virDomainPtr dom, struct lv_raw *r, unsigned groups
 		r->state = info.state;
 	if (!(groups & VIR_DOMAIN_STATS_CPU_TOTAL))
 		r->cpu_ns = info.cpuTime;
-	if (!(groups & VIR_DOMAIN_STATS_BALLOON)) {
+	if (!(groups & VIR_DOMAIN_STATS_BALLOON) && kind == VD_KIND_CT) {
+		/* lxc reports the cgroup's usage as "memory"; the allocation is the limit */
+		r->cur_kib = r->max_kib = info.maxMem;
+		r->cgroup_kib = info.state == VIR_DOMAIN_SHUTOFF ? LV_UNSET : info.memory;
+	} else if (!(groups & VIR_DOMAIN_STATS_BALLOON)) {
 		r->cur_kib = info.memory;
 		r->max_kib = info.maxMem;
 	}
@@ -291,8 +299,8 @@ static void lv_fallback(struct lv_priv *p, virDomainPtr dom, struct lv_raw *r)
 	bool active = virDomainIsActive(dom) == 1;
 	if (!(g & VIR_DOMAIN_STATS_STATE) || !(g & VIR_DOMAIN_STATS_CPU_TOTAL) || !(g & VIR_DOMAIN_STATS_BALLOON) ||
 	    !(g & VIR_DOMAIN_STATS_VCPU))
-		lv_fallback_info(dom, r, g);
-	if (active && !(g & VIR_DOMAIN_STATS_BALLOON))
+		lv_fallback_info(dom, r, g, p->kind);
+	if (active && !(g & VIR_DOMAIN_STATS_BALLOON) && p->kind == VD_KIND_VM)
 		lv_fallback_memstats(dom, r);
 	if (active && (!(g & VIR_DOMAIN_STATS_BLOCK) || !(g & VIR_DOMAIN_STATS_INTERFACE)))
 		lv_fallback_io(p, dom, r, g);
@@ -311,6 +319,11 @@ static uint64_t lv_kib(uint64_t kib)
 static void lv_guest_memory(const struct lv_raw *r, struct vd_sample *s)
 {
 	s->mem_rss = lv_kib(r->rss_kib);
+	if (r->cgroup_kib != LV_UNSET) {
+		s->mem_used = r->cgroup_kib * 1024ull;
+		s->mem_source = VD_MEM_SRC_CGROUP;
+		return;
+	}
 	/* last-update is the guest's wall clock: judge staleness only when that clock is near ours
 	 * (within a day), since a guest with a wrong clock would otherwise never count as fresh. */
 	uint64_t now = (uint64_t)time(NULL), lu = r->last_update;
@@ -372,8 +385,38 @@ static void lv_stats_fill_all(struct lv_priv *p, virDomainStatsRecordPtr *recs, 
 	*n = (size_t)cnt;
 }
 
+/* A guest from per-domain calls only, for drivers without the bulk call. */
+static void lv_stats_plain(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *g)
+{
+	struct lv_raw r;
+	lv_raw_init(&r);
+	lv_fallback(p, dom, &r);
+	lv_guest_fill(p, dom, &r, now, g);
+}
+
+static int lv_stats_list_plain(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n,
+			       struct vd_error **err)
+{
+	virDomainPtr *doms = NULL;
+	int cnt = virConnectListAllDomains(p->conn, &doms, 0);
+	if (cnt < 0)
+		return lv_fail(p, err, "listing domains", NULL);
+	struct vd_guest *v = vd_xcalloc(cnt > 0 ? (size_t)cnt : 1, sizeof(*v));
+	for (int i = 0; i < cnt; i++) {
+		lv_stats_plain(p, doms[i], now, &v[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	lv_devs_sweep(p);
+	*out = v;
+	*n = (size_t)cnt;
+	return 0;
+}
+
 int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err)
 {
+	if (!p->bulk)
+		return lv_stats_list_plain(p, now, out, n, err);
 	virDomainStatsRecordPtr *recs = NULL;
 	int cnt = virConnectGetAllDomainStats(p->conn, p->groups, &recs, 0);
 	if (cnt < 0)
@@ -384,6 +427,10 @@ int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t
 
 int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out, struct vd_error **err)
 {
+	if (!p->bulk) {
+		lv_stats_plain(p, dom, now, out);
+		return 0;
+	}
 	virDomainStatsRecordPtr *recs = NULL;
 	virDomainPtr doms[2] = { dom, NULL };
 	int cnt = virDomainListGetStats(doms, p->groups, &recs, 0);

@@ -4,17 +4,297 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "backend/libvirt-priv.h"
+#include "backend/registry.h"
 
-static void test_placeholder(void **state)
+#define GIB (1024ull * 1024 * 1024)
+#define MIB (1024ull * 1024)
+
+static struct vd_backend *open_ok(const char *uri)
 {
+	struct vd_backend *be = NULL;
+	struct vd_error *err = NULL;
+	int r = vd_backend_open("libvirt", uri, NULL, &be, &err);
+	if (r < 0)
+		fail_msg("opening %s: %s", uri, err->msg);
+	return be;
+}
+
+/* The guest called name in a fresh list, copied out; fails the test when absent. */
+static struct vd_guest list_one(struct vd_backend *be, const char *name, size_t *count)
+{
+	struct vd_guest *v = NULL, found = { 0 };
+	size_t n = 0;
+	struct vd_error *err = NULL;
+	if (vd_backend_list(be, &v, &n, &err) < 0)
+		fail_msg("list: %s", err->msg);
+	bool hit = false;
+	for (size_t i = 0; i < n; i++)
+		if (vd_streq(v[i].name, name))
+			found = v[i], hit = true;
+	free(v);
+	if (count)
+		*count = n;
+	if (!hit && name)
+		fail_msg("guest %s not listed", name);
+	return found;
+}
+
+static void test_uri_label_and_host(void **state)
+{
+	char *label = NULL;
+	assert_string_equal(lv_split_label("web=qemu+tcp://10.0.0.2/system", &label), "qemu+tcp://10.0.0.2/system");
+	assert_string_equal(label, "web");
+	free(label);
+	assert_string_equal(lv_split_label("qemu:///system?socket=/run/x", &label), "qemu:///system?socket=/run/x");
+	assert_null(label);
+	char *h = lv_uri_host("qemu+ssh://root@kvm1.example:2222/system");
+	assert_string_equal(h, "kvm1.example");
+	free(h);
+	h = lv_uri_host("qemu:///system");
+	assert_string_equal(h, "local");
+	free(h);
+	h = lv_uri_host("qemu+tcp://127.0.0.1/system");
+	assert_string_equal(h, "127.0.0.1");
+	free(h);
+}
+
+/* The default test domain: 2 vCPUs, 2 GiB current of 8 GiB, balloon stats with 1 GiB usable. */
+static void test_list_default_domain(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	size_t n;
+	struct vd_guest g = list_one(be, "test", &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(g.host, "local");
+	assert_int_equal(g.kind, VD_KIND_VM);
+	assert_int_equal(g.state, VD_STATE_RUNNING);
+	assert_int_equal(g.alloc.vcpus, 2);
+	assert_int_equal(g.alloc.mem_bytes, 2 * GIB);
+	assert_int_equal(g.alloc.mem_max_bytes, 8 * GIB);
+	assert_true(g.sample.valid);
+	assert_true(g.sample.cpu_ns > 0);
+	assert_true(g.sample.t_ns > 0);
+	/* available 2 GiB - usable 1 GiB, from the guest's balloon driver */
+	assert_int_equal(g.sample.mem_source, VD_MEM_SRC_BALLOON);
+	assert_int_equal(g.sample.mem_used, 1 * GIB);
+	assert_int_equal(g.sample.mem_rss, 1 * GIB);
+	assert_true(g.sample.io_read > 0 || g.sample.io_write > 0); /* vda, via virDomainBlockStats */
+	vd_backend_close(be);
+}
+
+/* The test driver's bulk call gives only the state group: the rest must come per domain. */
+static void test_fallback_detected_at_run_time(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	struct lv_priv *p = be->priv;
+	assert_true(p->bulk);
+	assert_true(p->groups & VIR_DOMAIN_STATS_STATE);
+	assert_false(p->groups & VIR_DOMAIN_STATS_CPU_TOTAL);
+	assert_false(p->groups & VIR_DOMAIN_STATS_BALLOON);
+	struct vd_guest g = list_one(be, "test", NULL);
+	assert_true(g.sample.cpu_ns > 0);       /* virDomainGetInfo */
+	assert_int_equal(g.alloc.vcpus, 2);     /* virDomainGetInfo */
+	assert_int_equal(g.sample.mem_used, GIB); /* virDomainMemoryStats */
+	vd_backend_close(be);
+}
+
+/* CPU% comes from two samples through the registry, like the console computes it. */
+static void test_cpu_time_grows(void **state)
+{
+	struct vd_registry reg;
+	vd_registry_init(&reg);
+	vd_registry_add(&reg, open_ok("test:///default"));
+	vd_registry_refresh(&reg);
+	uint64_t cpu0 = reg.guests[0].sample.cpu_ns;
+	usleep(200 * 1000);
+	assert_int_equal(vd_registry_refresh(&reg), 0);
+	assert_int_equal(reg.n_guests, 1);
+	assert_true(reg.guests[0].sample.cpu_ns > cpu0);
+	assert_true(reg.guests[0].cpu_pct_alloc >= 0);
+	vd_registry_free(&reg);
+}
+
+static void expect_state(struct vd_backend *be, enum vd_state st)
+{
+	struct vd_guest g = list_one(be, "test", NULL);
+	assert_string_equal(vd_state_name(g.state), vd_state_name(st));
+}
+
+static void test_state_changes(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_backend_pause(be, "test", &err), 0);
+	expect_state(be, VD_STATE_PAUSED);
+	assert_int_equal(vd_backend_resume(be, "test", &err), 0);
+	expect_state(be, VD_STATE_RUNNING);
+	assert_int_equal(vd_backend_destroy(be, "test", &err), 0);
+	expect_state(be, VD_STATE_STOPPED);
+	struct vd_guest g = list_one(be, "test", NULL);
+	assert_int_equal(g.sample.mem_used, 0);
+	assert_int_equal(vd_backend_start(be, "test", &err), 0);
+	expect_state(be, VD_STATE_RUNNING);
+	assert_int_equal(vd_backend_stop(be, "test", 2, &err), 0);
+	expect_state(be, VD_STATE_STOPPED);
+	assert_int_equal(vd_backend_start(be, "test", &err), 0);
+	assert_null(err);
+	vd_backend_close(be);
+}
+
+/* Errors name the operation, the domain and the URI, and carry an errno-style code. */
+static void test_errors_name_domain_and_uri(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_backend_start(be, "nosuch", &err), -ENOENT);
+	assert_non_null(strstr(err->msg, "nosuch"));
+	assert_non_null(strstr(err->msg, "test:///default"));
+	vd_error_freep(&err);
+	assert_true(vd_backend_resume(be, "test", &err) < 0); /* it is running */
+	assert_non_null(strstr(err->msg, "resuming domain test at test:///default"));
+	vd_error_freep(&err);
+	struct vd_resize cpu = { .cpus = 1.5 };
+	assert_int_equal(vd_backend_resize(be, "test", &cpu, &err), -ENOTSUP);
+	vd_error_freep(&err);
+	vd_backend_close(be);
+}
+
+static void test_resize_live(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	struct vd_error *err = NULL;
+	struct vd_resize mem = { .mem_bytes = 1 * GIB, .flags = VD_RESIZE_LIVE };
+	if (vd_backend_resize(be, "test", &mem, &err) < 0)
+		fail_msg("%s", err->msg);
+	struct vd_guest g = list_one(be, "test", NULL);
+	assert_int_equal(g.alloc.mem_bytes, 1 * GIB);
+	struct vd_resize cpus = { .vcpus = 1, .flags = VD_RESIZE_LIVE | VD_RESIZE_CONFIG };
+	if (vd_backend_resize(be, "test", &cpus, &err) < 0)
+		fail_msg("%s", err->msg);
+	g = list_one(be, "test", NULL);
+	assert_int_equal(g.alloc.vcpus, 1);
+	struct vd_resize huge = { .mem_bytes = 64 * GIB, .flags = VD_RESIZE_LIVE };
+	assert_true(vd_backend_resize(be, "test", &huge, &err) < 0);
+	assert_non_null(strstr(err->msg, "setting the memory (balloon) of domain test"));
+	vd_error_freep(&err);
+	vd_backend_close(be);
+}
+
+static void test_create_and_remove(void **state)
+{
+	struct vd_backend *be = open_ok("test:///default");
+	struct vd_error *err = NULL;
+	struct vd_guest_def def = { .name = "vdnew", .kind = VD_KIND_VM, .vcpus = 1, .mem_bytes = 128 * MIB };
+	if (vd_backend_create(be, &def, &err) < 0)
+		fail_msg("%s", err->msg);
+	size_t n;
+	struct vd_guest g = list_one(be, "vdnew", &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(g.state, VD_STATE_STOPPED);
+	assert_int_equal(g.alloc.mem_max_bytes, 128 * MIB);
+	assert_int_equal(vd_backend_start(be, "vdnew", &err), 0);
+	assert_int_equal(vd_backend_remove(be, "vdnew", &err), -EBUSY);
+	vd_error_freep(&err);
+	assert_int_equal(vd_backend_destroy(be, "vdnew", &err), 0);
+	assert_int_equal(vd_backend_remove(be, "vdnew", &err), 0);
+	list_one(be, NULL, &n);
+	assert_int_equal(n, 1);
+	def.kind = VD_KIND_CT;
+	assert_int_equal(vd_backend_create(be, &def, &err), -EINVAL);
+	vd_error_freep(&err);
+	vd_backend_close(be);
+}
+
+/* A lifecycle change arrives as a libvirt event through the registry's poll fds. */
+static void test_events_through_poll(void **state)
+{
+	struct vd_registry reg;
+	vd_registry_init(&reg);
+	struct vd_backend *be = open_ok("test:///default");
+	vd_registry_add(&reg, be);
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_backend_pause(be, "test", &err), 0);
+	int changed = 0;
+	uint64_t end = vd_now_mono_ns() + 3000000000ull;
+	while (!changed && vd_now_mono_ns() < end) {
+		struct pollfd fds[16];
+		int timeout = 500;
+		int n = vd_registry_pollfds(&reg, fds, 16, &timeout);
+		assert_true(n >= 1);
+		if (poll(fds, (nfds_t)n, timeout) > 0)
+			changed = vd_registry_dispatch(&reg, fds, n);
+	}
+	assert_true(changed > 0);
+	assert_int_equal(vd_backend_resume(be, "test", &err), 0);
+	vd_registry_free(&reg);
+}
+
+/* Without a daemon, opening must fail at once and say what to do. */
+static void test_no_daemon_fails_fast(void **state)
+{
+	struct vd_backend *be = NULL;
+	struct vd_error *err = NULL;
+	uint64_t t0 = vd_now_mono_ns();
+	assert_true(vd_backend_open("libvirt", "qemu:///system?socket=/nonexistent/libvirt-sock", NULL, &be, &err) < 0);
+	assert_true(vd_now_mono_ns() - t0 < 2000000000ull);
+	assert_non_null(strstr(err->msg, "is libvirtd running?"));
+	vd_error_freep(&err);
+	t0 = vd_now_mono_ns();
+	assert_true(vd_backend_open("libvirt", "qemu+tcp://127.0.0.1:1/system", NULL, &be, &err) < 0);
+	assert_true(vd_now_mono_ns() - t0 < 3000000000ull);
+	assert_non_null(strstr(err->msg, "cannot reach 127.0.0.1 port 1"));
+	vd_error_freep(&err);
+}
+
+static const char *three_xml =
+	"<node>"
+	"<domain type='test'><name>alpha</name><memory>524288</memory><vcpu>1</vcpu>"
+	"<os><type>hvm</type></os></domain>"
+	"<domain type='test'><name>beta</name><memory>1048576</memory><vcpu>2</vcpu>"
+	"<os><type>hvm</type></os></domain>"
+	"<domain type='test'><name>gamma</name><memory>262144</memory><vcpu>4</vcpu>"
+	"<os><type>hvm</type></os></domain>"
+	"</node>";
+
+/* A test-driver file with several domains, opened with a label: the label is the host. */
+static void test_labelled_file_uri(void **state)
+{
+	char path[] = "/tmp/vd-lv-XXXXXX.xml";
+	int fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, three_xml, strlen(three_xml)), (ssize_t)strlen(three_xml));
+	close(fd);
+	char *uri = vd_xasprintf("lab=test://%s", path);
+	struct vd_backend *be = open_ok(uri);
+	size_t n;
+	struct vd_guest g = list_one(be, "gamma", &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(g.host, "lab");
+	assert_string_equal(be->label, "lab");
+	assert_int_equal(g.alloc.vcpus, 4);
+	assert_int_equal(g.alloc.mem_bytes, 256 * MIB);
+	vd_backend_close(be);
+	free(uri);
+	unlink(path);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_placeholder),
+		cmocka_unit_test(test_uri_label_and_host),
+		cmocka_unit_test(test_list_default_domain),
+		cmocka_unit_test(test_fallback_detected_at_run_time),
+		cmocka_unit_test(test_cpu_time_grows),
+		cmocka_unit_test(test_state_changes),
+		cmocka_unit_test(test_errors_name_domain_and_uri),
+		cmocka_unit_test(test_resize_live),
+		cmocka_unit_test(test_create_and_remove),
+		cmocka_unit_test(test_events_through_poll),
+		cmocka_unit_test(test_no_daemon_fails_fast),
+		cmocka_unit_test(test_labelled_file_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
