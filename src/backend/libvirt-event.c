@@ -281,6 +281,29 @@ bool lv_event_driven(void)
 	return lv_ev.driven;
 }
 
+static void lv_event_retry_fire(int timer, void *opaque)
+{
+	struct lv_priv *p = opaque;
+	lv_event_remove_timeout(timer);
+	p->retry_timer = -1;
+	lv_event_wake(p);
+}
+
+/* A one-shot timer that asks the console for a refresh, so a lost connection is retried on
+ * its backoff schedule even when the refresh interval is long. */
+void lv_event_wake_later(struct lv_priv *p, unsigned ms)
+{
+	lv_event_cancel_wake(p);
+	p->retry_timer = lv_event_add_timeout((int)ms, lv_event_retry_fire, p, NULL);
+}
+
+void lv_event_cancel_wake(struct lv_priv *p)
+{
+	if (p->retry_timer > 0)
+		lv_event_remove_timeout(p->retry_timer);
+	p->retry_timer = -1;
+}
+
 int lv_event_pollfds(struct lv_priv *p, struct pollfd *fds, int max, int *timeout_ms)
 {
 	lv_ev.driven = true;

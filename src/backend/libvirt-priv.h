@@ -38,6 +38,7 @@ struct lv_priv {
 	unsigned groups;    /* stats groups the driver's bulk call supports */
 	bool bulk;          /* the driver has virConnectGetAllDomainStats at all */
 	int event_cb;       /* lifecycle callback id, -1 when none */
+	int retry_timer;    /* event-loop timer that triggers the next reconnect, -1 when none */
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */
 	uint64_t retry_at_ns; /* earliest reconnect attempt */
@@ -84,6 +85,9 @@ void lv_event_attach(struct lv_priv *p);
 void lv_event_detach(struct lv_priv *p);
 /* Mark a backend changed and wake the poll loop. */
 void lv_event_wake(struct lv_priv *p);
+/* Wake the console after ms (reconnect backoff); cancel before the backend goes away. */
+void lv_event_wake_later(struct lv_priv *p, unsigned ms);
+void lv_event_cancel_wake(struct lv_priv *p);
 int lv_event_pollfds(struct lv_priv *p, struct pollfd *fds, int max, int *timeout_ms);
 int lv_event_dispatch(struct lv_priv *p, const struct pollfd *fds, int n);
 /* True once the console drives the loop (pollfds was called): waits must not block then. */

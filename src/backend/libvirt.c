@@ -209,6 +209,7 @@ static void lv_backoff(struct lv_priv *p)
 	if (p->backoff_ms > LV_BACKOFF_MAX_MS)
 		p->backoff_ms = LV_BACKOFF_MAX_MS;
 	p->retry_at_ns = vd_now_mono_ns() + (uint64_t)p->backoff_ms * 1000000ull;
+	lv_event_wake_later(p, p->backoff_ms);
 }
 
 /* Use the connection, reopening it when it was lost; between attempts, fail at once so the
@@ -285,6 +286,7 @@ static int lv_open(struct vd_backend *be, struct vd_error **err)
 	struct lv_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->be = be;
 	p->event_cb = -1;
+	p->retry_timer = -1;
 	be->priv = p;
 	char *label = NULL;
 	const char *uri = be->uri ? lv_split_label(be->uri, &label) : lv_default_uri();
@@ -301,6 +303,7 @@ static void lv_close(struct vd_backend *be)
 {
 	struct lv_priv *p = be->priv;
 	lv_event_detach(p);
+	lv_event_cancel_wake(p);
 	lv_disconnect(p);
 	free(p->stops);
 	free(p->uri);
