@@ -13,6 +13,7 @@ const char vd_cli_global_short[] = "";
 
 static const struct vd_cmd vd_cmds[] = {
 	{ "list", "[--json]", "list every guest with allocation and use", vd_cmd_list },
+	{ "top", "[-b [-n N] [-d SECS] [--csv|--json]]", "the console; -b prints rows for scripts instead", vd_cmd_top },
 	{ "create", "ct|vm NAME [options]", "define a guest (see `virtdeck create --help`)", vd_cmd_create },
 	{ "start", "NAME", "start a guest", vd_cmd_lifecycle },
 	{ "stop", "NAME [--timeout SECS]", "stop a guest gracefully, forced after the timeout", vd_cmd_lifecycle },
@@ -38,7 +39,7 @@ static void cli_help(void)
 	       "  --version          print version and compiled-in engines\n"
 	       "  -h, --help         print this help\n\nCommands:\n");
 	for (size_t i = 0; i < VD_ARRAY_SIZE(vd_cmds); i++)
-		printf("  %-8s %-45s %s\n", vd_cmds[i].name, vd_cmds[i].args, vd_cmds[i].help);
+		printf("  %-8s %-46s %s\n", vd_cmds[i].name, vd_cmds[i].args, vd_cmds[i].help);
 	printf("\nIn the console, press ? for the keys.\n");
 }
 

@@ -46,6 +46,7 @@ extern const char vd_cli_global_short[];
 
 /* Commands (one file each). */
 int vd_cmd_list(struct vd_cli *cli, int argc, char **argv);
+int vd_cmd_top(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_create(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv);
