@@ -2,6 +2,7 @@
 #include "ui/app.h"
 
 #include <ctype.h>
+#include <time.h>
 
 #include "ui/screen.h"
 
@@ -16,6 +17,54 @@ void ui_app_init(struct ui_app *app, struct vd_registry *reg)
 	app->interval_ms = 2000;
 	app->w = 80;
 	app->h = 24;
+	app->theme = ui_theme_find("default");
+	app->glyphs = UI_GLYPHS_ASCII;
+}
+
+void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color, bool ascii)
+{
+	const char *nc = getenv("NO_COLOR");
+	app->table.sort = s->sort;
+	app->table.sort_desc = s->sort_desc;
+	app->table.n_columns = s->n_columns;
+	memcpy(app->table.columns, s->columns, sizeof(s->columns));
+	app->interval_ms = s->interval_ms;
+	app->theme = ui_theme_find(s->theme);
+	if (!app->theme || no_color || (nc && *nc))
+		app->theme = ui_theme_mono();
+	app->glyphs = ascii ? UI_GLYPHS_ASCII : s->glyphs;
+	ui_keymap_init(s);
+}
+
+static void app_timestamp(struct ui_app *app, char *buf, size_t len)
+{
+	if (app->clock_text && app->clock_text(buf, len))
+		return;
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(buf, len, "%H:%M:%S", localtime_r(&now, &tm));
+}
+
+void ui_app_log(struct ui_app *app, enum ui_style st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(app->status, sizeof(app->status), fmt, ap);
+	va_end(ap);
+	app->status_style = st;
+	struct ui_log_entry *e = &app->log[(app->log_head + app->log_n) % UI_LOG_MAX];
+	if (app->log_n == UI_LOG_MAX)
+		app->log_head = (app->log_head + 1) % UI_LOG_MAX;
+	else
+		app->log_n++;
+	app_timestamp(app, e->when, sizeof(e->when));
+	e->style = st;
+	vd_strlcpy(e->text, app->status, sizeof(e->text));
+}
+
+const struct ui_log_entry *ui_app_log_get(const struct ui_app *app, size_t i)
+{
+	return i < app->log_n ? &app->log[(app->log_head + i) % UI_LOG_MAX] : NULL;
 }
 
 void ui_app_free(struct ui_app *app)
@@ -88,25 +137,69 @@ void ui_app_resize(struct ui_app *app, int w, int h)
 	ui_table_clamp(&app->table, ui_app_table_rows(app));
 }
 
+/* Edit a line of input; returns true when the text changed. */
+static bool app_edit(char *buf, size_t size, int key)
+{
+	size_t len = strlen(buf);
+	if ((key == UI_KEY_BACKSPACE || key == 8 || key == 0x107) && len > 0) {
+		buf[len - 1] = '\0';
+		return true;
+	}
+	if (key >= 0x20 && key < 0x7f && len + 1 < size) {
+		buf[len] = (char)key;
+		buf[len + 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
 /* Typing a filter narrows the table live; Enter keeps it, Esc clears it. */
 static int app_filter_key(struct ui_app *app, int key)
 {
-	size_t len = strlen(app->filter);
 	if (key == UI_KEY_ENTER || key == UI_KEY_ESC) {
 		if (key == UI_KEY_ESC)
 			app->filter[0] = '\0';
 		app->mode = UI_MODE_NORMAL;
 		ui_app_status(app, UI_NORMAL, "%s", app->filter[0] ? "filter kept: \\ to change it" : "filter cleared");
-	} else if ((key == UI_KEY_BACKSPACE || key == 8) && len > 0) {
-		app->filter[len - 1] = '\0';
-	} else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof(app->filter)) {
-		app->filter[len] = (char)key;
-		app->filter[len + 1] = '\0';
-	} else {
+	} else if (!app_edit(app->filter, sizeof(app->filter), key)) {
 		return UI_REACT_NONE;
 	}
 	app->table.selected = 0;
 	ui_app_rebuild(app);
+	return UI_REACT_REDRAW;
+}
+
+/* Move the cursor to the next guest (from `from`, wrapping) whose name contains the search. */
+static bool app_search_from(struct ui_app *app, size_t from)
+{
+	for (size_t k = 0; k < app->view.n; k++) {
+		size_t i = (from + k) % app->view.n;
+		if (strcasestr(app->reg->guests[app->view.idx[i]].name, app->search)) {
+			app->table.selected = i;
+			app->follow = true;
+			ui_table_clamp(&app->table, ui_app_table_rows(app));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* htop's search: the cursor jumps as you type; F3 finds the next one; the table is not narrowed. */
+static int app_search_key(struct ui_app *app, int key)
+{
+	if (key == UI_KEY_ENTER || key == UI_KEY_ESC) {
+		app->mode = UI_MODE_NORMAL;
+		return UI_REACT_REDRAW;
+	}
+	size_t from = app->table.selected;
+	if (key == UI_KEY_F(3))
+		from++;
+	else if (!app_edit(app->search, sizeof(app->search), key))
+		return UI_REACT_NONE;
+	if (!app_search_from(app, from))
+		ui_app_status(app, UI_WARN, "no guest name contains '%s'", app->search);
+	else
+		app->status[0] = '\0';
 	return UI_REACT_REDRAW;
 }
 
@@ -125,14 +218,16 @@ int ui_app_key(struct ui_app *app, int key)
 		return UI_REACT_REDRAW;
 	if (app->mode == UI_MODE_FILTER)
 		return app_filter_key(app, key);
+	if (app->mode == UI_MODE_SEARCH)
+		return app_search_key(app, key);
 	if (app->mode == UI_MODE_CONFIRM)
 		return app_confirm_key(app, key);
 	if (app->w < UI_MIN_W || app->h < UI_MIN_H)
 		return key == 'q' || key == UI_KEY_F(10) ? UI_REACT_QUIT : UI_REACT_NONE;
 	if (app->screen == UI_SCREEN_HELP)
 		return ui_screen_help_key(app, key);
-	const struct ui_binding *b = ui_keymap_lookup(key);
-	if (!b)
-		return UI_REACT_NONE;
-	return b->fn(app);
+	if (app->screen == UI_SCREEN_LOG)
+		return ui_screen_log_key(app, key);
+	const struct ui_action *a = ui_keymap_lookup(key);
+	return a ? a->fn(app) : UI_REACT_NONE;
 }

@@ -140,25 +140,41 @@ static int columns_width_at(int p)
 	return w;
 }
 
-size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max)
+/* The user's columns, in their order, while they fit; NAME takes what is left (up to +20). */
+static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
+				 int *out_w, size_t max)
 {
+	size_t n = 0;
+	int used = -1, name_slot = -1;
+	for (size_t i = 0; i < n_chosen && n < max; i++) {
+		const struct ui_column *c = ui_column_get(chosen[i]);
+		if (!c || used + 1 + c->width > width)
+			break;
+		if (c->id == UI_COL_NAME)
+			name_slot = (int)n;
+		out[n] = c->id;
+		out_w[n++] = c->width;
+		used += c->width + 1;
+	}
+	if (name_slot >= 0 && width > used)
+		out_w[name_slot] += width - used < 20 ? width - used : 20;
+	return n;
+}
+
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
+		      int *out_w, size_t max)
+{
+	if (n_chosen)
+		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
 	int p = 0;
 	while (p < 9 && columns_width_at(p + 1) <= width)
 		p++;
+	enum ui_col_id auto_cols[UI_COL__COUNT];
 	size_t n = 0;
-	int name_slot = -1;
-	for (int i = 0; i < UI_COL__COUNT && n < max; i++) {
-		if (ui_column_table[i].priority > p)
-			continue;
-		if (ui_column_table[i].id == UI_COL_NAME)
-			name_slot = (int)n;
-		out[n] = ui_column_table[i].id;
-		out_w[n++] = ui_column_table[i].width;
-	}
-	int slack = width - columns_width_at(p);
-	if (name_slot >= 0 && slack > 0)
-		out_w[name_slot] += slack < 20 ? slack : 20; /* long names, but keep numbers near them */
-	return n;
+	for (int i = 0; i < UI_COL__COUNT; i++)
+		if (ui_column_table[i].priority <= p)
+			auto_cols[n++] = ui_column_table[i].id;
+	return columns_fit_chosen(width, auto_cols, n, out, out_w, max);
 }
 
 static void json_add_pct(struct json_object *o, const char *k, double v, bool active)

@@ -35,8 +35,10 @@ struct ui_column {
 
 const struct ui_column *ui_columns(void);
 const struct ui_column *ui_column_get(enum ui_col_id id);
-/* Pick the columns that fit `width`, in display order; returns how many, widths in out_w. */
-size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max);
+/* Pick the columns that fit `width`, in display order; returns how many, widths in out_w.
+ * With a chosen list (n_chosen > 0) those columns are kept in that order, as many as fit. */
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
+		      int *out_w, size_t max);
 /* One guest as a JSON object with stable keys (list --json, top -b --json). */
 struct json_object;
 struct json_object *ui_guest_json(const struct vd_guest *g);

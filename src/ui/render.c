@@ -53,43 +53,31 @@ static void render_signals(void)
 
 static attr_t render_attrs[UI_STYLE__COUNT];
 
-static void render_pair(enum ui_style st, short fg, short bg, attr_t extra)
+static attr_t render_attr_bits(unsigned a)
 {
-	init_pair((short)(st + 1), fg, bg);
-	render_attrs[st] = COLOR_PAIR(st + 1) | extra;
+	return ((a & UI_A_BOLD) ? A_BOLD : 0) | ((a & UI_A_REVERSE) ? A_REVERSE : 0) |
+	       ((a & UI_A_DIM) ? A_DIM : 0) | ((a & UI_A_UNDERLINE) ? A_UNDERLINE : 0);
 }
 
-/* Colour when the terminal has it and NO_COLOR is unset; otherwise attributes only. */
-static void render_colors(void)
+/* The theme's colours when the terminal has them; its attributes always. */
+static void render_colors(const struct ui_theme *t)
 {
-	render_attrs[UI_TITLE] = A_BOLD;
-	render_attrs[UI_COLHEAD] = A_REVERSE;
-	render_attrs[UI_SORTHEAD] = A_REVERSE | A_BOLD;
-	render_attrs[UI_SELECTED] = A_REVERSE;
-	render_attrs[UI_STATUS] = A_REVERSE;
-	render_attrs[UI_KEY] = A_BOLD;
-	render_attrs[UI_DIM] = A_DIM;
-	render_attrs[UI_BAD] = A_BOLD;
-	render_attrs[UI_WARN] = A_BOLD;
-	const char *nc = getenv("NO_COLOR");
-	if ((nc && *nc) || !has_colors() || start_color() == ERR)
-		return;
-	use_default_colors();
-	render_pair(UI_TITLE, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_LABEL, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_COLHEAD, COLOR_BLACK, COLOR_GREEN, 0);
-	render_pair(UI_SORTHEAD, COLOR_BLACK, COLOR_CYAN, A_BOLD);
-	render_pair(UI_SELECTED, COLOR_BLACK, COLOR_CYAN, 0);
-	render_pair(UI_STATUS, COLOR_BLACK, COLOR_CYAN, 0);
-	render_pair(UI_KEY, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_GOOD, COLOR_GREEN, -1, 0);
-	render_pair(UI_WARN, COLOR_YELLOW, -1, A_BOLD);
-	render_pair(UI_BAD, COLOR_RED, -1, A_BOLD);
-	render_pair(UI_METER_USED, COLOR_GREEN, -1, 0);
-	render_pair(UI_METER_ALLOC, COLOR_BLUE, -1, 0);
+	bool color = t->color && has_colors() && start_color() != ERR;
+	if (color)
+		use_default_colors();
+	for (int st = 0; st < UI_STYLE__COUNT; st++) {
+		render_attrs[st] = render_attr_bits(t->st[st].attr);
+		if (!color)
+			continue;
+		init_pair((short)(st + 1), t->st[st].fg, t->st[st].bg);
+		render_attrs[st] |= COLOR_PAIR(st + 1);
+	}
+	if (!color) /* a theme meant for colour still needs its bars visible without it */
+		render_attrs[UI_COLHEAD] |= A_REVERSE, render_attrs[UI_SELECTED] |= A_REVERSE,
+			render_attrs[UI_STATUS] |= A_REVERSE;
 }
 
-static int render_init(void)
+static int render_init(const struct ui_theme *theme)
 {
 	setlocale(LC_ALL, "");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -107,7 +95,7 @@ static int render_init(void)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
-	render_colors();
+	render_colors(theme);
 	vd_log_quiet_stderr(true);
 	return 0;
 }
@@ -195,7 +183,7 @@ static int render_wait(struct ui_app *app, uint64_t next)
 
 int ui_render_run(struct ui_app *app)
 {
-	if (render_init() < 0)
+	if (render_init(app->theme) < 0)
 		return 1;
 	render_signals();
 	nodelay(stdscr, TRUE);

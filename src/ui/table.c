@@ -61,7 +61,7 @@ void ui_table_draw(struct ui_table *t, struct ui_grid *g, int x, int y, int w, i
 {
 	enum ui_col_id cols[UI_COL__COUNT];
 	int cw[UI_COL__COUNT];
-	size_t nc = ui_columns_fit(w, cols, cw, UI_COL__COUNT);
+	size_t nc = ui_columns_fit(w, t->columns, t->n_columns, cols, cw, UI_COL__COUNT);
 	table_heading(t, g, x, y, w, cols, cw, nc);
 	int rows = h - 1;
 	ui_table_clamp(t, rows);

@@ -11,6 +11,8 @@ struct ui_table {
 	size_t scroll;       /* first visible view row */
 	enum vd_sort_key sort;
 	bool sort_desc;
+	enum ui_col_id columns[UI_COL__COUNT]; /* the user's choice; n_columns == 0: fit automatically */
+	size_t n_columns;
 };
 
 /* Keep `selected` visible in `rows` body rows. */

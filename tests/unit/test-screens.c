@@ -144,9 +144,31 @@ static void test_keys_move_sort_filter(void **state)
 	ui_app_key(&f->app, UI_KEY_ENTER);
 	assert_int_equal(f->app.mode, UI_MODE_NORMAL);
 	assert_string_equal(f->app.filter, "vm|paused");
-	ui_app_key(&f->app, '/');
+	ui_app_key(&f->app, UI_KEY_F(4));
 	ui_app_key(&f->app, UI_KEY_ESC);
 	assert_int_equal(f->app.view.n, 8);
+	/* search jumps without narrowing; F3 finds the next match */
+	ui_app_key(&f->app, 'N');
+	ui_app_key(&f->app, 'g');
+	ui_app_key(&f->app, '/');
+	assert_int_equal(f->app.mode, UI_MODE_SEARCH);
+	ui_app_key(&f->app, 'r');
+	assert_string_equal(selected_name(f), "ci-runner");
+	ui_app_key(&f->app, 'e');
+	assert_string_equal(selected_name(f), "redis-cache");
+	ui_app_key(&f->app, UI_KEY_F(3));
+	assert_string_equal(selected_name(f), "redis-cache"); /* the only "re": F3 wraps to itself */
+	ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	ui_app_key(&f->app, UI_KEY_F(3));
+	assert_string_equal(selected_name(f), "web-frontend"); /* next "r" after redis-cache */
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	assert_int_equal(f->app.view.n, 8);
+	/* + and - change the refresh interval */
+	int before = f->app.interval_ms;
+	ui_app_key(&f->app, '+');
+	assert_true(f->app.interval_ms > before);
+	ui_app_key(&f->app, '-');
+	assert_int_equal(f->app.interval_ms, before);
 	assert_int_equal(ui_app_key(&f->app, 'q'), UI_REACT_QUIT);
 	assert_int_equal(ui_app_key(&f->app, UI_KEY_F(10)), UI_REACT_QUIT);
 }
