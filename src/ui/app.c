@@ -2,8 +2,10 @@
 #include "ui/app.h"
 
 #include <ctype.h>
+#include <poll.h>
 #include <time.h>
 
+#include "ui/detail.h"
 #include "ui/screen.h"
 
 void ui_app_init(struct ui_app *app, struct vd_registry *reg)
@@ -19,6 +21,10 @@ void ui_app_init(struct ui_app *app, struct vd_registry *reg)
 	app->h = 24;
 	app->theme = ui_theme_find("default");
 	app->glyphs = UI_GLYPHS_ASCII;
+	app->table.glyphs = UI_GLYPHS_ASCII;
+	_cleanup_error_ struct vd_error *err = NULL;
+	if (vd_jobs_start(&app->jobs, &err) < 0)
+		ui_app_log(app, UI_BAD, "%s: actions will not work", err->msg);
 }
 
 void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color, bool ascii)
@@ -33,6 +39,7 @@ void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool
 	if (!app->theme || no_color || (nc && *nc))
 		app->theme = ui_theme_mono();
 	app->glyphs = ascii ? UI_GLYPHS_ASCII : s->glyphs;
+	app->table.glyphs = app->glyphs;
 	ui_keymap_init(s);
 }
 
@@ -69,6 +76,7 @@ const struct ui_log_entry *ui_app_log_get(const struct ui_app *app, size_t i)
 
 void ui_app_free(struct ui_app *app)
 {
+	vd_jobs_stop(&app->jobs);
 	vd_view_free(&app->view);
 }
 
@@ -228,6 +236,48 @@ int ui_app_key(struct ui_app *app, int key)
 		return ui_screen_help_key(app, key);
 	if (app->screen == UI_SCREEN_LOG)
 		return ui_screen_log_key(app, key);
+	if (app->screen == UI_SCREEN_DETAIL)
+		return ui_detail_key(app, key);
 	const struct ui_action *a = ui_keymap_lookup(key);
 	return a ? a->fn(app) : UI_REACT_NONE;
+}
+
+int ui_app_console_request(struct ui_app *app, const struct vd_guest *g)
+{
+	app->console_be = g->backend;
+	vd_strlcpy(app->console_name, g->name, sizeof(app->console_name));
+	return UI_REACT_CONSOLE | UI_REACT_REDRAW;
+}
+
+int ui_app_submit(struct ui_app *app, struct vd_job *job)
+{
+	if (!app->jobs.started) {
+		ui_app_log(app, UI_BAD, "%s %s: the job thread is not running", vd_job_verb(job->op), job->name);
+		vd_job_free(job);
+		return UI_REACT_REDRAW;
+	}
+	ui_app_log(app, UI_WARN, "%s %s ...", vd_job_verb(job->op), job->name);
+	vd_jobs_submit(&app->jobs, job);
+	return UI_REACT_REDRAW;
+}
+
+int ui_app_jobs_collect(struct ui_app *app)
+{
+	int react = UI_REACT_NONE;
+	struct vd_job *job;
+	while ((job = vd_jobs_take_done(&app->jobs))) {
+		ui_app_log(app, job->result < 0 ? UI_BAD : UI_GOOD, "%s", job->message);
+		vd_job_free(job);
+		react = UI_REACT_REFRESH | UI_REACT_REDRAW;
+	}
+	return react;
+}
+
+void ui_app_jobs_wait(struct ui_app *app)
+{
+	while (vd_jobs_pending(&app->jobs) > 0) {
+		struct pollfd p = { .fd = vd_jobs_fd(&app->jobs), .events = POLLIN };
+		poll(&p, 1, 50);
+	}
+	ui_app_jobs_collect(app);
 }

@@ -114,6 +114,7 @@ static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_VCPU, "vCPU", "vcpus", 5, true, 4, VD_SORT_VCPU, col_vcpu },
 	{ UI_COL_CPU, "CPU%", "cpu_pct_alloc", 6, true, 2, VD_SORT_CPU, col_cpu },
 	{ UI_COL_CPU_HOST, "HOST%", "cpu_pct_host", 6, true, 8, VD_SORT_CPU_HOST, col_cpu_host },
+	{ UI_COL_CPU_GRAPH, "CPU% HISTORY", "cpu_graph", 16, false, 6, VD_SORT_CPU, NULL },
 	{ UI_COL_MEM_ALLOC, "MEM ALLOC", "mem_alloc", 9, true, 2, VD_SORT_MEM_ALLOC, col_mem_alloc },
 	{ UI_COL_MEM_USED, "MEM USED", "mem_used", 8, true, 2, VD_SORT_MEM_USED, col_mem_used },
 	{ UI_COL_MEM_PCT, "%MEM/ALLOC", "mem_pct_alloc", 10, true, 2, VD_SORT_MEM_PCT, col_mem_pct },
@@ -208,4 +209,21 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
 	return o;
+}
+
+void ui_columns_print(FILE *out, const struct vd_guest *g)
+{
+	char buf[96];
+	bool first = true;
+	for (int c = 0; c < UI_COL__COUNT; c++) {
+		const struct ui_column *col = &ui_column_table[c];
+		if (!col->format)
+			continue;
+		if (g)
+			col->format(g, buf, sizeof(buf));
+		int w = col->id == UI_COL_NAME ? 20 : col->width;
+		fprintf(out, col->right ? "%s%*s" : "%s%-*s", first ? "" : " ", w, g ? buf : col->title);
+		first = false;
+	}
+	fputc('\n', out);
 }

@@ -80,7 +80,7 @@ static int cfg_columns(struct cfg_ctx *c, const char *v)
 			if (!strcasecmp(ui_columns()[i].key, tok))
 				found = i;
 		if (found < 0) {
-			cfg_problem(c, "unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source)", tok);
+			cfg_problem(c, "unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source, cpu_graph)", tok);
 			return -EINVAL;
 		}
 		if (n < UI_COL__COUNT)

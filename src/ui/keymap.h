@@ -30,6 +30,7 @@ enum ui_reaction {
 	UI_REACT_REDRAW = 1 << 0,
 	UI_REACT_REFRESH = 1 << 1, /* poll the engines now */
 	UI_REACT_QUIT = 1 << 2,
+	UI_REACT_CONSOLE = 1 << 3, /* attach to app->console_* (the renderer leaves curses for it) */
 };
 
 struct ui_app;

@@ -2,6 +2,7 @@
 #include "ui/screen.h"
 
 #include "config.h"
+#include "ui/detail.h"
 
 static void screen_meter(struct ui_grid *g, int x, int y, int w, const char *label, double frac,
 			 const char *inside)
@@ -245,6 +246,8 @@ void ui_screen_draw(struct ui_app *app, struct ui_grid *g)
 		screen_help(app, g);
 	else if (app->screen == UI_SCREEN_LOG)
 		screen_log(app, g);
+	else if (app->screen == UI_SCREEN_DETAIL)
+		ui_detail_draw(app, g);
 	else
 		screen_main(app, g);
 }

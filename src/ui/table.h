@@ -3,6 +3,7 @@
 #define VD_UI_TABLE_H
 
 #include "ui/columns.h"
+#include "ui/config.h"
 
 struct ui_table {
 	const struct vd_registry *reg;
@@ -13,6 +14,7 @@ struct ui_table {
 	bool sort_desc;
 	enum ui_col_id columns[UI_COL__COUNT]; /* the user's choice; n_columns == 0: fit automatically */
 	size_t n_columns;
+	enum ui_glyphs glyphs;
 };
 
 /* Keep `selected` visible in `rows` body rows. */

@@ -14,7 +14,7 @@ static uint64_t test_clock(void)
 	return test_now;
 }
 
-/* A registry with the demo guests, a fixed host and two samples 2 s apart. */
+/* A registry with the demo guests, a fixed host and 40 samples 2 s apart. */
 static void demo_registry(struct vd_registry *reg)
 {
 	vd_registry_init(reg);
@@ -28,9 +28,10 @@ static void demo_registry(struct vd_registry *reg)
 	assert_int_equal(vd_backend_open("fake", "fake:///demo", "demo", &be, NULL), 0);
 	be->clock = test_clock;
 	vd_registry_add(reg, be);
-	vd_registry_refresh(reg);
-	test_now += 2000000000ull;
-	vd_registry_refresh(reg);
+	for (int i = 0; i < 40; i++) { /* 80 s of history for the sparklines */
+		vd_registry_refresh(reg);
+		test_now += 2000000000ull;
+	}
 }
 
 struct fixture {
@@ -83,6 +84,12 @@ static void check_golden(struct fixture *f, const char *name)
 	}
 }
 
+static const char *selected_name(struct fixture *f)
+{
+	struct vd_guest *g = ui_app_selected(&f->app);
+	return g ? g->name : "(none)";
+}
+
 static void test_main_80x24(void **state)
 {
 	struct fixture *f = *state;
@@ -108,6 +115,39 @@ static void test_help_80x24(void **state)
 	assert_int_equal(f->app.screen, UI_SCREEN_MAIN);
 }
 
+static void test_detail_views(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 80, 24);
+	ui_app_key(&f->app, 'N');
+	while (strcmp(selected_name(f), "nginx") != 0)
+		ui_app_key(&f->app, 'j');
+	assert_int_equal(ui_app_key(&f->app, UI_KEY_ENTER), UI_REACT_REDRAW);
+	assert_int_equal(f->app.screen, UI_SCREEN_DETAIL);
+	check_golden(f, "detail-overview-80x24");
+	ui_app_key(&f->app, '\t');
+	assert_int_equal(f->app.detail_tab, UI_TAB_GRAPHS);
+	check_golden(f, "detail-graphs-ascii-80x24");
+	f->app.glyphs = UI_GLYPHS_BRAILLE;
+	ui_app_resize(&f->app, 120, 36);
+	check_golden(f, "detail-graphs-braille-120x36");
+	f->app.glyphs = UI_GLYPHS_BLOCK;
+	check_golden(f, "detail-graphs-block-120x36");
+	/* j/k must not move to another guest while its details are shown */
+	assert_int_equal(ui_app_key(&f->app, 'j'), UI_REACT_NONE);
+	ui_app_key(&f->app, '3');
+	assert_int_equal(f->app.detail_tab, UI_TAB_CONSOLE);
+	/* the fake engine has no console: asking for it is refused with the engine's reason */
+	assert_int_equal(ui_app_key(&f->app, UI_KEY_ENTER) & UI_REACT_CONSOLE, UI_REACT_CONSOLE);
+	struct vd_error *err = NULL;
+	int fd;
+	assert_int_equal(vd_backend_console(f->app.console_be, f->app.console_name, &fd, &err), -ENOTSUP);
+	vd_error_free(err);
+	ui_app_key(&f->app, UI_KEY_ESC);
+	assert_int_equal(f->app.screen, UI_SCREEN_MAIN);
+	assert_string_equal(selected_name(f), "nginx");
+}
+
 static void test_too_small(void **state)
 {
 	struct fixture *f = *state;
@@ -115,12 +155,6 @@ static void test_too_small(void **state)
 	check_golden(f, "too-small-40x6");
 	assert_int_equal(ui_app_key(&f->app, 'j'), UI_REACT_NONE);
 	assert_int_equal(ui_app_key(&f->app, 'q'), UI_REACT_QUIT);
-}
-
-static const char *selected_name(struct fixture *f)
-{
-	struct vd_guest *g = ui_app_selected(&f->app);
-	return g ? g->name : "(none)";
 }
 
 static void test_keys_move_sort_filter(void **state)
@@ -180,11 +214,14 @@ static void test_actions_reach_the_engine(void **state)
 	ui_app_key(&f->app, 'N');
 	while (strcmp(selected_name(f), "nginx") != 0)
 		ui_app_key(&f->app, 'j');
-	assert_int_equal(ui_app_key(&f->app, 'p'), UI_REACT_REFRESH | UI_REACT_REDRAW);
+	assert_int_equal(ui_app_key(&f->app, 'p'), UI_REACT_REDRAW);
+	assert_non_null(strstr(f->app.status, "pause nginx ..."));
+	ui_app_jobs_wait(&f->app);
 	ui_app_refresh(&f->app);
 	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_PAUSED);
 	assert_non_null(strstr(f->app.status, "pause nginx: done"));
 	ui_app_key(&f->app, 'p');
+	ui_app_jobs_wait(&f->app);
 	ui_app_refresh(&f->app);
 	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_RUNNING);
 	/* kill asks first; 'n' cancels, 'y' kills */
@@ -196,12 +233,14 @@ static void test_actions_reach_the_engine(void **state)
 	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_RUNNING);
 	ui_app_key(&f->app, 'K');
 	ui_app_key(&f->app, 'y');
+	ui_app_jobs_wait(&f->app);
 	ui_app_refresh(&f->app);
 	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_STOPPED);
 	/* starting a running guest fails with the engine's reason in the status line */
 	ui_app_key(&f->app, 'j');
 	assert_string_equal(selected_name(f), "old-cron");
 	ui_app_key(&f->app, 's');
+	ui_app_jobs_wait(&f->app);
 	assert_int_equal(f->app.status_style, UI_BAD);
 	assert_non_null(strstr(f->app.status, "guest old-cron is running"));
 }
@@ -213,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_main_160x48, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detail_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_move_sort_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions_reach_the_engine, setup, teardown),
 	};
