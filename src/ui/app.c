@@ -16,6 +16,7 @@ void ui_app_init(struct ui_app *app, struct vd_registry *reg)
 	app->table.view = &app->view;
 	app->table.sort = VD_SORT_CPU;
 	app->table.sort_desc = true;
+	app->table.group = VD_SORT__COUNT;
 	app->interval_ms = 2000;
 	app->w = 80;
 	app->h = 24;
@@ -105,7 +106,7 @@ int ui_app_table_rows(const struct ui_app *app)
 static void app_rebuild_keep(struct ui_app *app, const struct vd_backend *be, const char *name)
 {
 	vd_view_free(&app->view);
-	vd_model_view(app->reg, app->filter, app->table.sort, app->table.sort_desc, &app->view);
+	vd_model_view_grouped(app->reg, app->filter, app->table.group, app->table.sort, app->table.sort_desc, &app->view);
 	for (size_t i = 0; name && app->follow && i < app->view.n; i++) {
 		const struct vd_guest *g = &app->reg->guests[app->view.idx[i]];
 		if (g->backend == be && vd_streq(g->name, name)) {

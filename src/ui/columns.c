@@ -131,12 +131,17 @@ const struct ui_column *ui_column_get(enum ui_col_id id)
 	return (unsigned)id < UI_COL__COUNT ? &ui_column_table[id] : NULL;
 }
 
+static int columns_priority(const struct ui_column *c, bool multi_host)
+{
+	return c->id == UI_COL_HOST && multi_host ? 1 : c->priority;
+}
+
 /* Width of the columns of priority <= p, with one space between columns. */
-static int columns_width_at(int p)
+static int columns_width_at(int p, bool multi_host)
 {
 	int w = -1;
 	for (int i = 0; i < UI_COL__COUNT; i++)
-		if (ui_column_table[i].priority <= p)
+		if (columns_priority(&ui_column_table[i], multi_host) <= p)
 			w += ui_column_table[i].width + 1;
 	return w;
 }
@@ -162,18 +167,18 @@ static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t
 	return n;
 }
 
-size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
-		      int *out_w, size_t max)
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, bool multi_host,
+		      enum ui_col_id *out, int *out_w, size_t max)
 {
 	if (n_chosen)
 		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
 	int p = 0;
-	while (p < 9 && columns_width_at(p + 1) <= width)
+	while (p < 9 && columns_width_at(p + 1, multi_host) <= width)
 		p++;
 	enum ui_col_id auto_cols[UI_COL__COUNT];
 	size_t n = 0;
 	for (int i = 0; i < UI_COL__COUNT; i++)
-		if (ui_column_table[i].priority <= p)
+		if (columns_priority(&ui_column_table[i], multi_host) <= p)
 			auto_cols[n++] = ui_column_table[i].id;
 	return columns_fit_chosen(width, auto_cols, n, out, out_w, max);
 }

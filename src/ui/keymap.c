@@ -58,6 +58,18 @@ static int act_sort_mem(struct ui_app *app) { return sort_by(app, VD_SORT_MEM_US
 static int act_sort_name(struct ui_app *app) { return sort_by(app, VD_SORT_NAME, false); }
 static int act_invert(struct ui_app *app) { return sort_by(app, app->table.sort, !app->table.sort_desc); }
 
+/* htop's F5 tree, for guests: none -> by host -> by engine -> none, with per-group totals. */
+static int act_group(struct ui_app *app)
+{
+	enum vd_sort_key g = app->table.group;
+	app->table.group = g == VD_SORT__COUNT ? VD_SORT_HOST : g == VD_SORT_HOST ? VD_SORT_ENGINE : VD_SORT__COUNT;
+	ui_app_rebuild(app);
+	ui_app_status(app, UI_NORMAL, "%s", app->table.group == VD_SORT_HOST ? "grouped by host"
+					   : app->table.group == VD_SORT_ENGINE ? "grouped by engine"
+										 : "not grouped");
+	return UI_REACT_REDRAW;
+}
+
 static int act_filter(struct ui_app *app)
 {
 	app->mode = UI_MODE_FILTER;
@@ -181,6 +193,7 @@ static const struct ui_action ui_actions[] = {
 	{ "sort_mem", "sort by memory used", act_sort_mem, { 'M' } },
 	{ "sort_name", "sort by name", act_sort_name, { 'N' } },
 	{ "invert", "invert the sort order", act_invert, { 'I' } },
+	{ "group", "group by host / engine / none, with totals", act_group, { UI_KEY_F(5), 't' } },
 	{ "search", "search by name: jump to it (F3 finds the next)", act_search, { '/', UI_KEY_F(3) } },
 	{ "filter", "filter by name, engine, host, type or state ('|' = or)", act_filter, { '\\', UI_KEY_F(4) } },
 	{ "detail", "details: overview, graphs, console, advice, log", act_detail, { UI_KEY_ENTER, 'l' } },

@@ -78,8 +78,9 @@ static void screen_counts_row(struct ui_app *app, struct ui_grid *g, const struc
 		unsigned n = 0;
 		for (size_t k = 0; k < app->reg->n_guests; k++)
 			n += app->reg->guests[k].backend == be;
-		off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%s%s %s", i ? ", " : "",
-					vd_backend_name(be), be->lost ? "LOST" : "");
+		bool local = vd_streq(be->label, "local");
+		off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%s%s%s%s %s", i ? ", " : "", vd_backend_name(be),
+					local ? "" : "@", local ? "" : be->label, be->lost ? "LOST" : be->busy ? "busy " : "");
 		if (!be->lost && off < sizeof(eng))
 			off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%u", n);
 	}
@@ -160,10 +161,15 @@ static void screen_help(struct ui_app *app, struct ui_grid *g)
 	ui_grid_put(g, 1, y++, app->w - 2, UI_NORMAL,
 		    "MEM USED = really used (cgroup, balloon or host RSS: see MEM SOURCE).");
 	y++;
+	/* Two columns of keys on a wide terminal, so every key fits on one screen. */
+	int cols = app->w >= 110 ? 2 : 1, colw = (app->w - 2) / cols, rows = app->h - 1 - y;
+	int per = (int)((n - (size_t)app->help_scroll + (size_t)cols - 1) / (size_t)cols);
+	rows = per < rows ? per : rows;
 	char keys[64];
-	for (size_t i = (size_t)app->help_scroll; i < n && y < app->h - 1; i++, y++) {
-		ui_grid_put(g, 2, y, 14, UI_KEY, ui_keymap_keys_text(&a[i], keys, sizeof(keys)));
-		ui_grid_put(g, 17, y, app->w - 18, UI_NORMAL, a[i].help);
+	for (size_t i = (size_t)app->help_scroll, k = 0; i < n && (int)k < rows * cols; i++, k++) {
+		int cx = 2 + (int)(k / (size_t)rows) * colw, cy = y + (int)(k % (size_t)rows);
+		ui_grid_put(g, cx, cy, 14, UI_KEY, ui_keymap_keys_text(&a[i], keys, sizeof(keys)));
+		ui_grid_put(g, cx + 15, cy, colw - 16, UI_NORMAL, a[i].help);
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
 	ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, "Esc/?: back  q: quit  Up/Down: scroll");
