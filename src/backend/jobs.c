@@ -21,6 +21,11 @@ void vd_job_free(struct vd_job *job)
 	free(job);
 }
 
+void vd_jobp(struct vd_job **job)
+{
+	vd_job_free(*job);
+}
+
 static int jobs_run_op(struct vd_job *job, struct vd_error **err)
 {
 	switch (job->op) {

@@ -44,6 +44,7 @@ struct vd_job *vd_jobs_take_done(struct vd_jobs *j);
 /* Jobs queued or running. */
 size_t vd_jobs_pending(struct vd_jobs *j);
 void vd_job_free(struct vd_job *job);
+void vd_jobp(struct vd_job **job);
 const char *vd_job_verb(enum vd_job_op op);
 
 #endif

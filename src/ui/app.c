@@ -239,6 +239,8 @@ int ui_app_key(struct ui_app *app, int key)
 		return ui_screen_log_key(app, key);
 	if (app->screen == UI_SCREEN_DETAIL)
 		return ui_detail_key(app, key);
+	if (app->screen == UI_SCREEN_FORM)
+		return ui_form_key(app, &app->form, key);
 	const struct ui_action *a = ui_keymap_lookup(key);
 	return a ? a->fn(app) : UI_REACT_NONE;
 }

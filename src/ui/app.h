@@ -6,13 +6,14 @@
 #include "backend/registry.h"
 #include "ui/keymap.h"
 #include "ui/config.h"
+#include "ui/form.h"
 #include "ui/table.h"
 #include "ui/theme.h"
 
 #define UI_MIN_W 60
 #define UI_MIN_H 8
 
-enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL };
+enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL, UI_SCREEN_FORM };
 enum ui_tab { UI_TAB_OVERVIEW, UI_TAB_GRAPHS, UI_TAB_CONSOLE, UI_TAB_ADVICE, UI_TAB_LOG, UI_TAB__COUNT };
 
 #define UI_LOG_MAX 200
@@ -55,6 +56,9 @@ struct ui_app {
 	struct vd_backend *console_be;
 	char console_name[VD_NAME_MAX];
 	struct vd_jobs jobs; /* engine operations run here, never on the UI thread */
+	struct ui_form form; /* the open form (create, resize) */
+	struct vd_backend *form_be;
+	char form_guest[VD_NAME_MAX];
 };
 
 void ui_app_init(struct ui_app *app, struct vd_registry *reg);

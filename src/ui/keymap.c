@@ -5,6 +5,7 @@
 #include "ui/app.h"
 #include "ui/config.h"
 #include "ui/detail.h"
+#include "ui/guestforms.h"
 
 static int act_quit(struct ui_app *app)
 {
@@ -124,6 +125,21 @@ static int act_console(struct ui_app *app)
 	return ui_app_console_request(app, g);
 }
 
+static int act_create(struct ui_app *app)
+{
+	return ui_forms_create(app);
+}
+
+static int act_resize(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g) {
+		ui_app_status(app, UI_WARN, "no guest selected");
+		return UI_REACT_REDRAW;
+	}
+	return ui_forms_resize(app, g);
+}
+
 static int act_log(struct ui_app *app)
 {
 	app->screen = UI_SCREEN_LOG;
@@ -203,6 +219,8 @@ static const struct ui_action ui_actions[] = {
 	{ "stop", "stop the selected guest (graceful, forced after 10 s)", act_stop, { 'x' } },
 	{ "pause", "pause / resume the selected guest", act_pause, { 'p' } },
 	{ "kill", "kill the selected guest (asks first)", act_kill, { 'K', UI_KEY_F(9) } },
+	{ "create", "create a guest from a template (a form)", act_create, { 'n', UI_KEY_F(7) } },
+	{ "resize", "resize the selected guest live (memory, CPUs)", act_resize, { 'R', UI_KEY_F(8) } },
 	{ "log", "messages: action results, engine errors, config problems", act_log, { 'L' } },
 	{ "refresh", "refresh now", act_refresh, { 'r' } },
 	{ "slower", "refresh less often (+0.5 s)", act_slower, { '+' } },

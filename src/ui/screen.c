@@ -254,6 +254,10 @@ void ui_screen_draw(struct ui_app *app, struct ui_grid *g)
 		screen_log(app, g);
 	else if (app->screen == UI_SCREEN_DETAIL)
 		ui_detail_draw(app, g);
+	else if (app->screen == UI_SCREEN_FORM) {
+		screen_main(app, g);
+		ui_form_draw(&app->form, g, app->w, app->h);
+	}
 	else
 		screen_main(app, g);
 }
