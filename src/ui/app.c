@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "ui/chooser.h"
 #include "ui/detail.h"
 #include "ui/screen.h"
 
@@ -40,6 +41,7 @@ void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool
 	if (!app->theme || no_color || (nc && *nc))
 		app->theme = ui_theme_mono();
 	app->glyphs = ascii ? UI_GLYPHS_ASCII : s->glyphs;
+	app->mouse = s->mouse;
 	app->table.glyphs = app->glyphs;
 	ui_keymap_init(s);
 }
@@ -221,10 +223,41 @@ static int app_confirm_key(struct ui_app *app, int key)
 	return UI_REACT_REDRAW;
 }
 
+/* Click a heading to sort by it (again to invert), a row to select it, double-click for details. */
+static int app_mouse(struct ui_app *app)
+{
+	if (app->screen != UI_SCREEN_MAIN || app->mode != UI_MODE_NORMAL)
+		return UI_REACT_NONE;
+	if (app->mouse_ev == UI_MOUSE_WHEEL_UP || app->mouse_ev == UI_MOUSE_WHEEL_DOWN) {
+		const struct ui_action *a = ui_keymap_lookup(app->mouse_ev == UI_MOUSE_WHEEL_UP ? UI_KEY_UP : UI_KEY_DOWN);
+		return a ? a->fn(app) : UI_REACT_NONE;
+	}
+	if (app->mouse_y == UI_HEADER_ROWS) {
+		int col = ui_table_column_at(&app->table, app->mouse_x);
+		const struct ui_column *c = col >= 0 ? ui_column_get((enum ui_col_id)col) : NULL;
+		if (!c || !c->format)
+			return UI_REACT_NONE;
+		app->table.sort_desc = c->sort == app->table.sort ? !app->table.sort_desc : c->right;
+		app->table.sort = c->sort;
+		ui_app_rebuild(app);
+		return UI_REACT_REDRAW;
+	}
+	long i = ui_table_guest_at(&app->table, app->mouse_y - UI_HEADER_ROWS - 1);
+	if (i < 0)
+		return UI_REACT_NONE;
+	app->table.selected = (size_t)i;
+	app->follow = true;
+	if (app->mouse_ev == UI_MOUSE_DOUBLE)
+		return ui_keymap_lookup(UI_KEY_ENTER) ? ui_keymap_lookup(UI_KEY_ENTER)->fn(app) : UI_REACT_REDRAW;
+	return UI_REACT_REDRAW;
+}
+
 int ui_app_key(struct ui_app *app, int key)
 {
 	if (key == UI_KEY_RESIZE)
 		return UI_REACT_REDRAW;
+	if (key == UI_KEY_MOUSE)
+		return app_mouse(app);
 	if (app->mode == UI_MODE_FILTER)
 		return app_filter_key(app, key);
 	if (app->mode == UI_MODE_SEARCH)
@@ -241,6 +274,8 @@ int ui_app_key(struct ui_app *app, int key)
 		return ui_detail_key(app, key);
 	if (app->screen == UI_SCREEN_FORM)
 		return ui_form_key(app, &app->form, key);
+	if (app->screen == UI_SCREEN_COLUMNS)
+		return ui_chooser_key(app, key);
 	const struct ui_action *a = ui_keymap_lookup(key);
 	return a ? a->fn(app) : UI_REACT_NONE;
 }

@@ -13,7 +13,7 @@
 #define UI_MIN_W 60
 #define UI_MIN_H 8
 
-enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL, UI_SCREEN_FORM };
+enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL, UI_SCREEN_FORM, UI_SCREEN_COLUMNS };
 enum ui_tab { UI_TAB_OVERVIEW, UI_TAB_GRAPHS, UI_TAB_CONSOLE, UI_TAB_ADVICE, UI_TAB_LOG, UI_TAB__COUNT };
 
 #define UI_LOG_MAX 200
@@ -57,6 +57,10 @@ struct ui_app {
 	char console_name[VD_NAME_MAX];
 	struct vd_jobs jobs; /* engine operations run here, never on the UI thread */
 	struct ui_form form; /* the open form (create, resize) */
+	int mouse_x, mouse_y;
+	enum { UI_MOUSE_CLICK, UI_MOUSE_DOUBLE, UI_MOUSE_WHEEL_UP, UI_MOUSE_WHEEL_DOWN } mouse_ev;
+	bool mouse; /* enabled in the settings */
+	int chooser_pos;
 	struct vd_backend *form_be;
 	char form_guest[VD_NAME_MAX];
 };

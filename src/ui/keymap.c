@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "ui/app.h"
 #include "ui/config.h"
+#include "ui/chooser.h"
 #include "ui/detail.h"
 #include "ui/guestforms.h"
 
@@ -125,6 +126,11 @@ static int act_console(struct ui_app *app)
 	return ui_app_console_request(app, g);
 }
 
+static int act_columns(struct ui_app *app)
+{
+	return ui_chooser_open(app);
+}
+
 static int act_create(struct ui_app *app)
 {
 	return ui_forms_create(app);
@@ -209,6 +215,7 @@ static const struct ui_action ui_actions[] = {
 	{ "sort_mem", "sort by memory used", act_sort_mem, { 'M' } },
 	{ "sort_name", "sort by name", act_sort_name, { 'N' } },
 	{ "invert", "invert the sort order", act_invert, { 'I' } },
+	{ "columns", "choose the table's columns", act_columns, { UI_KEY_F(2), 'C' } },
 	{ "group", "group by host / engine / none, with totals", act_group, { UI_KEY_F(5), 't' } },
 	{ "search", "search by name: jump to it (F3 finds the next)", act_search, { '/', UI_KEY_F(3) } },
 	{ "filter", "filter by name, engine, host, type or state ('|' = or)", act_filter, { '\\', UI_KEY_F(4) } },

@@ -19,6 +19,7 @@ enum ui_key {
 	UI_KEY_HOME,
 	UI_KEY_END,
 	UI_KEY_RESIZE,
+	UI_KEY_MOUSE, /* details in app->mouse_* */
 	UI_KEY_F1 = 0x120, /* F1..F12 are UI_KEY_F1 + n - 1 */
 	UI_KEY_NONE = -1,
 };

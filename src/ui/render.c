@@ -129,9 +129,31 @@ static void render_grid(const struct ui_grid *g)
 	doupdate();
 }
 
-static int render_key(int ch)
+/* Mouse events become UI_KEY_MOUSE with the position and kind stored in the app. */
+static int render_mouse(struct ui_app *app)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return UI_KEY_NONE;
+	app->mouse_x = ev.x;
+	app->mouse_y = ev.y;
+	if (ev.bstate & BUTTON4_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_UP;
+	else if (ev.bstate & BUTTON5_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_DOWN;
+	else if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		app->mouse_ev = UI_MOUSE_DOUBLE;
+	else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED))
+		app->mouse_ev = UI_MOUSE_CLICK;
+	else
+		return UI_KEY_NONE;
+	return UI_KEY_MOUSE;
+}
+
+static int render_key(struct ui_app *app, int ch)
 {
 	switch (ch) {
+	case KEY_MOUSE: return render_mouse(app);
 	case KEY_UP: return UI_KEY_UP;
 	case KEY_DOWN: return UI_KEY_DOWN;
 	case KEY_LEFT: return UI_KEY_LEFT;
@@ -162,8 +184,11 @@ static void render_draw(struct ui_app *app, struct ui_grid *g)
 static int render_keys(struct ui_app *app)
 {
 	int react = UI_REACT_NONE, ch;
-	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR)
-		react |= ui_app_key(app, render_key(ch));
+	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR) {
+		int key = render_key(app, ch);
+		if (key != UI_KEY_NONE)
+			react |= ui_app_key(app, key);
+	}
 	return react;
 }
 
@@ -211,6 +236,10 @@ int ui_render_run(struct ui_app *app)
 		return 1;
 	render_signals();
 	nodelay(stdscr, TRUE);
+	if (app->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(200);
+	}
 	struct ui_grid g;
 	ui_grid_init(&g, COLS, LINES);
 	ui_app_resize(app, COLS, LINES);

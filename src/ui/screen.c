@@ -2,6 +2,7 @@
 #include "ui/screen.h"
 
 #include "config.h"
+#include "ui/chooser.h"
 #include "ui/detail.h"
 
 static void screen_meter(struct ui_grid *g, int x, int y, int w, const char *label, double frac,
@@ -254,6 +255,8 @@ void ui_screen_draw(struct ui_app *app, struct ui_grid *g)
 		screen_log(app, g);
 	else if (app->screen == UI_SCREEN_DETAIL)
 		ui_detail_draw(app, g);
+	else if (app->screen == UI_SCREEN_COLUMNS)
+		ui_chooser_draw(app, g);
 	else if (app->screen == UI_SCREEN_FORM) {
 		screen_main(app, g);
 		ui_form_draw(&app->form, g, app->w, app->h);

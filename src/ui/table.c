@@ -71,12 +71,24 @@ static void table_cell(struct ui_grid *g, int x, int y, int w, bool right, enum 
 	ui_grid_put(g, x + pad, y, w - pad, st, text);
 }
 
+int ui_table_column_at(const struct ui_table *t, int x)
+{
+	for (size_t i = 0; i < t->last_n; i++)
+		if (x >= t->last_x[i] && x <= t->last_x[i] + t->last_w[i])
+			return (int)t->last_cols[i];
+	return -1;
+}
+
 static void table_heading(struct ui_table *t, struct ui_grid *g, int x, int y, int w,
 			  const enum ui_col_id *cols, const int *cw, size_t nc)
 {
 	ui_grid_fill(g, x, y, w, ' ', UI_COLHEAD);
 	int cx = x;
+	t->last_n = nc;
 	for (size_t i = 0; i < nc; i++) {
+		t->last_cols[i] = cols[i];
+		t->last_x[i] = cx;
+		t->last_w[i] = cw[i];
 		const struct ui_column *c = ui_column_get(cols[i]);
 		bool sorted = c->sort == t->sort && c->id != UI_COL_MEM_SRC && c->id != UI_COL_CPU_GRAPH;
 		table_cell(g, cx, y, cw[i], c->right, sorted ? UI_SORTHEAD : UI_COLHEAD, c->title);

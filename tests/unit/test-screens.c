@@ -148,6 +148,117 @@ static void test_detail_views(void **state)
 	assert_string_equal(selected_name(f), "nginx");
 }
 
+static void type(struct fixture *f, const char *text)
+{
+	for (; *text; text++)
+		ui_app_key(&f->app, *text);
+}
+
+static void test_forms_create_and_resize(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 100, 30);
+	assert_int_equal(ui_app_key(&f->app, 'n'), UI_REACT_REDRAW);
+	assert_int_equal(f->app.screen, UI_SCREEN_FORM);
+	check_golden(f, "form-create-100x30");
+	type(f, "bad name!");
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	assert_int_equal(f->app.screen, UI_SCREEN_FORM);
+	assert_non_null(strstr(f->app.form.error, "name 'bad name!'"));
+	for (int i = 0; i < 9; i++)
+		ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	type(f, "web2");
+	ui_app_key(&f->app, UI_KEY_UP); /* template: pick the next one (web, 512M) */
+	ui_app_key(&f->app, UI_KEY_RIGHT);
+	assert_string_equal(ui_form_value(&f->app.form, "memory"), "512M");
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	assert_int_equal(f->app.screen, UI_SCREEN_MAIN);
+	ui_app_jobs_wait(&f->app);
+	ui_app_refresh(&f->app);
+	struct vd_guest *g = vd_registry_find(&f->reg, "web2", NULL);
+	assert_non_null(g);
+	assert_int_equal(g->alloc.mem_bytes, 512ull << 20);
+	assert_true(g->alloc.cpu_limit == 1.0);
+	/* resize it: the form is prefilled, a bad size is refused in the form, a good one applied */
+	ui_app_key(&f->app, 'N');
+	while (strcmp(selected_name(f), "web2") != 0)
+		ui_app_key(&f->app, 'j');
+	ui_app_key(&f->app, 'R');
+	assert_string_equal(ui_form_value(&f->app.form, "memory"), "512M");
+	for (int i = 0; i < 4; i++)
+		ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	type(f, "1M");
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	assert_non_null(strstr(f->app.form.error, "at least 16M"));
+	ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	type(f, "768M");
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	ui_app_jobs_wait(&f->app);
+	ui_app_refresh(&f->app);
+	assert_int_equal(vd_registry_find(&f->reg, "web2", NULL)->alloc.mem_bytes, 768ull << 20);
+	assert_non_null(strstr(f->app.status, "resize web2: done"));
+}
+
+static void test_mouse_and_columns(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 120, 30);
+	ui_screen_draw(&f->app, &f->grid); /* the layout clicks are resolved against */
+	/* click the NAME heading: sort by name ascending; again: descending */
+	f->app.mouse = true;
+	f->app.mouse_ev = UI_MOUSE_CLICK;
+	f->app.mouse_y = UI_HEADER_ROWS;
+	f->app.mouse_x = 10;
+	assert_int_equal(ui_app_key(&f->app, UI_KEY_MOUSE), UI_REACT_REDRAW);
+	assert_int_equal(f->app.table.sort, VD_SORT_NAME);
+	assert_false(f->app.table.sort_desc);
+	ui_app_key(&f->app, UI_KEY_MOUSE);
+	assert_true(f->app.table.sort_desc);
+	ui_app_key(&f->app, 'N');
+	ui_screen_draw(&f->app, &f->grid);
+	f->app.mouse_y = UI_HEADER_ROWS + 3; /* third row */
+	ui_app_key(&f->app, UI_KEY_MOUSE);
+	assert_string_equal(selected_name(f), "db-primary");
+	f->app.mouse_ev = UI_MOUSE_DOUBLE;
+	ui_app_key(&f->app, UI_KEY_MOUSE);
+	assert_int_equal(f->app.screen, UI_SCREEN_DETAIL);
+	ui_app_key(&f->app, UI_KEY_ESC);
+	/* F2: hide TYPE and MEM SOURCE */
+	ui_app_key(&f->app, UI_KEY_F(2));
+	assert_int_equal(f->app.screen, UI_SCREEN_COLUMNS);
+	for (int i = 0; i < UI_COL_TYPE; i++)
+		ui_app_key(&f->app, UI_KEY_DOWN);
+	ui_app_key(&f->app, ' ');
+	check_golden(f, "columns-120x30");
+	ui_app_key(&f->app, UI_KEY_ESC);
+	ui_screen_draw(&f->app, &f->grid);
+	_cleanup_free_ char *text = ui_grid_text(&f->grid);
+	assert_null(strstr(text, "TYPE"));
+	assert_non_null(strstr(text, "STATE"));
+}
+
+static void test_grouped_by_host(void **state)
+{
+	struct fixture *f = *state;
+	struct vd_backend *b = NULL;
+	assert_int_equal(vd_backend_open("fake", "fake:///b", "lab2", &b, NULL), 0);
+	b->clock = test_clock;
+	vd_registry_add(&f->reg, b);
+	ui_app_refresh(&f->app);
+	test_now += 2000000000ull;
+	ui_app_refresh(&f->app);
+	ui_app_resize(&f->app, 120, 24);
+	ui_app_key(&f->app, UI_KEY_F(5));
+	assert_int_equal(f->app.table.group, VD_SORT_HOST);
+	check_golden(f, "grouped-host-120x24");
+	/* the cursor walks guests, never headings */
+	ui_app_key(&f->app, 'g');
+	for (int i = 0; i < 8; i++)
+		ui_app_key(&f->app, 'j');
+	assert_string_equal(vd_registry_find(&f->reg, selected_name(f), NULL)->host, "lab2");
+}
+
 static void test_too_small(void **state)
 {
 	struct fixture *f = *state;
@@ -253,6 +364,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forms_create_and_resize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mouse_and_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grouped_by_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_move_sort_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions_reach_the_engine, setup, teardown),
 	};
