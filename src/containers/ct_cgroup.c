@@ -186,8 +186,9 @@ static int ct_cg1_set_memory(struct ct_cgroup *cg, const struct ct_limits *lim, 
 	char v[32];
 	int d = ct_cg1_dir(cg, CG_MEMORY);
 	snprintf(v, sizeof(v), "%lld", lim->mem_max ? (long long)lim->mem_max : -1LL);
-	if (ct_cg_limit(cg, d, "memory.limit_in_bytes", lim->mem_max != 0, v, err) < 0)
-		return -EINVAL;
+	int r = ct_cg_limit(cg, d, "memory.limit_in_bytes", lim->mem_max != 0, v, err);
+	if (r < 0)
+		return r;
 	snprintf(v, sizeof(v), "%lld", lim->mem_high ? (long long)lim->mem_high : -1LL);
 	return ct_cg_limit(cg, d, "memory.soft_limit_in_bytes", lim->mem_high != 0, v, err);
 }
@@ -197,21 +198,21 @@ static int ct_cg1_set_cpu(struct ct_cgroup *cg, const struct ct_limits *lim, str
 	char v[32];
 	int d = ct_cg1_dir(cg, CG_CPU);
 	bool q = lim->cpus > 0;
-	if (ct_cg_limit(cg, d, "cpu.cfs_period_us", q, "100000", err) < 0)
-		return -EINVAL;
+	int r = ct_cg_limit(cg, d, "cpu.cfs_period_us", q, "100000", err);
 	snprintf(v, sizeof(v), "%lld", q ? (long long)(lim->cpus * CT_CFS_PERIOD) : -1LL);
-	if (ct_cg_limit(cg, d, "cpu.cfs_quota_us", q, v, err) < 0)
-		return -EINVAL;
+	if (r < 0 || (r = ct_cg_limit(cg, d, "cpu.cfs_quota_us", q, v, err)) < 0)
+		return r;
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)ct_cgroup_weight_to_shares(lim->cpu_weight));
 	return ct_cg_limit(cg, d, "cpu.shares", lim->cpu_weight != 0, v, err);
 }
 
 static int ct_cg1_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
 {
-	if (ct_cg1_set_memory(cg, lim, err) < 0 || ct_cg1_set_cpu(cg, lim, err) < 0)
-		return -EINVAL;
-	if (lim->cpuset && ct_cg_limit(cg, ct_cg1_dir(cg, CG_CPUSET), "cpuset.cpus", true, lim->cpuset, err) < 0)
-		return -EINVAL;
+	int r = ct_cg1_set_memory(cg, lim, err);
+	if (r < 0 || (r = ct_cg1_set_cpu(cg, lim, err)) < 0)
+		return r;
+	if (lim->cpuset && (r = ct_cg_limit(cg, ct_cg1_dir(cg, CG_CPUSET), "cpuset.cpus", true, lim->cpuset, err)) < 0)
+		return r;
 	char v[32];
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids_max);
 	return ct_cg_limit(cg, ct_cg1_dir(cg, CG_PIDS), "pids.max", lim->pids_max != 0,
@@ -324,28 +325,33 @@ static const struct ct_cgroup_ops ct_cgroup_v1_ops = {
 
 /* ------------------------------------------------------------------ v2 */
 
+/* One v2 limit: "max"-style default when unset, the formatted value when wanted. */
+static int ct_cg2_put(struct ct_cgroup *cg, const char *file, bool wanted, const char *val, const char *unset,
+		      struct vd_error **err)
+{
+	return ct_cg_limit(cg, 0, file, wanted, wanted ? val : unset, err);
+}
+
 static int ct_cg2_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
 {
-	char v[64];
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->mem_max);
-	if (ct_cg_limit(cg, 0, "memory.max", lim->mem_max != 0, lim->mem_max ? v : "max", err) < 0)
-		return -EINVAL;
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->mem_high);
-	if (ct_cg_limit(cg, 0, "memory.high", lim->mem_high != 0, lim->mem_high ? v : "max", err) < 0)
-		return -EINVAL;
-	if (lim->cpus > 0)
-		snprintf(v, sizeof(v), "%llu %llu", (unsigned long long)(lim->cpus * CT_CFS_PERIOD), CT_CFS_PERIOD);
-	else
-		snprintf(v, sizeof(v), "max %llu", CT_CFS_PERIOD);
-	if (ct_cg_limit(cg, 0, "cpu.max", lim->cpus > 0, v, err) < 0)
-		return -EINVAL;
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)(lim->cpu_weight ? lim->cpu_weight : 100));
-	if (ct_cg_limit(cg, 0, "cpu.weight", lim->cpu_weight != 0, v, err) < 0)
-		return -EINVAL;
-	if (lim->cpuset && ct_cg_limit(cg, 0, "cpuset.cpus", true, lim->cpuset, err) < 0)
-		return -EINVAL;
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids_max);
-	return ct_cg_limit(cg, 0, "pids.max", lim->pids_max != 0, lim->pids_max ? v : "max", err);
+	char mem[32], high[32], cpu[64], weight[32], pids[32];
+	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)lim->mem_max);
+	snprintf(high, sizeof(high), "%llu", (unsigned long long)lim->mem_high);
+	snprintf(cpu, sizeof(cpu), "%llu %llu", (unsigned long long)(lim->cpus * CT_CFS_PERIOD), CT_CFS_PERIOD);
+	snprintf(weight, sizeof(weight), "%llu", (unsigned long long)lim->cpu_weight);
+	snprintf(pids, sizeof(pids), "%llu", (unsigned long long)lim->pids_max);
+	int r = ct_cg2_put(cg, "memory.max", lim->mem_max != 0, mem, "max", err);
+	if (r == 0)
+		r = ct_cg2_put(cg, "memory.high", lim->mem_high != 0, high, "max", err);
+	if (r == 0)
+		r = ct_cg2_put(cg, "cpu.max", lim->cpus > 0, cpu, "max 100000", err);
+	if (r == 0)
+		r = ct_cg2_put(cg, "cpu.weight", lim->cpu_weight != 0, weight, "100", err);
+	if (r == 0 && lim->cpuset)
+		r = ct_cg2_put(cg, "cpuset.cpus", true, lim->cpuset, NULL, err);
+	if (r == 0)
+		r = ct_cg2_put(cg, "pids.max", lim->pids_max != 0, pids, "max", err);
+	return r;
 }
 
 static void ct_cg2_psi(const char *dir, struct ct_stats *st)

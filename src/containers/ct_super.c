@@ -439,9 +439,24 @@ static struct json_object *ct_super_winsize(struct ct_super *s, struct json_obje
 	return vd_ctl_reply_ok();
 }
 
+/* The kernel drops signals to a namespace's init unless it handles them: a shell as init
+ * would make every stop wait the whole timeout for nothing. */
+static bool ct_super_catches_term(pid_t pid)
+{
+	_cleanup_free_ char *path = vd_xasprintf("/proc/%d/status", (int)pid);
+	_cleanup_free_ char *t = NULL;
+	if (vd_read_file(path, &t, NULL) < 0)
+		return true;
+	const char *cgt = strstr(t, "SigCgt:");
+	unsigned long long mask = cgt ? strtoull(cgt + 7, NULL, 16) : ~0ull;
+	return (mask >> (SIGTERM - 1)) & 1;
+}
+
 /* SIGTERM now, SIGKILL when the timer fires; the reply goes out when init is reaped. */
 static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 {
+	if (!ct_super_catches_term(s->init))
+		timeout_s = 0;
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL);
 	s->paused = false;
