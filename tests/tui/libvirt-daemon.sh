@@ -24,13 +24,13 @@ lv_define_vm "$NAME" idle || exit 1
 lv_virsh start "$NAME" >/dev/null || fail "virsh start"
 
 tui_start 160 30 "$VD_BIN -d 30 --connect qemu:///system --connect qemu+tcp://127.0.0.1/system; echo EXIT=\$?; sleep 30"
-tui_wait_for "engines: libvirt 1, libvirt 1" 15 || fail "two connections with one domain each expected"
+tui_wait_for "engines: libvirt 1, libvirt@127.0.0.1 1" 15 || fail "two connections with one domain each expected"
 screen=$(tui_screen)
 echo "$screen" | grep -E "^libvirt +local +$NAME +vm +running" >/dev/null || fail "local row missing"
 echo "$screen" | grep -E "^libvirt +127.0.0.1 +$NAME +vm +running" >/dev/null || fail "127.0.0.1 row missing"
 
 # Keyboard: select the local row and toggle pause.
-tui_keys / l o c a l Enter
+tui_keys '\' l o c a l Enter
 tui_wait_for "1/1" 5 || fail "filter 'local' did not leave one row"
 tui_keys p
 tui_wait_for "pause $NAME: done" 10 || fail "p did not pause"
@@ -38,7 +38,7 @@ tui_wait_for "pause $NAME: done" 10 || fail "p did not pause"
 tui_keys p
 tui_wait_for "resume $NAME: done" 10 || fail "p did not resume"
 [ "$(lv_virsh domstate "$NAME")" = running ] || fail "libvirt does not see $NAME running"
-tui_keys / Escape
+tui_keys '\' Escape
 tui_wait_for "filter cleared" 5 || fail "Esc did not clear the filter"
 
 # Events: suspend from outside; with a 30 s refresh only an event can update both rows quickly.
@@ -55,10 +55,10 @@ echo "ok: event seen on both connections in $((i * 100)) ms"
 
 # Losing the daemon: both connections show LOST, the console keeps running, and they return.
 lv_stop_pid "$(cat "$LV_TMP/libvirtd.pid")"
-tui_wait_for "engines: libvirt LOST, libvirt LOST" 15 || fail "a dead daemon was not shown as lost"
+tui_wait_for "engines: libvirt LOST, libvirt@127.0.0.1 LOST" 15 || fail "a dead daemon was not shown as lost"
 tui_keys j
 lv_start_own
-tui_wait_for "engines: libvirt 1, libvirt 1" 30 || fail "the connections did not come back after the daemon restarted"
+tui_wait_for "engines: libvirt 1, libvirt@127.0.0.1 1" 30 || fail "the connections did not come back after the daemon restarted"
 tui_keys q
 tui_wait_for "EXIT=0" 5 || fail "virtdeck did not exit 0 on q"
 echo "PASS: real libvirtd in the console: two hosts, p pause/resume, events, lost and reconnected"

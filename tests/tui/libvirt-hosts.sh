@@ -20,13 +20,13 @@ cat > "$out/west.xml" <<'XML'
 XML
 tui_start 150 30 "$VD_BIN -d 1 --connect east=test:///default --connect west=test://$out/west.xml; echo EXIT=\$?; sleep 30"
 tui_wait_for "beta" 10 || fail "west's domains did not show"
-tui_wait_for "engines: libvirt 1, libvirt 2" 5 || fail "two libvirt connections expected"
+tui_wait_for "engines: libvirt@east 1, libvirt@west 2" 5 || fail "two libvirt connections expected"
 screen=$(tui_screen)
 echo "$screen" | grep -E "^libvirt +east +test +vm +running" >/dev/null || fail "east/test not shown running"
 echo "$screen" | grep -E "^libvirt +west +alpha +vm +running" >/dev/null || fail "west/alpha not shown"
 
 # Select the one row matching "test" and toggle pause with p.
-tui_keys / t e s t Enter
+tui_keys '\' t e s t Enter
 tui_wait_for "1/1" 5 || fail "the filter did not leave one row"
 tui_keys p
 tui_wait_for "pause test: done" 5 || fail "p did not pause"
