@@ -38,6 +38,7 @@ struct lv_priv {
 	unsigned groups;    /* stats groups the driver's bulk call supports */
 	bool bulk;          /* the driver has virConnectGetAllDomainStats at all */
 	int event_cb;       /* lifecycle callback id, -1 when none */
+	int balloon_cb;     /* balloon-change callback id, -1 when none */
 	int retry_timer;    /* event-loop timer that triggers the next reconnect, -1 when none */
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */

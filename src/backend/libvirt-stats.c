@@ -296,10 +296,11 @@ static void lv_fallback(struct lv_priv *p, virDomainPtr dom, struct lv_raw *r)
 	unsigned g = p->groups;
 	if ((g & LV_GROUPS_WANTED) == LV_GROUPS_WANTED)
 		return;
-	bool active = virDomainIsActive(dom) == 1;
 	if (!(g & VIR_DOMAIN_STATS_STATE) || !(g & VIR_DOMAIN_STATS_CPU_TOTAL) || !(g & VIR_DOMAIN_STATS_BALLOON) ||
 	    !(g & VIR_DOMAIN_STATS_VCPU))
 		lv_fallback_info(dom, r, g, p->kind);
+	/* the state is known by now (bulk state group or GetInfo): no extra call to ask "active?" */
+	bool active = r->state >= 0 ? vd_state_is_active(lv_stats_state(r->state)) : virDomainIsActive(dom) == 1;
 	if (active && !(g & VIR_DOMAIN_STATS_BALLOON) && p->kind == VD_KIND_VM)
 		lv_fallback_memstats(dom, r);
 	if (active && (!(g & VIR_DOMAIN_STATS_BLOCK) || !(g & VIR_DOMAIN_STATS_INTERFACE)))

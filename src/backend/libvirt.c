@@ -143,6 +143,13 @@ static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int 
 	return 0;
 }
 
+/* The guest's balloon moved (a live resize took effect): refresh to show the new allocation. */
+static int lv_on_balloon(virConnectPtr conn, virDomainPtr dom, unsigned long long actual, void *opaque)
+{
+	lv_event_wake(opaque);
+	return 0;
+}
+
 static void lv_on_close(virConnectPtr conn, int reason, void *opaque)
 {
 	struct lv_priv *p = opaque;
@@ -156,11 +163,13 @@ static void lv_disconnect(struct lv_priv *p)
 		return;
 	if (p->event_cb >= 0)
 		virConnectDomainEventDeregisterAny(p->conn, p->event_cb);
+	if (p->balloon_cb >= 0)
+		virConnectDomainEventDeregisterAny(p->conn, p->balloon_cb);
 	virConnectUnregisterCloseCallback(p->conn, lv_on_close);
 	virConnectClose(p->conn);
 	virResetLastError();
 	p->conn = NULL;
-	p->event_cb = -1;
+	p->event_cb = p->balloon_cb = -1;
 	lv_stats_free_devs(p);
 }
 
@@ -174,6 +183,8 @@ static void lv_connect_extras(struct lv_priv *p)
 	virConnectRegisterCloseCallback(p->conn, lv_on_close, p, NULL);
 	p->event_cb = virConnectDomainEventRegisterAny(p->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 						       VIR_DOMAIN_EVENT_CALLBACK(lv_on_lifecycle), p, NULL);
+	p->balloon_cb = virConnectDomainEventRegisterAny(p->conn, NULL, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE,
+							 VIR_DOMAIN_EVENT_CALLBACK(lv_on_balloon), p, NULL);
 	const char *type = virConnectGetType(p->conn);
 	p->kind = type && strcasecmp(type, "LXC") == 0 ? VD_KIND_CT : VD_KIND_VM;
 	p->groups = lv_stats_probe(p->conn, &p->bulk);
@@ -285,7 +296,7 @@ static int lv_open(struct vd_backend *be, struct vd_error **err)
 	lv_event_init();
 	struct lv_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->be = be;
-	p->event_cb = -1;
+	p->event_cb = p->balloon_cb = -1;
 	p->retry_timer = -1;
 	be->priv = p;
 	char *label = NULL;
