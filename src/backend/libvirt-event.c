@@ -1,5 +1,6 @@
 /* libvirt-event.c - libvirt's event loop (handles and timers) run from the console's own poll(). */
 #include <errno.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -11,8 +12,9 @@
  * domain events. Instead of virEventRegisterDefaultImpl() plus a thread that would run it (and
  * then call into the UI from that thread), virtdeck registers this table: libvirt adds handles
  * and timers here, the console polls their fds together with the keyboard, and dispatch runs
- * the callbacks on the console's thread. libvirt calls add/update/remove only from threads that
- * call its API, and virtdeck calls it from one thread, so the tables need no lock.
+ * the callbacks on the console's thread. libvirt calls add/update/remove from whichever thread
+ * calls its API, and a console attach runs the loop on a pump thread (libvirt-console.c), so
+ * the tables are locked; callbacks run unlocked, since they re-enter the table.
  */
 struct lv_handle {
 	int watch, fd, events;
@@ -34,7 +36,9 @@ struct lv_timer {
 #define LV_EV_MAX_FILLED 64
 
 static struct {
+	pthread_mutex_t lock;
 	bool ready;
+	bool pumping; /* a console pump thread runs the loop: the console's poll() stays out */
 	bool driven; /* the console has asked for fds at least once */
 	struct lv_handle *h;
 	size_t nh;
@@ -46,13 +50,26 @@ static struct {
 	size_t nmembers;
 	int filled[LV_EV_MAX_FILLED]; /* watch ids in the order they were given to poll; -1 = wakefd */
 	int nfilled;
-} lv_ev = { .wakefd = -1 };
+} lv_ev = { .lock = PTHREAD_MUTEX_INITIALIZER, .wakefd = -1 };
+
+static void lv_event_lock(void)
+{
+	pthread_mutex_lock(&lv_ev.lock);
+}
+
+static void lv_event_unlock(void)
+{
+	pthread_mutex_unlock(&lv_ev.lock);
+}
 
 static int lv_event_add_handle(int fd, int events, virEventHandleCallback cb, void *opaque, virFreeCallback ff)
 {
+	lv_event_lock();
 	lv_ev.h = vd_xrealloc(lv_ev.h, (lv_ev.nh + 1) * sizeof(*lv_ev.h));
 	lv_ev.h[lv_ev.nh] = (struct lv_handle){ ++lv_ev.next_id, fd, events, cb, opaque, ff, false };
-	return lv_ev.h[lv_ev.nh++].watch;
+	int watch = lv_ev.h[lv_ev.nh++].watch;
+	lv_event_unlock();
+	return watch;
 }
 
 static struct lv_handle *lv_event_handle(int watch)
@@ -65,20 +82,23 @@ static struct lv_handle *lv_event_handle(int watch)
 
 static void lv_event_update_handle(int watch, int events)
 {
+	lv_event_lock();
 	struct lv_handle *h = lv_event_handle(watch);
 	if (h)
 		h->events = events;
+	lv_event_unlock();
 }
 
 /* Removal only marks the entry: libvirt may remove a handle from inside its own callback, and
  * the free callback must run outside of it (lv_event_cleanup). */
 static int lv_event_remove_handle(int watch)
 {
+	lv_event_lock();
 	struct lv_handle *h = lv_event_handle(watch);
-	if (!h)
-		return -1;
-	h->deleted = true;
-	return 0;
+	if (h)
+		h->deleted = true;
+	lv_event_unlock();
+	return h ? 0 : -1;
 }
 
 static uint64_t lv_event_due(int ms)
@@ -88,9 +108,12 @@ static uint64_t lv_event_due(int ms)
 
 static int lv_event_add_timeout(int ms, virEventTimeoutCallback cb, void *opaque, virFreeCallback ff)
 {
+	lv_event_lock();
 	lv_ev.t = vd_xrealloc(lv_ev.t, (lv_ev.nt + 1) * sizeof(*lv_ev.t));
 	lv_ev.t[lv_ev.nt] = (struct lv_timer){ ++lv_ev.next_id, ms, lv_event_due(ms), cb, opaque, ff, false };
-	return lv_ev.t[lv_ev.nt++].id;
+	int id = lv_ev.t[lv_ev.nt++].id;
+	lv_event_unlock();
+	return id;
 }
 
 static struct lv_timer *lv_event_timer(int id)
@@ -103,64 +126,93 @@ static struct lv_timer *lv_event_timer(int id)
 
 static void lv_event_update_timeout(int id, int ms)
 {
+	lv_event_lock();
 	struct lv_timer *t = lv_event_timer(id);
-	if (!t)
-		return;
-	t->ms = ms;
-	t->due_ns = lv_event_due(ms);
+	if (t) {
+		t->ms = ms;
+		t->due_ns = lv_event_due(ms);
+	}
+	lv_event_unlock();
 }
 
 static int lv_event_remove_timeout(int id)
 {
+	lv_event_lock();
 	struct lv_timer *t = lv_event_timer(id);
-	if (!t)
-		return -1;
-	t->deleted = true;
-	return 0;
+	if (t)
+		t->deleted = true;
+	lv_event_unlock();
+	return t ? 0 : -1;
 }
 
-/* Drop deleted entries and call their free callbacks, which may re-enter the table. */
+/* One deleted entry's free callback, taken out of the table under the lock. */
+struct lv_freed {
+	virFreeCallback ff;
+	void *opaque;
+};
+
+static bool lv_event_take_deleted(struct lv_freed *out)
+{
+	for (size_t i = 0; i < lv_ev.nh; i++) {
+		if (!lv_ev.h[i].deleted)
+			continue;
+		*out = (struct lv_freed){ lv_ev.h[i].ff, lv_ev.h[i].opaque };
+		memmove(&lv_ev.h[i], &lv_ev.h[i + 1], (--lv_ev.nh - i) * sizeof(*lv_ev.h));
+		return true;
+	}
+	for (size_t i = 0; i < lv_ev.nt; i++) {
+		if (!lv_ev.t[i].deleted)
+			continue;
+		*out = (struct lv_freed){ lv_ev.t[i].ff, lv_ev.t[i].opaque };
+		memmove(&lv_ev.t[i], &lv_ev.t[i + 1], (--lv_ev.nt - i) * sizeof(*lv_ev.t));
+		return true;
+	}
+	return false;
+}
+
+/* Drop deleted entries and call their free callbacks unlocked: they may re-enter the table. */
 static void lv_event_cleanup(void)
 {
-	for (size_t i = 0; i < lv_ev.nh;) {
-		if (!lv_ev.h[i].deleted) {
-			i++;
-			continue;
-		}
-		struct lv_handle h = lv_ev.h[i];
-		memmove(&lv_ev.h[i], &lv_ev.h[i + 1], (--lv_ev.nh - i) * sizeof(h));
-		if (h.ff)
-			h.ff(h.opaque);
+	struct lv_freed f;
+	for (;;) {
+		lv_event_lock();
+		bool got = lv_event_take_deleted(&f);
+		lv_event_unlock();
+		if (!got)
+			return;
+		if (f.ff)
+			f.ff(f.opaque);
 	}
-	for (size_t i = 0; i < lv_ev.nt;) {
-		if (!lv_ev.t[i].deleted) {
-			i++;
-			continue;
-		}
-		struct lv_timer t = lv_ev.t[i];
-		memmove(&lv_ev.t[i], &lv_ev.t[i + 1], (--lv_ev.nt - i) * sizeof(t));
-		if (t.ff)
-			t.ff(t.opaque);
+}
+
+/* The next due timer with an id above after (ids grow), rearmed; false when none is left. */
+static bool lv_event_next_due(uint64_t now, int after, struct lv_timer *out)
+{
+	lv_event_lock();
+	struct lv_timer *best = NULL;
+	for (size_t i = 0; i < lv_ev.nt; i++) {
+		struct lv_timer *t = &lv_ev.t[i];
+		if (!t->deleted && t->ms >= 0 && t->due_ns <= now && t->id > after && (!best || t->id < best->id))
+			best = t;
 	}
+	if (best) {
+		best->due_ns = lv_event_due(best->ms);
+		*out = *best;
+	}
+	lv_event_unlock();
+	return best != NULL;
 }
 
 /* Fire every timer that is due, each at most once: a 0 ms timer fires once per iteration. */
 static void lv_event_run_timers(void)
 {
 	uint64_t now = vd_now_mono_ns();
-	size_t n = lv_ev.nt; /* timers added by a callback wait for the next round */
-	for (size_t i = 0; i < n && i < lv_ev.nt; i++) {
-		struct lv_timer *t = &lv_ev.t[i];
-		if (t->deleted || t->ms < 0 || t->due_ns > now)
-			continue;
-		t->due_ns = lv_event_due(t->ms);
-		int id = t->id;
-		void *opaque = t->opaque;
-		t->cb(id, opaque); /* may reallocate lv_ev.t: t is not used after this */
-	}
+	struct lv_timer t;
+	for (int after = 0; lv_event_next_due(now, after, &t); after = t.id)
+		t.cb(t.id, t.opaque);
 }
 
-/* Milliseconds until the next timer, or -1 when none is armed. */
+/* Milliseconds until the next timer, or -1 when none is armed (called locked). */
 static int lv_event_next_timeout(void)
 {
 	uint64_t next = UINT64_MAX, now = vd_now_mono_ns();
@@ -227,6 +279,7 @@ static int lv_event_fill(struct pollfd *fds, int max, int *timeout_ms)
 {
 	lv_event_run_timers(); /* timers due now fire here: poll() may return 0 without dispatch */
 	lv_event_cleanup();
+	lv_event_lock();
 	int n = 0;
 	if (lv_ev.wakefd >= 0 && n < max && n < LV_EV_MAX_FILLED) {
 		fds[n] = (struct pollfd){ .fd = lv_ev.wakefd, .events = POLLIN };
@@ -240,6 +293,7 @@ static int lv_event_fill(struct pollfd *fds, int max, int *timeout_ms)
 	}
 	lv_ev.nfilled = n;
 	int next = lv_event_next_timeout();
+	lv_event_unlock();
 	if (next >= 0 && (*timeout_ms < 0 || next < *timeout_ms))
 		*timeout_ms = next;
 	return n;
@@ -262,9 +316,11 @@ static int lv_event_run(const struct pollfd *fds, int n)
 			lv_event_drain_wake();
 			continue;
 		}
-		struct lv_handle *h = lv_event_handle(lv_ev.filled[i]);
+		lv_event_lock();
+		struct lv_handle *h = lv_event_handle(lv_ev.filled[i]), copy = h ? *h : (struct lv_handle){ 0 };
+		lv_event_unlock();
 		if (h)
-			h->cb(h->watch, h->fd, lv_event_from_poll(fds[i].revents), h->opaque);
+			copy.cb(copy.watch, copy.fd, lv_event_from_poll(fds[i].revents), copy.opaque);
 	}
 	lv_event_run_timers();
 	lv_event_cleanup();
@@ -307,16 +363,31 @@ void lv_event_cancel_wake(struct lv_priv *p)
 int lv_event_pollfds(struct lv_priv *p, struct pollfd *fds, int max, int *timeout_ms)
 {
 	lv_ev.driven = true;
-	if (!lv_ev.nmembers || lv_ev.members[0] != p)
+	if (!lv_ev.nmembers || lv_ev.members[0] != p || __atomic_load_n(&lv_ev.pumping, __ATOMIC_ACQUIRE))
 		return 0;
 	return lv_event_fill(fds, max, timeout_ms);
 }
 
 int lv_event_dispatch(struct lv_priv *p, const struct pollfd *fds, int n)
 {
-	if (!lv_ev.nmembers || lv_ev.members[0] != p)
+	if (!lv_ev.nmembers || lv_ev.members[0] != p || __atomic_load_n(&lv_ev.pumping, __ATOMIC_ACQUIRE))
 		return 0;
 	return lv_event_run(fds, n);
+}
+
+void lv_event_set_pumping(bool on)
+{
+	__atomic_store_n(&lv_ev.pumping, on, __ATOMIC_RELEASE);
+}
+
+int lv_event_fill_pump(struct pollfd *fds, int max, int *timeout_ms)
+{
+	return lv_event_fill(fds, max, timeout_ms);
+}
+
+void lv_event_run_pump(const struct pollfd *fds, int n)
+{
+	lv_event_run(fds, n);
 }
 
 int lv_event_run_once(int timeout_ms)

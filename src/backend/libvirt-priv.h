@@ -93,6 +93,10 @@ int lv_event_pollfds(struct lv_priv *p, struct pollfd *fds, int max, int *timeou
 int lv_event_dispatch(struct lv_priv *p, const struct pollfd *fds, int n);
 /* True once the console drives the loop (pollfds was called): waits must not block then. */
 bool lv_event_driven(void);
+/* While a console pump thread runs the loop, the console's pollfds/dispatch stay out of it. */
+void lv_event_set_pumping(bool on);
+int lv_event_fill_pump(struct pollfd *fds, int max, int *timeout_ms);
+void lv_event_run_pump(const struct pollfd *fds, int n);
 /* Run whatever is due (timers, then handles ready now) without blocking; tests and list use it. */
 int lv_event_run_once(int timeout_ms);
 
@@ -100,6 +104,9 @@ int lv_event_run_once(int timeout_ms);
 int lv_ensure(struct lv_priv *p, struct vd_error **err);
 /* Look a domain up by name on the backend's connection (the caller frees it). */
 int lv_domain(struct vd_backend *be, const char *name, virDomainPtr *dom, struct vd_error **err);
+
+/* libvirt-console.c: the console as a socket fed by a pump thread. */
+int lv_ops_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
 
 /* libvirt-ops.c: lifecycle, resize and define. */
 int lv_ops_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);

@@ -360,7 +360,8 @@ const struct vd_backend_ops vd_libvirt_ops = {
 	.destroy = lv_ops_destroy,
 	.stats = lv_ops_stats,
 	.resize = lv_ops_resize,
+	.console = lv_ops_console,
 	.pollfds = lv_pollfds,
 	.dispatch = lv_dispatch,
-	/* no console and no exec yet: `virsh console` does it */
+	/* no exec: libvirt has no generic "run a command in the guest" without an agent */
 };

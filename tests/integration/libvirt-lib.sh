@@ -79,20 +79,31 @@ lv_daemon() {
 	lv_start_own
 }
 
-# lv_boot_image FILE spin|idle : a one-sector "disk" that SeaBIOS boots: a busy loop (burns one
-# vCPU) or an sti/hlt loop (nearly idle).
+# lv_boot_image FILE spin|idle|echo : a one-sector "disk" that SeaBIOS boots: a busy loop (burns
+# one vCPU), an sti/hlt loop (nearly idle), or a serial console that prints VDHELLO on COM1 and
+# echoes what it receives (polling the UART, so it burns a vCPU too).
 lv_boot_image() {
 	python3 - "$1" "$2" <<'PY'
 import sys
+msg = b'VDHELLO\r\n\0'
+echo = (b'\xfa\xfc\x31\xc0\x8e\xd8'            # cli; cld; xor ax,ax; mov ds,ax
+        b'\xbe\x23\x7c'                          # mov si, 0x7c00 + 0x23 (msg)
+        b'\xac\x84\xc0\x74\x06'                  # print: lodsb; test al,al; jz echo
+        b'\xba\xf8\x03\xee\xeb\xf5'              # mov dx,0x3f8; out dx,al; jmp print
+        b'\xba\xfd\x03'                          # echo: mov dx,0x3fd (line status)
+        b'\xec\xa8\x01\x74\xfb'                  # wait: in al,dx; test al,1; jz wait
+        b'\xba\xf8\x03\xec\xee\xeb\xf1')          # mov dx,0x3f8; in al,dx; out dx,al; jmp echo
+code = {'spin': b'\xeb\xfe', 'idle': b'\xfb\xf4\xeb\xfd', 'echo': echo + msg}[sys.argv[2]]
+assert sys.argv[2] != 'echo' or len(echo) == 0x23
 b = bytearray(512)
-code = b'\xeb\xfe' if sys.argv[2] == 'spin' else b'\xfb\xf4\xeb\xfd'
 b[0:len(code)] = code
 b[510:512] = b'\x55\xaa'
 open(sys.argv[1], 'wb').write(b)
 PY
 }
 
-# lv_define_vm NAME spin|idle : a 64 MiB TCG domain with no OS, booting the sector above.
+# lv_define_vm NAME spin|idle|echo : a 64 MiB TCG domain with no OS, booting the sector above,
+# with its first serial port as the console.
 lv_define_vm() {
 	lv_boot_image "$LV_TMP/$1.img" "$2"
 	cat > "$LV_TMP/$1.xml" <<XML
@@ -104,6 +115,8 @@ lv_define_vm() {
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$LV_TMP/$1.img'/><target dev='hda' bus='ide'/></disk>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
     <memballoon model='virtio'/>
   </devices>
 </domain>
