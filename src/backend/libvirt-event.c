@@ -389,13 +389,3 @@ void lv_event_run_pump(const struct pollfd *fds, int n)
 {
 	lv_event_run(fds, n);
 }
-
-int lv_event_run_once(int timeout_ms)
-{
-	struct pollfd fds[LV_EV_MAX_FILLED];
-	int n = lv_event_fill(fds, LV_EV_MAX_FILLED, &timeout_ms);
-	int r = poll(fds, (nfds_t)n, timeout_ms);
-	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
-	return lv_event_run(fds, n);
-}

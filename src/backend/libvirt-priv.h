@@ -37,6 +37,7 @@ struct lv_priv {
 	enum vd_kind kind;  /* lxc: containers, everything else VMs */
 	unsigned groups;    /* stats groups the driver's bulk call supports */
 	bool bulk;          /* the driver has virConnectGetAllDomainStats at all */
+	unsigned bulk_flags; /* NOWAIT where the driver takes it: never wait behind a domain job */
 	int event_cb;       /* lifecycle callback id, -1 when none */
 	int balloon_cb;     /* balloon-change callback id, -1 when none */
 	int retry_timer;    /* event-loop timer that triggers the next reconnect, -1 when none */
@@ -70,7 +71,7 @@ char *lv_uri_host(const char *uri);
 
 /* libvirt-stats.c */
 /* Which of LV_GROUPS_WANTED the bulk call supports on conn (probed with ENFORCE_STATS). */
-unsigned lv_stats_probe(virConnectPtr conn, bool *bulk);
+unsigned lv_stats_probe(virConnectPtr conn, bool *bulk, unsigned *flags);
 enum vd_state lv_stats_state(int virstate);
 /* Fill guests from one bulk call plus per-domain calls for the unsupported groups. */
 int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err);
@@ -97,8 +98,6 @@ bool lv_event_driven(void);
 void lv_event_set_pumping(bool on);
 int lv_event_fill_pump(struct pollfd *fds, int max, int *timeout_ms);
 void lv_event_run_pump(const struct pollfd *fds, int n);
-/* Run whatever is due (timers, then handles ready now) without blocking; tests and list use it. */
-int lv_event_run_once(int timeout_ms);
 
 /* libvirt.c: the connection behind a backend, reopened with backoff after a loss. */
 int lv_ensure(struct lv_priv *p, struct vd_error **err);

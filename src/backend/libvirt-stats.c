@@ -43,9 +43,13 @@ static bool lv_stats_try(virConnectPtr conn, unsigned groups, unsigned flags)
 /* Ask the driver, not its version: ENFORCE_STATS fails for groups it cannot give, so try all
  * at once (the common case on qemu) and only then one by one (the test driver gives STATE).
  * A driver without the bulk call at all (lxc in 9.0) gets *bulk = false. */
-unsigned lv_stats_probe(virConnectPtr conn, bool *bulk)
+unsigned lv_stats_probe(virConnectPtr conn, bool *bulk, unsigned *flags)
 {
 	*bulk = true;
+	/* A domain whose job (migration, a stuck monitor) holds its lock would stall the whole
+	 * refresh for up to 30 s; NOWAIT skips its stats instead, where the driver supports it. */
+	*flags = lv_stats_try(conn, VIR_DOMAIN_STATS_STATE, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT)
+			 ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT : 0;
 	if (lv_stats_try(conn, LV_GROUPS_WANTED, 0))
 		return LV_GROUPS_WANTED;
 	unsigned ok = 0;
@@ -419,7 +423,7 @@ int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t
 	if (!p->bulk)
 		return lv_stats_list_plain(p, now, out, n, err);
 	virDomainStatsRecordPtr *recs = NULL;
-	int cnt = virConnectGetAllDomainStats(p->conn, p->groups, &recs, 0);
+	int cnt = virConnectGetAllDomainStats(p->conn, p->groups, &recs, p->bulk_flags);
 	if (cnt < 0)
 		return lv_fail(p, err, "listing domains", NULL);
 	lv_stats_fill_all(p, recs, cnt, now, out, n);
@@ -434,7 +438,7 @@ int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_gu
 	}
 	virDomainStatsRecordPtr *recs = NULL;
 	virDomainPtr doms[2] = { dom, NULL };
-	int cnt = virDomainListGetStats(doms, p->groups, &recs, 0);
+	int cnt = virDomainListGetStats(doms, p->groups, &recs, p->bulk_flags);
 	if (cnt < 0)
 		return lv_fail(p, err, "reading the stats of domain", virDomainGetName(dom));
 	if (cnt < 1) {

@@ -187,7 +187,7 @@ static void lv_connect_extras(struct lv_priv *p)
 							 VIR_DOMAIN_EVENT_CALLBACK(lv_on_balloon), p, NULL);
 	const char *type = virConnectGetType(p->conn);
 	p->kind = type && strcasecmp(type, "LXC") == 0 ? VD_KIND_CT : VD_KIND_VM;
-	p->groups = lv_stats_probe(p->conn, &p->bulk);
+	p->groups = lv_stats_probe(p->conn, &p->bulk, &p->bulk_flags);
 	virResetLastError();
 }
 
