@@ -16,10 +16,10 @@
 #define LV_BACKOFF_MIN_MS 1000
 #define LV_BACKOFF_MAX_MS 30000
 
-/* Device names of a domain, parsed from its XML once and kept until the domain changes. */
+/* Device names of a running domain, parsed from its XML once; dropped when it stops, and all
+ * of them on any lifecycle event (a restart or redefine may bring other devices). */
 struct lv_devs {
-	unsigned char uuid[VIR_UUID_BUFLEN];
-	int id; /* domain id when parsed: a restart may bring new devices */
+	char name[VD_NAME_MAX * 4]; /* libvirt names may be longer than virtdeck's */
 	char **disks, **nics;
 	size_t n_disks, n_nics;
 	bool used; /* seen in the latest refresh */
@@ -43,6 +43,7 @@ struct lv_priv {
 	int retry_timer;    /* event-loop timer that triggers the next reconnect, -1 when none */
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */
+	bool devs_stale;    /* a lifecycle event arrived: re-read device names */
 	uint64_t retry_at_ns; /* earliest reconnect attempt */
 	unsigned backoff_ms;
 	struct lv_devs *devs; /* fallback cache for drivers without interface/block groups */

@@ -192,28 +192,20 @@ void lv_stats_free_devs(struct lv_priv *p)
 	p->n_devs = 0;
 }
 
-/* Device names of dom, from the cache while the domain keeps its id (XML is costly to fetch). */
+/* Device names of a running dom, cached by name: fetching the XML is costly, and every extra
+ * per-domain call costs as much as a stats call (libvirt formats the UUID for its debug log). */
 static struct lv_devs *lv_devs_get(struct lv_priv *p, virDomainPtr dom)
 {
-	unsigned char uuid[VIR_UUID_BUFLEN];
-	if (virDomainGetUUID(dom, uuid) < 0)
-		return NULL;
-	int id = (int)virDomainGetID(dom);
-	struct lv_devs *d = NULL;
-	for (size_t i = 0; i < p->n_devs && !d; i++)
-		if (memcmp(p->devs[i].uuid, uuid, sizeof(uuid)) == 0)
-			d = &p->devs[i];
-	if (d && d->id == id) {
-		d->used = true;
-		return d;
+	const char *name = virDomainGetName(dom);
+	for (size_t i = 0; i < p->n_devs; i++) {
+		if (vd_streq(p->devs[i].name, name)) {
+			p->devs[i].used = true;
+			return &p->devs[i];
+		}
 	}
-	if (!d) {
-		p->devs = vd_xrealloc(p->devs, (p->n_devs + 1) * sizeof(*p->devs));
-		d = memset(&p->devs[p->n_devs++], 0, sizeof(*d));
-		memcpy(d->uuid, uuid, sizeof(uuid));
-	}
-	lv_devs_clear(d);
-	d->id = id;
+	p->devs = vd_xrealloc(p->devs, (p->n_devs + 1) * sizeof(*p->devs));
+	struct lv_devs *d = memset(&p->devs[p->n_devs++], 0, sizeof(*p->devs));
+	vd_strlcpy(d->name, name, sizeof(d->name));
 	d->used = true;
 	_cleanup_free_ char *xml = virDomainGetXMLDesc(dom, 0);
 	if (xml) {
@@ -420,6 +412,9 @@ static int lv_stats_list_plain(struct lv_priv *p, uint64_t now, struct vd_guest 
 
 int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err)
 {
+	if (p->devs_stale)
+		lv_stats_free_devs(p);
+	p->devs_stale = false;
 	if (!p->bulk)
 		return lv_stats_list_plain(p, now, out, n, err);
 	virDomainStatsRecordPtr *recs = NULL;

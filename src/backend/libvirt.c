@@ -139,7 +139,9 @@ static bool lv_reachable(const char *host, int port)
 
 static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-	lv_event_wake(opaque);
+	struct lv_priv *p = opaque;
+	p->devs_stale = true;
+	lv_event_wake(p);
 	return 0;
 }
 
