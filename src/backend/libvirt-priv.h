@@ -69,6 +69,8 @@ const char *lv_default_uri(void);
 const char *lv_split_label(const char *spec, char **label);
 /* The host part of a URI ("qemu+tcp://10.0.0.2/system" -> "10.0.0.2"), or "local". */
 char *lv_uri_host(const char *uri);
+/* The TCP port of a remote URI's transport (explicit, or 16509 tcp, 22 ssh, 16514 tls), 0 if local. */
+int lv_uri_port(const char *uri);
 
 /* libvirt-stats.c */
 /* Which of LV_GROUPS_WANTED the bulk call supports on conn (probed with ENFORCE_STATS). */

@@ -68,19 +68,30 @@ const char *lv_split_label(const char *spec, char **label)
 	return eq + 1;
 }
 
-/* Host part of "driver[+transport]://[user@]host[:port]/path"; "local" when there is none. */
+/* The host[:port] part of "driver[+transport]://[user@]host[:port]/path": *h and its length. */
+static size_t lv_uri_authority(const char *uri, const char **h)
+{
+	const char *p = strstr(uri, "://");
+	if (!p) {
+		*h = uri + strlen(uri);
+		return 0;
+	}
+	p += 3;
+	size_t end = strcspn(p, "/?");
+	const char *at = memchr(p, '@', end);
+	if (at) {
+		end -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	*h = p;
+	return end;
+}
+
+/* Host part of a URI; "local" when there is none (a unix socket on this machine). */
 char *lv_uri_host(const char *uri)
 {
-	const char *h = strstr(uri, "://");
-	if (!h)
-		return vd_xstrdup("local");
-	h += 3;
-	size_t end = strcspn(h, "/?");
-	const char *at = memchr(h, '@', end);
-	if (at) {
-		end -= (size_t)(at + 1 - h);
-		h = at + 1;
-	}
+	const char *h;
+	size_t end = lv_uri_authority(uri, &h);
 	size_t hl = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?");
 	if (hl > end)
 		hl = end;
@@ -88,24 +99,24 @@ char *lv_uri_host(const char *uri)
 }
 
 /* The TCP port a remote URI's transport uses, or 0 when the URI is local (unix socket). */
-static int lv_uri_port(const char *uri, const char *host)
+int lv_uri_port(const char *uri)
 {
-	if (vd_streq(host, "local"))
+	const char *h;
+	size_t end = lv_uri_authority(uri, &h);
+	if (end == 0)
 		return 0;
-	const char *colon = strstr(uri, host) + strlen(host);
-	if (*colon == ']')
-		colon++;
-	if (*colon == ':')
+	const char *colon = h[0] == '[' ? memchr(h, ']', end) : h;
+	colon = colon ? memchr(colon, ':', end - (size_t)(colon - h)) : NULL;
+	if (colon)
 		return atoi(colon + 1);
-	const char *plus = strchr(uri, '+');
-	const char *sep = strstr(uri, "://");
-	if (plus && plus < sep && vd_str_has_prefix(plus, "+tcp:"))
+	const char *plus = strchr(uri, '+'), *sep = strstr(uri, "://");
+	if (!plus || plus > sep)
+		return 16514; /* a host with no transport means TLS */
+	if (vd_str_has_prefix(plus, "+tcp:"))
 		return 16509;
-	if (plus && plus < sep && (strstr(plus, "ssh") && strstr(plus, "ssh") < sep))
-		return 22;
-	if (plus && plus < sep && (vd_str_has_prefix(plus, "+unix:") || vd_str_has_prefix(plus, "+ext:")))
+	if (vd_str_has_prefix(plus, "+unix:") || vd_str_has_prefix(plus, "+ext:"))
 		return 0;
-	return 16514; /* a host with no transport means TLS */
+	return strstr(plus, "ssh") && strstr(plus, "ssh") < sep ? 22 : 16514;
 }
 
 static bool lv_connect_wait(int fd)
@@ -196,7 +207,7 @@ static void lv_connect_extras(struct lv_priv *p)
 static int lv_connect(struct lv_priv *p, struct vd_error **err)
 {
 	_cleanup_free_ char *host = lv_uri_host(p->uri);
-	int port = lv_uri_port(p->uri, host);
+	int port = lv_uri_port(p->uri);
 	if (port > 0 && !lv_reachable(host, port))
 		return vd_error_set(err, EHOSTUNREACH, "cannot reach %s port %d within %d ms for %s: check the host and its libvirtd",
 				    host, port, LV_CONNECT_PROBE_MS, p->uri);

@@ -59,6 +59,18 @@ static void test_uri_label_and_host(void **state)
 	h = lv_uri_host("qemu+tcp://127.0.0.1/system");
 	assert_string_equal(h, "127.0.0.1");
 	free(h);
+	h = lv_uri_host("qemu+tcp://[::1]:16510/system");
+	assert_string_equal(h, "[::1]");
+	free(h);
+	/* the port probed before connecting, so a dead host fails in 2 s instead of TCP's minutes */
+	assert_int_equal(lv_uri_port("qemu:///system"), 0);
+	assert_int_equal(lv_uri_port("qemu+unix:///system"), 0);
+	assert_int_equal(lv_uri_port("qemu+tcp://127.0.0.1/system"), 16509);
+	assert_int_equal(lv_uri_port("qemu+tcp://qemu:16600/system"), 16600);
+	assert_int_equal(lv_uri_port("qemu+ssh://root@kvm1/system"), 22);
+	assert_int_equal(lv_uri_port("qemu+ssh://root@kvm1:2222/system?keyfile=/k"), 2222);
+	assert_int_equal(lv_uri_port("qemu://kvm1/system"), 16514);
+	assert_int_equal(lv_uri_port("qemu+tcp://[::1]:16510/system"), 16510);
 }
 
 /* The default test domain: 2 vCPUs, 2 GiB current of 8 GiB, balloon stats with 1 GiB usable. */
