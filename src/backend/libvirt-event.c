@@ -50,7 +50,7 @@ static struct {
 	size_t nmembers;
 	int filled[LV_EV_MAX_FILLED]; /* watch ids in the order they were given to poll; -1 = wakefd */
 	int nfilled;
-} lv_ev = { .lock = PTHREAD_MUTEX_INITIALIZER, .wakefd = -1 };
+} lv_ev = { .lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, .wakefd = -1 }; /* recursive: wake_later */
 
 static void lv_event_lock(void)
 {
@@ -340,24 +340,37 @@ bool lv_event_driven(void)
 static void lv_event_retry_fire(int timer, void *opaque)
 {
 	struct lv_priv *p = opaque;
+	lv_event_lock();
 	lv_event_remove_timeout(timer);
-	p->retry_timer = -1;
+	if (p->retry_timer == timer)
+		p->retry_timer = -1;
+	lv_event_unlock();
 	lv_event_wake(p);
 }
 
 /* A one-shot timer that asks the console for a refresh, so a lost connection is retried on
- * its backoff schedule even when the refresh interval is long. */
+ * its backoff schedule and a forced stop happens on time, even when the refresh interval is
+ * long. One per backend, kept at the earliest deadline asked for; the refresh it causes asks
+ * again for whatever is still pending. Jobs run on another thread, hence the lock. */
 void lv_event_wake_later(struct lv_priv *p, unsigned ms)
 {
-	lv_event_cancel_wake(p);
-	p->retry_timer = lv_event_add_timeout((int)ms, lv_event_retry_fire, p, NULL);
+	uint64_t due = lv_event_due((int)ms);
+	lv_event_lock();
+	if (p->retry_timer <= 0 || due < p->wake_due_ns) {
+		lv_event_cancel_wake(p);
+		p->retry_timer = lv_event_add_timeout((int)ms, lv_event_retry_fire, p, NULL);
+		p->wake_due_ns = due;
+	}
+	lv_event_unlock();
 }
 
 void lv_event_cancel_wake(struct lv_priv *p)
 {
+	lv_event_lock();
 	if (p->retry_timer > 0)
 		lv_event_remove_timeout(p->retry_timer);
 	p->retry_timer = -1;
+	lv_event_unlock();
 }
 
 int lv_event_pollfds(struct lv_priv *p, struct pollfd *fds, int max, int *timeout_ms)

@@ -85,6 +85,7 @@ static void lv_ops_stop_later(struct lv_priv *p, const char *name, int timeout_s
 	struct lv_stop *s = &p->stops[p->n_stops++];
 	vd_strlcpy(s->name, name, sizeof(s->name));
 	s->deadline_ns = vd_now_mono_ns() + (uint64_t)timeout_s * 1000000000ull;
+	lv_event_wake_later(p, (unsigned)timeout_s * 1000u + 50u);
 }
 
 int lv_ops_stop(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
@@ -109,8 +110,10 @@ static bool lv_ops_reap_one(struct lv_priv *p, const struct lv_stop *s, uint64_t
 		virResetLastError();
 		return true;
 	}
-	if (now < s->deadline_ns)
+	if (now < s->deadline_ns) {
+		lv_event_wake_later(p, (unsigned)((s->deadline_ns - now) / 1000000ull) + 50u);
 		return false;
+	}
 	if (virDomainDestroy(dom) < 0)
 		virResetLastError(); /* it may have stopped meanwhile; the list shows the truth */
 	return true;
@@ -126,6 +129,15 @@ void lv_ops_reap_stops(struct lv_priv *p)
 		}
 		memmove(&p->stops[i], &p->stops[i + 1], (--p->n_stops - i) * sizeof(*p->stops));
 	}
+}
+
+/* A running guest with a shutdown in flight shows as "stopping" until it is off or forced. */
+void lv_ops_mark_stopping(const struct lv_priv *p, struct vd_guest *v, size_t n)
+{
+	for (size_t s = 0; s < p->n_stops; s++)
+		for (size_t i = 0; i < n; i++)
+			if (v[i].state == VD_STATE_RUNNING && vd_streq(v[i].name, p->stops[s].name))
+				v[i].state = VD_STATE_STOPPING;
 }
 
 /* virtdeck's LIVE/CONFIG choice as libvirt flags, dropped where the domain cannot take them:

@@ -40,7 +40,8 @@ struct lv_priv {
 	unsigned bulk_flags; /* NOWAIT where the driver takes it: never wait behind a domain job */
 	int event_cb;       /* lifecycle callback id, -1 when none */
 	int balloon_cb;     /* balloon-change callback id, -1 when none */
-	int retry_timer;    /* event-loop timer that triggers the next reconnect, -1 when none */
+	int retry_timer;    /* event-loop timer that wakes the console for a reconnect or a forced stop */
+	uint64_t wake_due_ns; /* when retry_timer fires */
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */
 	bool devs_stale;    /* a lifecycle event arrived: re-read device names */
@@ -123,5 +124,6 @@ int lv_ops_destroy(struct vd_backend *be, const char *name, struct vd_error **er
 int lv_ops_resize(struct vd_backend *be, const char *name, const struct vd_resize *req, struct vd_error **err);
 /* Finish graceful stops whose timeout ran out while the console kept running (list calls it). */
 void lv_ops_reap_stops(struct lv_priv *p);
+void lv_ops_mark_stopping(const struct lv_priv *p, struct vd_guest *v, size_t n);
 
 #endif

@@ -345,6 +345,8 @@ static int lv_list(struct vd_backend *be, struct vd_guest **out, size_t *n, stru
 	r = lv_stats_list(p, vd_backend_now(be), out, n, err);
 	if (r < 0)
 		lv_check_alive(p);
+	else
+		lv_ops_mark_stopping(p, *out, *n);
 	return r;
 }
 

@@ -2,7 +2,8 @@
 # libvirt-daemon.sh - the real console in tmux against a real libvirtd, as local and as
 # qemu+tcp://127.0.0.1 (two hosts): p pauses and resumes from the keyboard, a change made
 # elsewhere (virsh) shows up through libvirt events long before the 30 s refresh, and a daemon
-# restart shows LOST and then the guests again (reconnect with backoff).
+# restart shows LOST and then the guests again (reconnect with backoff); x stops gracefully and
+# forces the stop after its timeout.
 set -u
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -52,6 +53,23 @@ while [ $i -lt 50 ]; do
 done
 [ "$n" = 2 ] || fail "the suspend event did not reach both rows within 5 s"
 echo "ok: event seen on both connections in $((i * 100)) ms"
+
+# x: graceful stop, which this OS-less guest ignores: "stopping", then forced at the 10 s
+# timeout, again without waiting for the 30 s refresh.
+lv_virsh resume "$NAME" >/dev/null || fail "virsh resume"
+tui_keys '\' l o c a l Enter
+tui_wait_for "1/1" 5 || fail "filter 'local' did not leave one row"
+tui_wait_for "running" 5 || fail "the resume event did not show"
+t0=$(date +%s)
+tui_keys x
+tui_wait_for "stop $NAME: done" 10 || fail "x did not stop"
+tui_screen | grep -E "^libvirt +local +$NAME +vm +stopping" >/dev/null || fail "$NAME not shown stopping"
+tui_wait_for "stopped" 20 || fail "the ignored shutdown was not forced after 10 s"
+t1=$(date +%s)
+[ $((t1 - t0)) -ge 9 ] || fail "forced after $((t1 - t0)) s, before the 10 s timeout"
+[ "$(lv_virsh domstate "$NAME")" = "shut off" ] || fail "libvirt does not see $NAME off"
+echo "ok: x forced the stop after $((t1 - t0)) s"
+tui_keys '\' Escape
 
 # Losing the daemon: both connections show LOST, the console keeps running, and they return.
 lv_stop_pid "$(cat "$LV_TMP/libvirtd.pid")"
