@@ -13,13 +13,13 @@ lv_daemon
 VD="timeout 30 $VD_BIN"
 SYS=qemu:///system
 TCP=qemu+tcp://127.0.0.1/system
-NAME=vdtest-spin-$$
+NAME=vdtest-vm-$$
 fail() {
 	echo "FAIL: $*"
 	exit 1
 }
 
-lv_define_vm "$NAME" spin || exit 1
+lv_define_vm "$NAME" idle || exit 1
 $VD start --connect $SYS "$NAME" >/dev/null || fail "virtdeck start $NAME"
 
 $VD list --json --connect $SYS > "$LV_TMP/a.json" || fail "list --json"
@@ -71,4 +71,18 @@ $VD list --json --connect $SYS > "$LV_TMP/e.json"
 $VD delete --connect $SYS "$NAME" >/dev/null || fail "delete"
 $VD list --json --connect $SYS > "$LV_TMP/f.json"
 [ "$(lv_json "$LV_TMP/f.json" "g('$NAME')")" = None ] || fail "$NAME still listed after delete"
-echo "PASS: qemu:///system via virtdeck: list, cpu time, two hosts, label, pause/resume, resize, stop, delete"
+
+# A guest that spins shows near one busy vCPU (briefly: the machine is shared).
+lv_define_vm "$NAME-spin" spin || exit 1
+$VD start --connect $SYS "$NAME-spin" >/dev/null || fail "start $NAME-spin"
+sleep 1
+$VD top -b -n 2 -d 1 --json --connect $SYS > "$LV_TMP/top.json" || fail "top -b"
+$VD kill --connect $SYS "$NAME-spin" >/dev/null || fail "kill $NAME-spin"
+pct=$(python3 -c "
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(int([r for r in rows if r['name'] == sys.argv[2]][-1]['cpu_pct_alloc']))" "$LV_TMP/top.json" "$NAME-spin") ||
+	fail "no CPU% for $NAME-spin in top -b: $(cat "$LV_TMP/top.json")"
+[ "$pct" -ge 20 ] && [ "$pct" -le 115 ] || fail "a spinning 1-vCPU guest shows $pct% of its vCPU"
+echo "ok: spinning guest at $pct% of its vCPU"
+echo "PASS: qemu:///system via virtdeck: list, cpu time, two hosts, label, pause/resume, resize, stop, delete, CPU%"
