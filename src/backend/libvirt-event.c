@@ -40,6 +40,7 @@ static struct {
 	bool ready;
 	bool pumping; /* a console pump thread runs the loop: the console's poll() stays out */
 	bool driven; /* the console has asked for fds at least once */
+	bool timers_ran; /* the last dispatch fired the timers: the next fill must not again */
 	struct lv_handle *h;
 	size_t nh;
 	struct lv_timer *t;
@@ -277,7 +278,11 @@ static int lv_event_from_poll(short revents)
 /* Fill fds with the wake fd and every enabled handle; remember which watch is where. */
 static int lv_event_fill(struct pollfd *fds, int max, int *timeout_ms)
 {
-	lv_event_run_timers(); /* timers due now fire here: poll() may return 0 without dispatch */
+	/* The console dispatches only when poll() saw an fd; when it timed out instead, the timers
+	 * that made it time out fire here, so each fires once per iteration either way. */
+	if (!lv_ev.timers_ran)
+		lv_event_run_timers();
+	lv_ev.timers_ran = false;
 	lv_event_cleanup();
 	lv_event_lock();
 	int n = 0;
@@ -323,6 +328,7 @@ static int lv_event_run(const struct pollfd *fds, int n)
 			copy.cb(copy.watch, copy.fd, lv_event_from_poll(fds[i].revents), copy.opaque);
 	}
 	lv_event_run_timers();
+	lv_ev.timers_ran = true;
 	lv_event_cleanup();
 	int changed = 0;
 	for (size_t i = 0; i < lv_ev.nmembers; i++) {

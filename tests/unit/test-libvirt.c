@@ -293,6 +293,112 @@ static void test_labelled_file_uri(void **state)
 	unlink(path);
 }
 
+/* ---------------------------------------------------------------- the event loop itself */
+
+struct ev_probe {
+	int handle_calls, last_events, timer_calls, freed;
+	int watch, timer;
+	bool remove_in_cb;
+};
+
+static void ev_handle_cb(int watch, int fd, int events, void *opaque)
+{
+	struct ev_probe *e = opaque;
+	char c;
+	e->handle_calls++;
+	e->last_events = events;
+	if (read(fd, &c, 1) < 0)
+		fail_msg("read");
+	if (e->remove_in_cb) {
+		virEventRemoveHandle(watch);
+		assert_int_equal(e->freed, 0); /* freeing waits until the callback returned */
+	}
+}
+
+static void ev_timer_cb(int timer, void *opaque)
+{
+	struct ev_probe *e = opaque;
+	e->timer_calls++;
+	if (e->remove_in_cb)
+		virEventRemoveTimeout(timer);
+}
+
+static void ev_free(void *opaque)
+{
+	((struct ev_probe *)opaque)->freed++;
+}
+
+/* One iteration as a console would run it: fds, poll, dispatch. */
+static void ev_iterate(int timeout_ms)
+{
+	struct pollfd fds[64];
+	int n = lv_event_fill_pump(fds, 64, &timeout_ms);
+	if (poll(fds, (nfds_t)n, timeout_ms) >= 0)
+		lv_event_run_pump(fds, n);
+}
+
+/* Handles libvirt adds through virEventAddHandle reach poll() and come back as callbacks. */
+static void test_event_handles(void **state)
+{
+	lv_event_init();
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	struct ev_probe e = { 0 };
+	e.watch = virEventAddHandle(p[0], VIR_EVENT_HANDLE_READABLE, ev_handle_cb, &e, ev_free);
+	assert_true(e.watch > 0);
+	ev_iterate(0);
+	assert_int_equal(e.handle_calls, 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	ev_iterate(1000);
+	assert_int_equal(e.handle_calls, 1);
+	assert_int_equal(e.last_events, VIR_EVENT_HANDLE_READABLE);
+	virEventUpdateHandle(e.watch, 0); /* disabled: data waits */
+	assert_int_equal(write(p[1], "y", 1), 1);
+	ev_iterate(50);
+	assert_int_equal(e.handle_calls, 1);
+	virEventUpdateHandle(e.watch, VIR_EVENT_HANDLE_READABLE);
+	e.remove_in_cb = true;
+	ev_iterate(1000);
+	assert_int_equal(e.handle_calls, 2);
+	assert_int_equal(e.freed, 1); /* freed after the callback, in the same iteration */
+	assert_int_equal(write(p[1], "z", 1), 1);
+	ev_iterate(50);
+	assert_int_equal(e.handle_calls, 2);
+	assert_true(virEventRemoveHandle(e.watch) < 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Timers: disabled (-1) never fires, 0 fires once per iteration, N ms after N ms. */
+static void test_event_timers(void **state)
+{
+	lv_event_init();
+	ev_iterate(0); /* finish whatever iteration an earlier test left */
+	struct ev_probe off = { 0 }, every = { 0 }, later = { 0 };
+	off.timer = virEventAddTimeout(-1, ev_timer_cb, &off, ev_free);
+	every.timer = virEventAddTimeout(0, ev_timer_cb, &every, ev_free);
+	uint64_t t0 = vd_now_mono_ns();
+	later.timer = virEventAddTimeout(100, ev_timer_cb, &later, ev_free);
+	later.remove_in_cb = true;
+	for (int i = 0; i < 3; i++)
+		ev_iterate(0);
+	assert_int_equal(every.timer_calls, 3); /* once per iteration */
+	assert_int_equal(later.timer_calls, 0);
+	while (later.timer_calls == 0 && vd_now_mono_ns() - t0 < 2000000000ull)
+		ev_iterate(500); /* the poll timeout is lowered to the 100 ms timer */
+	assert_int_equal(later.timer_calls, 1);
+	assert_true(vd_now_mono_ns() - t0 >= 100000000ull);
+	assert_int_equal(later.freed, 1); /* removed in its own callback */
+	assert_int_equal(off.timer_calls, 0);
+	virEventUpdateTimeout(off.timer, 0);
+	ev_iterate(0);
+	assert_true(off.timer_calls >= 1);
+	virEventRemoveTimeout(off.timer);
+	virEventRemoveTimeout(every.timer);
+	ev_iterate(0);
+	assert_int_equal(off.freed + every.freed, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +413,8 @@ int main(void)
 		cmocka_unit_test(test_events_through_poll),
 		cmocka_unit_test(test_no_daemon_fails_fast),
 		cmocka_unit_test(test_labelled_file_uri),
+		cmocka_unit_test(test_event_handles),
+		cmocka_unit_test(test_event_timers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
