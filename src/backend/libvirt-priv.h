@@ -42,6 +42,8 @@ struct lv_priv {
 	int balloon_cb;     /* balloon-change callback id, -1 when none */
 	int retry_timer;    /* event-loop timer that wakes the console for a reconnect or a forced stop */
 	uint64_t wake_due_ns; /* when retry_timer fires */
+	int probe_fd;       /* non-blocking TCP connect of a reconnect in progress, -1 when none */
+	uint64_t probe_deadline_ns;
 	bool closed;        /* libvirt told us the connection went away */
 	bool changed;       /* an event arrived since the last list */
 	bool devs_stale;    /* a lifecycle event arrived: re-read device names */

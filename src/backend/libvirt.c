@@ -119,33 +119,42 @@ int lv_uri_port(const char *uri)
 	return strstr(plus, "ssh") && strstr(plus, "ssh") < sep ? 22 : 16514;
 }
 
-static bool lv_connect_wait(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int soerr = 0;
-	socklen_t len = sizeof(soerr);
-	return poll(&pfd, 1, LV_CONNECT_PROBE_MS) == 1 &&
-	       getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
-}
-
-/* Can we reach host:port within LV_CONNECT_PROBE_MS? */
-static bool lv_reachable(const char *host, int port)
+/* Start a non-blocking TCP connect to host:port (its first address); the fd, or -1 at once. */
+static int lv_probe_start(const char *host, int port)
 {
 	char svc[16];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	snprintf(svc, sizeof(svc), "%d", port);
-	_cleanup_free_ char *h = strndup(host[0] == '[' ? host + 1 : host, strcspn(host[0] == '[' ? host + 1 : host, "]"));
+	const char *bare = host[0] == '[' ? host + 1 : host;
+	_cleanup_free_ char *h = strndup(bare, strcspn(bare, "]"));
 	if (getaddrinfo(h, svc, &hints, &res) != 0)
-		return false;
-	bool ok = false;
-	for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
-		_cleanup_close_ int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0 || (errno == EINPROGRESS && lv_connect_wait(fd));
+		return -1;
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		fd = -1;
 	}
 	freeaddrinfo(res);
-	return ok;
+	return fd;
+}
+
+/* 1 connected, 0 still trying after wait_ms, -1 refused or failed. */
+static int lv_probe_done(int fd, int wait_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int r = poll(&pfd, 1, wait_ms), soerr = 0;
+	socklen_t len = sizeof(soerr);
+	if (r == 0)
+		return 0;
+	return r > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0 ? 1 : -1;
+}
+
+/* Can we reach host:port within LV_CONNECT_PROBE_MS? (Opening may wait that long; reconnects
+ * use lv_reprobe, which never waits.) */
+static bool lv_reachable(const char *host, int port)
+{
+	_cleanup_close_ int fd = lv_probe_start(host, port);
+	return fd >= 0 && lv_probe_done(fd, LV_CONNECT_PROBE_MS) == 1;
 }
 
 static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
@@ -204,11 +213,11 @@ static void lv_connect_extras(struct lv_priv *p)
 	virResetLastError();
 }
 
-static int lv_connect(struct lv_priv *p, struct vd_error **err)
+static int lv_connect(struct lv_priv *p, bool probe, struct vd_error **err)
 {
 	_cleanup_free_ char *host = lv_uri_host(p->uri);
 	int port = lv_uri_port(p->uri);
-	if (port > 0 && !lv_reachable(host, port))
+	if (probe && port > 0 && !lv_reachable(host, port))
 		return vd_error_set(err, EHOSTUNREACH, "cannot reach %s port %d within %d ms for %s: check the host and its libvirtd",
 				    host, port, LV_CONNECT_PROBE_MS, p->uri);
 	/* No auth callback: a password prompt would write to the console's terminal. */
@@ -236,6 +245,37 @@ static void lv_backoff(struct lv_priv *p)
 	lv_event_wake_later(p, p->backoff_ms);
 }
 
+static void lv_probe_stop(struct lv_priv *p)
+{
+	if (p->probe_fd >= 0)
+		close(p->probe_fd);
+	p->probe_fd = -1;
+}
+
+/* Before reconnecting to a remote host, see it accept TCP without ever waiting: the connect
+ * runs across refreshes (a wake timer re-checks it), so a host that drops packets costs the
+ * console nothing. 0 when reachable. */
+static int lv_reprobe(struct lv_priv *p, int port, struct vd_error **err)
+{
+	_cleanup_free_ char *host = lv_uri_host(p->uri);
+	uint64_t now = vd_now_mono_ns();
+	if (p->probe_fd < 0) {
+		p->probe_fd = lv_probe_start(host, port);
+		p->probe_deadline_ns = now + LV_CONNECT_PROBE_MS * 1000000ull;
+	}
+	int st = p->probe_fd < 0 ? -1 : lv_probe_done(p->probe_fd, 0);
+	if (st == 0 && now < p->probe_deadline_ns) {
+		lv_event_wake_later(p, 250);
+		return vd_error_set(err, EINPROGRESS, "reconnecting to %s: waiting for %s port %d", p->uri, host, port);
+	}
+	lv_probe_stop(p);
+	if (st == 1)
+		return 0;
+	lv_backoff(p);
+	return vd_error_set(err, EHOSTUNREACH, "connection to %s lost: %s port %d does not answer, next try in %u s",
+			    p->uri, host, port, p->backoff_ms / 1000);
+}
+
 /* Use the connection, reopening it when it was lost; between attempts, fail at once so the
  * console keeps running while a host is down. */
 int lv_ensure(struct lv_priv *p, struct vd_error **err)
@@ -247,8 +287,11 @@ int lv_ensure(struct lv_priv *p, struct vd_error **err)
 	if (now < p->retry_at_ns)
 		return vd_error_set(err, ECONNRESET, "connection to %s lost: next try in %llu s", p->uri,
 				    (unsigned long long)((p->retry_at_ns - now + 999999999ull) / 1000000000ull));
+	int port = lv_uri_port(p->uri), r;
+	if (port > 0 && (r = lv_reprobe(p, port, err)) < 0)
+		return r;
 	lv_disconnect(p);
-	int r = lv_connect(p, err);
+	r = lv_connect(p, false, err);
 	if (r < 0) {
 		lv_backoff(p);
 		return vd_error_wrap(err, "connection to %s lost, next try in %u s", p->uri, p->backoff_ms / 1000);
@@ -311,12 +354,13 @@ static int lv_open(struct vd_backend *be, struct vd_error **err)
 	p->be = be;
 	p->event_cb = p->balloon_cb = -1;
 	p->retry_timer = -1;
+	p->probe_fd = -1;
 	be->priv = p;
 	char *label = NULL;
 	const char *uri = be->uri ? lv_split_label(be->uri, &label) : lv_default_uri();
 	p->uri = lv_uri_batch(uri);
 	lv_set_label(be, label, p->uri);
-	int r = lv_connect(p, err);
+	int r = lv_connect(p, true, err);
 	if (r < 0)
 		return r;
 	lv_event_attach(p);
@@ -328,6 +372,7 @@ static void lv_close(struct vd_backend *be)
 	struct lv_priv *p = be->priv;
 	lv_event_detach(p);
 	lv_event_cancel_wake(p);
+	lv_probe_stop(p);
 	lv_disconnect(p);
 	free(p->stops);
 	free(p->uri);

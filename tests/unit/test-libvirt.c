@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "backend/libvirt-priv.h"
@@ -261,6 +264,38 @@ static void test_no_daemon_fails_fast(void **state)
 	vd_error_freep(&err);
 }
 
+/* A host that drops our SYNs (a listener whose backlog is full): opening gives up after the
+ * 2 s probe instead of waiting for TCP's minutes of retries. */
+static void test_silent_host_times_out(void **state)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+	int filler[4];
+	for (int i = 0; i < 4; i++) { /* fill the backlog: later SYNs are dropped */
+		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		connect(filler[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	usleep(100 * 1000);
+	char *uri = vd_xasprintf("qemu+tcp://127.0.0.1:%d/system", ntohs(a.sin_port));
+	struct vd_backend *be = NULL;
+	struct vd_error *err = NULL;
+	uint64_t t0 = vd_now_mono_ns();
+	assert_true(vd_backend_open("libvirt", uri, NULL, &be, &err) < 0);
+	uint64_t took = vd_now_mono_ns() - t0;
+	assert_true(took < 3500000000ull);
+	assert_non_null(strstr(err->msg, "cannot reach 127.0.0.1"));
+	assert_true(took >= 1900000000ull); /* it gave the host the whole probe time */
+	vd_error_freep(&err);
+	free(uri);
+	for (int i = 0; i < 4; i++)
+		close(filler[i]);
+	close(l);
+}
+
 static const char *three_xml =
 	"<node>"
 	"<domain type='test'><name>alpha</name><memory>524288</memory><vcpu>1</vcpu>"
@@ -412,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_create_and_remove),
 		cmocka_unit_test(test_events_through_poll),
 		cmocka_unit_test(test_no_daemon_fails_fast),
+		cmocka_unit_test(test_silent_host_times_out),
 		cmocka_unit_test(test_labelled_file_uri),
 		cmocka_unit_test(test_event_handles),
 		cmocka_unit_test(test_event_timers),
