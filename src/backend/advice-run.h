@@ -1,0 +1,22 @@
+/* advice-run.h - advice from the history for live guests, and applying or undoing it. */
+#ifndef VD_BACKEND_ADVICE_RUN_H
+#define VD_BACKEND_ADVICE_RUN_H
+
+#include "backend/advice.h"
+#include "backend/history.h"
+
+/* Advice for one live guest from its history at time now (wall clock, seconds). */
+int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, const struct vd_guest *g,
+			int64_t now, struct vd_advice *out, struct vd_error **err);
+/* The resize that carries out the advice. Refuses (-EPERM, with the reason) a size below what
+ * the guest uses right now, advice still collecting data, or advice with nothing to change. */
+int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, struct vd_resize *out,
+			 struct vd_error **err);
+/* Apply the advice through the engine's resize (the dispatcher) and log the old size in the
+ * history so vd_advice_undo can restore it. */
+int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a, int64_t now,
+		    struct vd_error **err);
+/* Put back the size from before the latest applied advice of g. */
+int vd_advice_undo(struct vd_history *h, struct vd_guest *g, struct vd_error **err);
+
+#endif

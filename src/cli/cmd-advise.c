@@ -1,0 +1,523 @@
+/* cmd-advise.c - `virtdeck advise`, `sprawl`, `history` and `collect`: right-sizing from the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/advice-run.h"
+#include "backend/sprawl.h"
+#include "cli/cli.h"
+#include "common/paths.h"
+
+/* ------------------------------------------------------------------ clock */
+
+/* VIRTDECK_TEST_CLOCK=SECONDS runs every command on a virtual wall clock starting there;
+ * sleeping advances it at once, so a test can collect a simulated day in a second. */
+static int64_t adv_virtual_s;
+static volatile sig_atomic_t adv_stop;
+
+static uint64_t adv_test_clock(void)
+{
+	return (uint64_t)adv_virtual_s * 1000000000ull;
+}
+
+static void adv_clock_init(struct vd_cli *cli)
+{
+	const char *v = getenv("VIRTDECK_TEST_CLOCK");
+	uint64_t s;
+	if (!v || vd_parse_u64(v, &s) < 0 || s == 0)
+		return;
+	adv_virtual_s = (int64_t)s;
+	cli->clock = adv_test_clock;
+}
+
+static int64_t adv_now(void)
+{
+	return adv_virtual_s ? adv_virtual_s : (int64_t)(vd_now_real_ns() / 1000000000ull);
+}
+
+static void adv_sleep(unsigned s)
+{
+	if (adv_virtual_s) {
+		adv_virtual_s += s;
+		return;
+	}
+	struct timespec ts = { (time_t)s, 0 };
+	while (!adv_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------------ shared option handling */
+
+struct adv_opts {
+	bool json, csv, once;
+	const char *apply, *undo;
+	int64_t since_s, for_s;
+	unsigned interval_s;
+	int res;
+	struct vd_advice_params ap;
+	struct vd_sprawl_params sp;
+	int bad; /* exit code of a bad option value */
+};
+
+/* "90s", "30m", "24h", "7d" or plain seconds. */
+static int adv_parse_dur(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	double v = strtod(s, &end);
+	static const char units[] = "smhd";
+	static const double mult[] = { 1, 60, 3600, 86400 };
+	if (end == s || v < 0 || !isfinite(v))
+		return -EINVAL;
+	const char *u = *end ? strchr(units, *end) : units;
+	if (!u || !*u || (*end && end[1]))
+		return -EINVAL;
+	*out = (int64_t)(v * mult[u - units]);
+	return 0;
+}
+
+static int adv_param(struct adv_opts *o, const char *kv)
+{
+	_cleanup_free_ char *key = vd_xstrdup(kv);
+	char *eq = strchr(key, '=');
+	const char *msg = NULL;
+	if (!eq)
+		return vd_cli_usage("--param %s: write KEY=VALUE", kv);
+	*eq = '\0';
+	if (vd_streq(key, "idle_days") || vd_streq(key, "stopped_days")) {
+		double d;
+		if (vd_parse_double(eq + 1, &d) < 0 || d < 0)
+			return vd_cli_usage("--param %s: expected days", kv);
+		*(vd_streq(key, "idle_days") ? &o->sp.idle_days : &o->sp.stopped_days) = d;
+		return 0;
+	}
+	if (vd_advice_params_set(&o->ap, key, eq + 1, &msg) < 0)
+		return vd_cli_usage("--param %s: %s", kv, msg);
+	return 0;
+}
+
+static int adv_res(const char *s)
+{
+	static const char *const names[] = { "raw", "minute", "hour" };
+	for (int i = 0; i < VD_HISTORY__RES; i++)
+		if (vd_streq(s, names[i]))
+			return i;
+	return -2;
+}
+
+static int adv_opt(struct adv_opts *o, int c, const char *arg)
+{
+	uint64_t u;
+	switch (c) {
+	case 'j': o->json = true; return 0;
+	case 'v': o->csv = true; return 0;
+	case '1': o->once = true; return 0;
+	case 'a': o->apply = arg; return 0;
+	case 'u': o->undo = arg; return 0;
+	case 'p': return adv_param(o, arg);
+	case 's': return adv_parse_dur(arg, &o->since_s) < 0 ? vd_cli_usage("bad --since '%s': say 90m, 24h, 7d", arg) : 0;
+	case 'f': return adv_parse_dur(arg, &o->for_s) < 0 ? vd_cli_usage("bad --for '%s': say 90m, 24h, 7d", arg) : 0;
+	case 'r': o->res = adv_res(arg); return o->res < -1 ? vd_cli_usage("bad --res '%s': raw, minute or hour", arg) : 0;
+	case 'i':
+		if (vd_parse_u64(arg, &u) < 0 || u < 1 || u > 86400)
+			return vd_cli_usage("bad --interval '%s': give seconds between 1 and 86400", arg);
+		o->interval_s = (unsigned)u;
+		return 0;
+	default: return vd_cli_usage("unknown option '%c'", c);
+	}
+}
+
+static const struct option adv_longopts[] = {
+	VD_CLI_GLOBAL_LONGOPTS,
+	{ "json", no_argument, NULL, 'j' },
+	{ "csv", no_argument, NULL, 'v' },
+	{ "once", no_argument, NULL, '1' },
+	{ "apply", required_argument, NULL, 'a' },
+	{ "undo", required_argument, NULL, 'u' },
+	{ "param", required_argument, NULL, 'p' },
+	{ "since", required_argument, NULL, 's' },
+	{ "for", required_argument, NULL, 'f' },
+	{ "res", required_argument, NULL, 'r' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse argv against the options this command allows (a string of their short letters). */
+static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allowed, struct adv_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->res = -1;
+	o->since_s = 86400;
+	o->interval_s = 10;
+	vd_advice_params_default(&o->ap);
+	vd_sprawl_params_default(&o->sp);
+	int c, code = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", adv_longopts, NULL)) != -1) {
+		if (vd_cli_global_opt(cli, c, optarg, &code))
+			continue;
+		if (c == '?' || c == ':' || !strchr(allowed, c))
+			return -vd_cli_usage("%s: bad or unknown option '%s'", argv[0], argv[optind - 1]);
+		if ((code = adv_opt(o, c, optarg)) != 0)
+			return -code;
+	}
+	adv_clock_init(cli);
+	return optind;
+}
+
+static int adv_open_history(bool recorder, struct vd_history **h, struct vd_error **err)
+{
+	struct vd_history_opts ho;
+	vd_history_opts_default(&ho);
+	ho.recorder = recorder;
+	return vd_history_open(&ho, h, err);
+}
+
+static const char *adv_move_name(enum vd_advice_move m)
+{
+	static const char *const names[] = { "keep", "shrink", "grow", "n/a" };
+	return names[m];
+}
+
+/* ------------------------------------------------------------------ advise */
+
+static void adv_cpu_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len)
+{
+	if (a->cpu_move == VD_MOVE_NA)
+		snprintf(buf, len, "unlimited");
+	else if (a->cpu_move == VD_MOVE_KEEP || a->verdict == VD_VERDICT_COLLECTING)
+		snprintf(buf, len, "%g", a->cpu_alloc);
+	else
+		snprintf(buf, len, "%g->%g", a->cpu_alloc, a->cpu_rec);
+}
+
+static void adv_mem_text(const struct vd_advice *a, char *buf, size_t len)
+{
+	char x[16], y[16];
+	vd_format_size(a->mem_alloc, x, sizeof(x));
+	vd_format_size(a->mem_rec, y, sizeof(y));
+	if (a->mem_move == VD_MOVE_NA)
+		snprintf(buf, len, "unlimited");
+	else if (a->mem_move == VD_MOVE_KEEP || a->verdict == VD_VERDICT_COLLECTING)
+		snprintf(buf, len, "%s", x);
+	else
+		snprintf(buf, len, "%s->%s", x, y);
+}
+
+static void adv_text_row(const struct vd_guest *g, const struct vd_advice *a, const struct vd_advice_params *p)
+{
+	char label[48], cpu[32], mem[40];
+	vd_advice_label(a, p, label, sizeof(label));
+	adv_cpu_text(g, a, cpu, sizeof(cpu));
+	adv_mem_text(a, mem, sizeof(mem));
+	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", vd_backend_name(g->backend), g->host, g->name, label, cpu,
+	       mem, a->reason);
+}
+
+static struct json_object *adv_json_guest(const struct vd_guest *g, const struct vd_advice *a,
+					  const struct vd_advice_params *p)
+{
+	char label[48];
+	struct json_object *o = json_object_new_object(), *cpu = json_object_new_object(), *mem = json_object_new_object();
+	json_object_object_add(o, "engine", json_object_new_string(vd_backend_name(g->backend)));
+	json_object_object_add(o, "host", json_object_new_string(g->host));
+	json_object_object_add(o, "name", json_object_new_string(g->name));
+	json_object_object_add(o, "type", json_object_new_string(vd_kind_name(g->kind)));
+	json_object_object_add(o, "state", json_object_new_string(vd_state_name(g->state)));
+	json_object_object_add(o, "verdict", json_object_new_string(vd_advice_verdict_name(a->verdict)));
+	json_object_object_add(o, "label", json_object_new_string(vd_advice_label(a, p, label, sizeof(label))));
+	json_object_object_add(o, "confidence_hours", json_object_new_double(a->hours));
+	json_object_object_add(o, "reason", json_object_new_string(a->reason));
+	json_object_object_add(cpu, "alloc", json_object_new_double(a->cpu_alloc));
+	json_object_object_add(cpu, "used_pctl", json_object_new_double(a->cpu_pctl));
+	json_object_object_add(cpu, "need", json_object_new_double(a->cpu_need));
+	json_object_object_add(cpu, "recommended", json_object_new_double(a->cpu_rec));
+	json_object_object_add(cpu, "move", json_object_new_string(adv_move_name(a->cpu_move)));
+	json_object_object_add(o, "cpu", cpu);
+	json_object_object_add(mem, "alloc_bytes", json_object_new_int64((int64_t)a->mem_alloc));
+	json_object_object_add(mem, "daily_peak_bytes", json_object_new_int64((int64_t)a->mem_peak_pctl));
+	json_object_object_add(mem, "need_bytes", json_object_new_int64((int64_t)a->mem_need));
+	json_object_object_add(mem, "recommended_bytes", json_object_new_int64((int64_t)a->mem_rec));
+	json_object_object_add(mem, "move", json_object_new_string(adv_move_name(a->mem_move)));
+	json_object_object_add(mem, "oom_events", json_object_new_int((int)a->ooms));
+	json_object_object_add(o, "memory", mem);
+	json_object_object_add(o, "io_net_p95_bytes_per_sec", json_object_new_double(a->io_pctl));
+	return o;
+}
+
+static int adv_list(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct json_object *arr = json_object_new_array();
+	int64_t now = adv_now();
+	if (!o->json)
+		printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", "ENGINE", "HOST", "NAME", "ADVICE", "CPU", "MEMORY",
+		       "WHY");
+	for (size_t i = 0; i < cli->reg.n_guests; i++) {
+		const struct vd_guest *g = &cli->reg.guests[i];
+		struct vd_advice a;
+		if (vd_advice_for_guest(h, &o->ap, g, now, &a, &err) < 0) {
+			json_object_put(arr);
+			return vd_cli_fail(err);
+		}
+		if (o->json)
+			json_object_array_add(arr, adv_json_guest(g, &a, &o->ap));
+		else
+			adv_text_row(g, &a, &o->ap);
+	}
+	if (o->json) {
+		struct json_object *root = json_object_new_object();
+		json_object_object_add(root, "history", json_object_new_string(vd_history_path(h)));
+		json_object_object_add(root, "guests", arr);
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		json_object_put(root);
+	} else {
+		json_object_put(arr);
+	}
+	return VD_EXIT_OK;
+}
+
+static void adv_print_resize(const char *verb, const struct vd_guest *g, const struct vd_alloc *now)
+{
+	char a[16], b[16];
+	printf("%s %s: vCPUs %u -> %u, CPU limit %g -> %g, memory %s -> %s\n", verb, g->name, g->alloc.vcpus,
+	       now->vcpus, g->alloc.cpu_limit, now->cpu_limit, vd_format_size(g->alloc.mem_bytes, a, sizeof(a)),
+	       vd_format_size(now->mem_bytes, b, sizeof(b)));
+}
+
+/* Apply or undo for one guest, then show the size the engine now reports. */
+static int adv_change(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_guest *g = vd_registry_find(&cli->reg, o->apply ? o->apply : o->undo, &err);
+	if (!g)
+		return vd_cli_fail(err);
+	struct vd_advice a;
+	int r = o->apply ? vd_advice_for_guest(h, &o->ap, g, adv_now(), &a, &err) : 0;
+	if (r == 0)
+		r = o->apply ? vd_advice_apply(h, g, &a, adv_now(), &err) : vd_advice_undo(h, g, &err);
+	if (r < 0)
+		return vd_cli_fail(err);
+	struct vd_guest after;
+	if (vd_backend_lookup(g->backend, g->name, &after, &err) < 0)
+		return vd_cli_fail(err);
+	adv_print_resize(o->apply ? "applied" : "undone", g, &after.alloc);
+	if (o->apply)
+		printf("undo with: virtdeck advise --undo %s\n", g->name);
+	return VD_EXIT_OK;
+}
+
+int vd_cmd_advise(struct vd_cli *cli, int argc, char **argv)
+{
+	struct adv_opts o;
+	int i = adv_parse(cli, argc, argv, "jaup", &o);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return vd_cli_usage("advise: unexpected argument '%s'", argv[i]);
+	if (o.apply && o.undo)
+		return vd_cli_usage("advise: give --apply or --undo, not both");
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_history *h = NULL;
+	if (adv_open_history(false, &h, &err) < 0)
+		return vd_cli_fail(err);
+	vd_cli_open(cli, false);
+	vd_registry_refresh(&cli->reg);
+	usleep(adv_virtual_s ? 0 : 250 * 1000);
+	vd_registry_refresh(&cli->reg); /* a second sample, so "used right now" has a CPU figure */
+	int code = o.apply || o.undo ? adv_change(cli, h, &o) : adv_list(cli, h, &o);
+	vd_history_close(h);
+	return code;
+}
+
+/* ------------------------------------------------------------------ sprawl */
+
+static void adv_sprawl_text(const struct vd_sprawl_item *v, size_t n)
+{
+	char sz[16];
+	printf("%-8s %-8s %-20s %8s %8s  %s\n", "KIND", "ENGINE", "NAME", "DAYS", "SIZE", "DETAIL");
+	for (size_t i = 0; i < n; i++)
+		printf("%-8s %-8s %-20s %8.1f %8s  %s%s%s\n", vd_sprawl_kind_name(v[i].kind), v[i].engine, v[i].name,
+		       v[i].days, v[i].bytes ? vd_format_size(v[i].bytes, sz, sizeof(sz)) : "-", v[i].detail,
+		       v[i].path[0] ? ": " : "", v[i].path);
+}
+
+static void adv_sprawl_json(const struct vd_sprawl_item *v, size_t n, const char *warning)
+{
+	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(vd_sprawl_kind_name(v[i].kind)));
+		json_object_object_add(o, "engine", json_object_new_string(v[i].engine));
+		json_object_object_add(o, "host", json_object_new_string(v[i].host));
+		json_object_object_add(o, "name", json_object_new_string(v[i].name));
+		json_object_object_add(o, "path", json_object_new_string(v[i].path));
+		json_object_object_add(o, "days", json_object_new_double(v[i].days));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)v[i].bytes));
+		json_object_object_add(o, "detail", json_object_new_string(v[i].detail));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "items", arr);
+	json_object_object_add(root, "warning", warning ? json_object_new_string(warning) : NULL);
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(root);
+}
+
+int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv)
+{
+	struct adv_opts o;
+	int i = adv_parse(cli, argc, argv, "jp", &o);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return vd_cli_usage("sprawl: unexpected argument '%s'", argv[i]);
+	_cleanup_error_ struct vd_error *err = NULL, *herr = NULL;
+	_cleanup_free_ char *datadir = NULL;
+	if (vd_paths_data_dir(&datadir, &err) < 0)
+		return vd_cli_fail(err);
+	struct vd_history *h = NULL;
+	if (adv_open_history(false, &h, &herr) < 0 && !o.json)
+		fprintf(stderr, "virtdeck: %s\nvirtdeck: checking definitions and images only\n", herr->msg);
+	_cleanup_free_ struct vd_sprawl_item *v = NULL;
+	size_t n = 0;
+	int r = vd_sprawl_report(h, &o.ap, &o.sp, datadir, NULL, 0, adv_now(), &v, &n, &err);
+	vd_history_close(h);
+	if (r < 0)
+		return vd_cli_fail(err);
+	if (o.json)
+		adv_sprawl_json(v, n, herr ? herr->msg : NULL);
+	else
+		adv_sprawl_text(v, n);
+	return VD_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ history */
+
+static void adv_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void adv_history_row(const struct vd_advice_point *p, bool csv)
+{
+	char ts[32];
+	adv_time(p->t, ts, sizeof(ts));
+	printf(csv ? "%s,%s,%u,%.4f,%.4f,%.0f,%.0f,%.0f,%.0f,%.0f,%u,%u,%g,%llu\n"
+		   : "%-20s %-8s %5u %8.3f %8.3f %12.0f %12.0f %10.0f %10.0f %10.0f %3u %5u %6g %12llu\n",
+	       ts, vd_state_name(p->state), p->dur, p->cpu_avg, p->cpu_max, p->mem_avg, p->mem_max, p->io_bps,
+	       p->net_bps, p->io_max, p->oom, p->alloc.vcpus, p->alloc.cpu_limit,
+	       (unsigned long long)p->alloc.mem_bytes);
+}
+
+static void adv_history_print(const struct vd_advice_point *pts, size_t n, bool csv)
+{
+	static const char *const cols[] = { "time", "state", "secs", "cpu_avg", "cpu_max", "mem_avg", "mem_max",
+					    "io_Bps", "net_Bps", "io_net_max", "oom", "vcpus", "cpu_limit", "mem_alloc" };
+	for (size_t c = 0; c < VD_ARRAY_SIZE(cols); c++)
+		printf(csv ? "%s%s" : "%s%s", cols[c], c + 1 < VD_ARRAY_SIZE(cols) ? (csv ? "," : " ") : "\n");
+	for (size_t i = 0; i < n; i++)
+		adv_history_row(&pts[i], csv);
+}
+
+int vd_cmd_history(struct vd_cli *cli, int argc, char **argv)
+{
+	struct adv_opts o;
+	int i = adv_parse(cli, argc, argv, "vsr", &o);
+	if (i < 0)
+		return -i;
+	if (i + 1 != argc)
+		return vd_cli_usage("history: give exactly one guest name");
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_history *h = NULL;
+	if (adv_open_history(false, &h, &err) < 0)
+		return vd_cli_fail(err);
+	struct vd_history_guest g = { 0 };
+	_cleanup_free_ struct vd_advice_point *pts = NULL;
+	size_t n = 0;
+	int64_t now = adv_now();
+	int r = vd_history_find(h, argv[i], &g, &err);
+	struct vd_history_key k = { g.engine, g.host, g.name };
+	if (r == 0)
+		r = vd_history_series(h, &k, now - o.since_s, now, o.res, &pts, &n, &err);
+	vd_history_close(h);
+	if (r < 0)
+		return vd_cli_fail(err);
+	adv_history_print(pts, n, o.csv);
+	return VD_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ collect */
+
+static void adv_on_signal(int sig)
+{
+	adv_stop = 1;
+}
+
+static void adv_signals(void)
+{
+	struct sigaction sa = { .sa_handler = adv_on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* One round: refresh every engine and record. Returns false when recording failed for good. */
+static bool adv_collect_once(struct vd_cli *cli, struct vd_history *h)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	vd_registry_refresh(&cli->reg);
+	if (vd_history_record(h, &cli->reg, adv_now(), &err) == 0)
+		return true;
+	fprintf(stderr, "virtdeck: %s\n", err->msg);
+	return err->code != EILSEQ && err->code != EACCES && err->code != ENOSPC;
+}
+
+static int adv_collect_loop(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
+{
+	int64_t end = o->for_s ? adv_now() + o->for_s : INT64_MAX;
+	bool told = false;
+	while (!adv_stop && adv_now() <= end) {
+		if (!vd_history_recording(h) && !told) {
+			fprintf(stderr, "virtdeck: another virtdeck records the history now (%s.recorder is locked): "
+				"waiting until it stops\n", vd_history_path(h));
+			told = true;
+		}
+		if (!adv_collect_once(cli, h))
+			return VD_EXIT_FAIL;
+		if (o->once)
+			break;
+		adv_sleep(o->interval_s);
+	}
+	return VD_EXIT_OK;
+}
+
+int vd_cmd_collect(struct vd_cli *cli, int argc, char **argv)
+{
+	struct adv_opts o;
+	int i = adv_parse(cli, argc, argv, "i1f", &o);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return vd_cli_usage("collect: unexpected argument '%s'", argv[i]);
+	_cleanup_error_ struct vd_error *err = NULL;
+	struct vd_history *h = NULL;
+	if (adv_open_history(true, &h, &err) < 0)
+		return vd_cli_fail(err);
+	if (o.once && !vd_history_recording(h)) {
+		fprintf(stderr, "virtdeck: another virtdeck records the history now (%s.recorder is locked)\n",
+			vd_history_path(h));
+		vd_history_close(h);
+		return VD_EXIT_FAIL;
+	}
+	adv_signals();
+	vd_cli_open(cli, false);
+	int code = adv_collect_loop(cli, h, &o);
+	vd_history_close(h);
+	return code;
+}
