@@ -314,6 +314,8 @@ void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, cons
 	advise_cpu(p, kind, out);
 	advise_mem(p, kind, &g, out);
 	out->verdict = advice_verdict(p, out);
+	if (out->verdict == VD_VERDICT_COLLECTING) /* figures are shown, but no move is advised yet */
+		out->cpu_move = out->mem_move = VD_MOVE_KEEP;
 	advice_reason(p, out);
 	free(g.cpu);
 	free(g.io);

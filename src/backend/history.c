@@ -140,19 +140,20 @@ static int hist_default_path(char **out, struct vd_error **err)
 static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 {
 	sqlite3_busy_timeout(h->db, 2000);
+	char version[64];
+	snprintf(version, sizeof(version), "PRAGMA user_version=%d", HIST_SCHEMA_VERSION);
 	/* auto_vacuum must be chosen before the first table exists; it lets the size bound give
 	 * pages back to the file system with incremental_vacuum. */
-	if (hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err) < 0 ||
-	    hist_exec(h, hist_schema, err) < 0)
-		return -EIO;
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", HIST_SCHEMA_VERSION);
-	if (hist_exec(h, sql, err) < 0)
-		return -EIO;
-	if (hist_prepare(h, hist_flush_sql, &h->st_flush, err) < 0 ||
-	    hist_prepare(h, hist_counters_sql, &h->st_guest_counters, err) < 0)
-		return -EIO;
-	return 0;
+	int r = hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+	if (r == 0)
+		r = hist_exec(h, hist_schema, err);
+	if (r == 0)
+		r = hist_exec(h, version, err);
+	if (r == 0)
+		r = hist_prepare(h, hist_flush_sql, &h->st_flush, err);
+	if (r == 0)
+		r = hist_prepare(h, hist_counters_sql, &h->st_guest_counters, err);
+	return r;
 }
 
 int vd_history_open(const struct vd_history_opts *o, struct vd_history **out, struct vd_error **err)
@@ -566,6 +567,7 @@ static int hist_bound(struct vd_history *h, int64_t now, struct vd_error **err)
 			if (used <= h->o.max_bytes)
 				return 0;
 			keep[res] /= 2;
+			h->o.keep_s[res] = (unsigned)keep[res];
 			vd_info("history %s: %llu bytes over the bound, keeping %s rows for %llds", h->path,
 				(unsigned long long)used, res ? "minute" : "raw", (long long)keep[res]);
 			if (hist_trim(h, res, now - keep[res], err) < 0)

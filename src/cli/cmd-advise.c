@@ -156,7 +156,7 @@ static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allo
 	vd_sprawl_params_default(&o->sp);
 	int c, code = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", adv_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", adv_longopts, NULL)) != -1) {
 		if (vd_cli_global_opt(cli, c, optarg, &code))
 			continue;
 		if (c == '?' || c == ':' || !strchr(allowed, c))
