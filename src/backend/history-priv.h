@@ -23,11 +23,21 @@ struct hist_acc {
 /* What the recorder remembers of a guest between two samples. */
 struct hist_guest {
 	char *key; /* engine \x1f host \x1f name: the sort key */
+	char engine[16], host[VD_NAME_MAX], name[VD_NAME_MAX];
 	int64_t id;
 	bool have_last;
 	struct vd_sample last;
 	enum vd_state state;
 	struct hist_acc acc[VD_HISTORY__RES];
+	int64_t seen;  /* wall clock of the last sample */
+	bool dirty;    /* counters changed since the last commit */
+};
+
+/* A finished bucket waiting for the next batch commit. */
+struct hist_pending {
+	struct hist_guest *hg;
+	int res;
+	struct hist_acc acc;
 };
 
 struct vd_history {
@@ -38,9 +48,13 @@ struct vd_history {
 	struct vd_history_opts o;
 	struct hist_guest **guests; /* sorted by key */
 	size_t n_guests;
-	int64_t last_maint;
+	struct hist_guest **hint; /* by position in the last registry: skips the lookup */
+	size_t n_hint;
+	int64_t last_maint, last_commit;
 	bool in_tx;
-	sqlite3_stmt *st_flush, *st_guest_counters;
+	struct hist_pending *pending;
+	size_t n_pending, cap_pending;
+	sqlite3_stmt *st_flush, *st_guest_counters, *st_points;
 };
 
 static inline void hist_finalizep(sqlite3_stmt **st)

@@ -4,7 +4,7 @@
 #include <errno.h>
 
 static const char hist_points_sql[] =
-	"SELECT s.t, s.dur, s.run_s, s.cpu_avg, s.cpu_max, s.mem_avg, s.mem_max, s.io_bps, s.net_bps, s.io_max,"
+	"SELECT s.t, s.dur, s.run_s, s.cpu_m_avg, s.cpu_m_max, s.mem_avg, s.mem_max, s.io_bps, s.net_bps, s.io_max,"
 	" s.oom, s.state, s.vcpus, s.cpu_limit, s.mem_alloc FROM sample s JOIN guest g ON g.id = s.guest"
 	" WHERE g.engine=?1 AND g.host=?2 AND g.name=?3 AND s.res=?4 AND s.t>=?5 AND s.t<=?6 ORDER BY s.t";
 
@@ -13,8 +13,8 @@ static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)
 	p->t = sqlite3_column_int64(st, 0);
 	p->dur = (uint32_t)(sqlite3_column_double(st, 1) + 0.5);
 	p->run_s = (uint32_t)(sqlite3_column_double(st, 2) + 0.5);
-	p->cpu_avg = sqlite3_column_double(st, 3);
-	p->cpu_max = sqlite3_column_double(st, 4);
+	p->cpu_avg = sqlite3_column_double(st, 3) / 1000.0; /* stored in millicores */
+	p->cpu_max = sqlite3_column_double(st, 4) / 1000.0;
 	p->mem_avg = sqlite3_column_double(st, 5);
 	p->mem_max = sqlite3_column_double(st, 6);
 	p->io_bps = sqlite3_column_double(st, 7);
@@ -31,9 +31,10 @@ static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)
 static int hist_load(struct vd_history *h, const struct vd_history_key *k, int res, int64_t since, int64_t until,
 		     struct vd_advice_point **out, size_t *n, struct vd_error **err)
 {
-	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, hist_points_sql, &st, err) < 0)
+	/* prepared once: advice for every guest runs this a thousand times in a row */
+	if (!h->st_points && hist_prepare(h, hist_points_sql, &h->st_points, err) < 0)
 		return -EIO;
+	sqlite3_stmt *st = h->st_points;
 	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
@@ -49,6 +50,8 @@ static int hist_load(struct vd_history *h, const struct vd_history_key *k, int r
 		}
 		hist_row_point(st, &(*out)[(*n)++]);
 	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "reading samples", err);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ static const char hist_schema[] =
 	" UNIQUE(engine, host, name));"
 	"CREATE TABLE IF NOT EXISTS sample("
 	" guest INTEGER NOT NULL, res INTEGER NOT NULL, t INTEGER NOT NULL,"
-	" dur REAL, run_s REAL, cpu_avg REAL, cpu_max REAL, mem_avg REAL, mem_max REAL, mem_n INTEGER,"
+	" dur REAL, run_s REAL, cpu_m_avg REAL, cpu_m_max REAL, mem_avg REAL, mem_max REAL, mem_n INTEGER,"
 	" io_bps REAL, net_bps REAL, io_max REAL, oom INTEGER, state INTEGER,"
 	" vcpus INTEGER, cpu_limit REAL, mem_alloc INTEGER,"
 	" PRIMARY KEY(guest, res, t)) WITHOUT ROWID;"
@@ -33,15 +34,15 @@ static const char hist_schema[] =
 /* A bucket written a second time (a restart inside a minute, two flushes) merges into its row:
  * averages weighted by the seconds they cover, maxima kept, counts added. */
 static const char hist_flush_sql[] =
-	"INSERT INTO sample(guest,res,t,dur,run_s,cpu_avg,cpu_max,mem_avg,mem_max,mem_n,io_bps,net_bps,"
+	"INSERT INTO sample(guest,res,t,dur,run_s,cpu_m_avg,cpu_m_max,mem_avg,mem_max,mem_n,io_bps,net_bps,"
 	"io_max,oom,state,vcpus,cpu_limit,mem_alloc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT(guest,res,t) DO UPDATE SET"
-	" cpu_avg=CASE WHEN dur+excluded.dur>0 THEN (cpu_avg*dur+excluded.cpu_avg*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
+	" cpu_m_avg=CASE WHEN dur+excluded.dur>0 THEN (cpu_m_avg*dur+excluded.cpu_m_avg*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
 	" io_bps=CASE WHEN dur+excluded.dur>0 THEN (io_bps*dur+excluded.io_bps*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
 	" net_bps=CASE WHEN dur+excluded.dur>0 THEN (net_bps*dur+excluded.net_bps*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
 	" mem_avg=CASE WHEN mem_n+excluded.mem_n>0 THEN (mem_avg*mem_n+excluded.mem_avg*excluded.mem_n)/(mem_n+excluded.mem_n) ELSE 0 END,"
 	" dur=dur+excluded.dur, run_s=run_s+excluded.run_s, mem_n=mem_n+excluded.mem_n,"
-	" cpu_max=max(cpu_max,excluded.cpu_max), mem_max=max(mem_max,excluded.mem_max),"
+	" cpu_m_max=max(cpu_m_max,excluded.cpu_m_max), mem_max=max(mem_max,excluded.mem_max),"
 	" io_max=max(io_max,excluded.io_max), oom=oom+excluded.oom, state=excluded.state,"
 	" vcpus=excluded.vcpus, cpu_limit=excluded.cpu_limit, mem_alloc=excluded.mem_alloc";
 
@@ -56,6 +57,7 @@ void vd_history_opts_default(struct vd_history_opts *o)
 		.keep_s = { 24 * 3600, 7 * 24 * 3600, 90 * 24 * 3600 },
 		.max_bytes = 1024ull * 1024 * 1024,
 		.max_gap_s = 3600,
+		.commit_s = 60,
 		.recorder = true,
 	};
 }
@@ -144,7 +146,8 @@ static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 	snprintf(version, sizeof(version), "PRAGMA user_version=%d", HIST_SCHEMA_VERSION);
 	/* auto_vacuum must be chosen before the first table exists; it lets the size bound give
 	 * pages back to the file system with incremental_vacuum. */
-	int r = hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+	int r = hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			  " PRAGMA cache_size=-16384;", err);
 	if (r == 0)
 		r = hist_exec(h, hist_schema, err);
 	if (r == 0)
@@ -195,8 +198,11 @@ static void hist_guests_free(struct vd_history *h)
 		free(h->guests[i]);
 	}
 	free(h->guests);
+	free(h->hint);
+	free(h->pending);
 	h->guests = NULL;
-	h->n_guests = 0;
+	h->hint = NULL;
+	h->n_guests = h->n_hint = 0;
 }
 
 void vd_history_close(struct vd_history *h)
@@ -208,6 +214,7 @@ void vd_history_close(struct vd_history *h)
 		vd_warn("%s", err->msg);
 	sqlite3_finalize(h->st_flush);
 	sqlite3_finalize(h->st_guest_counters);
+	sqlite3_finalize(h->st_points);
 	sqlite3_close_v2(h->db);
 	if (h->lock_fd >= 0)
 		close(h->lock_fd);
@@ -319,7 +326,7 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 		return hg;
 	hg = vd_xcalloc(1, sizeof(*hg));
 	int r = hist_guest_load(h, hg, &k, err);
-	if (r == -ENOENT && hist_begin(h, err) == 0 && hist_guest_insert(h, g, &k, now, err) == 0) {
+	if (r == -ENOENT && hist_guest_insert(h, g, &k, now, err) == 0) {
 		r = hist_guest_load(h, hg, &k, err);
 		hg->state = g->state;
 	}
@@ -328,6 +335,9 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 		return NULL;
 	}
 	hg->key = TAKE_PTR(key);
+	vd_strlcpy(hg->engine, k.engine, sizeof(hg->engine));
+	vd_strlcpy(hg->host, k.host, sizeof(hg->host));
+	vd_strlcpy(hg->name, k.name, sizeof(hg->name));
 	h->guests = vd_xrealloc(h->guests, (h->n_guests + 1) * sizeof(*h->guests));
 	h->guests[h->n_guests++] = hg;
 	qsort(h->guests, h->n_guests, sizeof(*h->guests), hist_guest_cmp);
@@ -336,26 +346,36 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 
 /* ------------------------------------------------------------------ buckets */
 
-static int hist_flush_acc(struct vd_history *h, struct hist_guest *hg, int res, struct vd_error **err)
+/* A finished bucket joins the batch; the batch is written by hist_commit_pending. */
+static void hist_flush_acc(struct vd_history *h, struct hist_guest *hg, int res)
 {
-	struct hist_acc *a = &hg->acc[res];
-	if (!a->open)
-		return 0;
-	a->open = false;
-	if (hist_begin(h, err) < 0)
-		return -EIO;
+	if (!hg->acc[res].open)
+		return;
+	hg->acc[res].open = false;
+	if (h->n_pending == h->cap_pending) {
+		h->cap_pending = h->cap_pending ? h->cap_pending * 2 : 1024;
+		h->pending = vd_xrealloc(h->pending, h->cap_pending * sizeof(*h->pending));
+	}
+	h->pending[h->n_pending++] = (struct hist_pending){ hg, res, hg->acc[res] };
+}
+
+static int hist_write_row(struct vd_history *h, const struct hist_pending *pd, struct vd_error **err)
+{
+	const struct hist_acc *a = &pd->acc;
 	sqlite3_stmt *st = h->st_flush;
-	double vals[] = { a->dur, a->run_s, a->dur > 0 ? a->cpu_sum / a->dur : 0, a->cpu_max,
-			  a->mem_n ? a->mem_sum / a->mem_n : 0, a->mem_max };
-	sqlite3_bind_int64(st, 1, hg->id);
-	sqlite3_bind_int(st, 2, res);
+	/* Whole numbers (seconds, millicores, bytes, bytes/s): SQLite stores integral REALs as
+	 * small integers, which halves the size of a row. */
+	double vals[] = { round(a->dur), round(a->run_s), a->dur > 0 ? round(1000 * a->cpu_sum / a->dur) : 0,
+			  round(1000 * a->cpu_max), a->mem_n ? round(a->mem_sum / a->mem_n) : 0, round(a->mem_max) };
+	sqlite3_bind_int64(st, 1, pd->hg->id);
+	sqlite3_bind_int(st, 2, pd->res);
 	sqlite3_bind_int64(st, 3, a->t);
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_double(st, 4 + i, vals[i]);
 	sqlite3_bind_int(st, 10, (int)a->mem_n);
-	sqlite3_bind_double(st, 11, a->dur > 0 ? a->io_sum / a->dur : 0);
-	sqlite3_bind_double(st, 12, a->dur > 0 ? a->net_sum / a->dur : 0);
-	sqlite3_bind_double(st, 13, a->io_max);
+	sqlite3_bind_double(st, 11, a->dur > 0 ? round(a->io_sum / a->dur) : 0);
+	sqlite3_bind_double(st, 12, a->dur > 0 ? round(a->net_sum / a->dur) : 0);
+	sqlite3_bind_double(st, 13, round(a->io_max));
 	sqlite3_bind_int(st, 14, (int)a->oom);
 	sqlite3_bind_int(st, 15, a->state);
 	sqlite3_bind_int(st, 16, (int)a->alloc.vcpus);
@@ -368,13 +388,12 @@ static int hist_flush_acc(struct vd_history *h, struct hist_guest *hg, int res, 
 
 /* Keep the last counters in the guest row so a new process (collect --once from cron)
  * continues the rates where the previous one stopped. */
-static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg, int64_t now,
-			      struct vd_error **err)
+static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg, struct vd_error **err)
 {
 	sqlite3_stmt *st = h->st_guest_counters;
 	const struct vd_sample *s = &hg->last;
 	const struct vd_alloc *a = &hg->acc[VD_HISTORY_RAW].alloc;
-	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 1, hg->seen);
 	sqlite3_bind_int64(st, 2, (int64_t)s->t_ns);
 	sqlite3_bind_int64(st, 3, (int64_t)s->cpu_ns);
 	sqlite3_bind_int64(st, 4, (int64_t)(s->io_read + s->io_write));
@@ -437,21 +456,18 @@ static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const str
 	a->alloc = g->alloc;
 }
 
-static int hist_fold(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g, int64_t now,
-		     const struct hist_interval *iv, struct vd_error **err)
+static void hist_fold(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g, int64_t now,
+		      const struct hist_interval *iv)
 {
 	for (int res = 0; res < VD_HISTORY__RES; res++) {
 		struct hist_acc *a = &hg->acc[res];
 		int64_t step = hist_step_s(h, res), t = now - ((now % step) + step) % step;
-		if (a->open && a->t != t && hist_flush_acc(h, hg, res, err) < 0)
-			return -EIO;
-		if (res == VD_HISTORY_RAW && !a->open && hg->have_last && hist_save_counters(h, hg, now, err) < 0)
-			return -EIO;
+		if (a->open && a->t != t)
+			hist_flush_acc(h, hg, res);
 		if (!a->open)
 			*a = (struct hist_acc){ .open = true, .t = t };
 		hist_acc_add(a, g, iv);
 	}
-	return 0;
 }
 
 static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g, int64_t now,
@@ -461,8 +477,7 @@ static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const st
 		return 0;
 	hg->state = g->state;
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_begin(h, err) < 0 ||
-	    hist_prepare(h, "UPDATE guest SET state=?, state_since=?, last_seen=? WHERE id=?", &st, err) < 0)
+	if (hist_prepare(h, "UPDATE guest SET state=?, state_since=?, last_seen=? WHERE id=?", &st, err) < 0)
 		return -EIO;
 	sqlite3_bind_int(st, 1, g->state);
 	sqlite3_bind_int64(st, 2, now);
@@ -472,16 +487,40 @@ static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const st
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "noting a state change", err);
 }
 
-static int hist_record_guest(struct vd_history *h, const struct vd_guest *g, int64_t now, struct vd_error **err)
+static bool hist_guest_is(const struct hist_guest *hg, const struct vd_guest *g)
 {
+	return hg && vd_streq(hg->name, g->name) && vd_streq(hg->host, g->host) &&
+	       vd_streq(hg->engine, vd_backend_name(g->backend));
+}
+
+/* The guest at position i of the registry is usually the one that was there last time. */
+static struct hist_guest *hist_guest_at(struct vd_history *h, size_t i, const struct vd_guest *g, int64_t now,
+					struct vd_error **err)
+{
+	if (i < h->n_hint && hist_guest_is(h->hint[i], g))
+		return h->hint[i];
 	struct hist_guest *hg = hist_guest_get(h, g, now, err);
+	if (i >= h->n_hint) {
+		h->hint = vd_xrealloc(h->hint, (i + 1) * sizeof(*h->hint));
+		memset(h->hint + h->n_hint, 0, (i + 1 - h->n_hint) * sizeof(*h->hint));
+		h->n_hint = i + 1;
+	}
+	h->hint[i] = hg;
+	return hg;
+}
+
+static int hist_record_guest(struct vd_history *h, size_t i, const struct vd_guest *g, int64_t now,
+			     struct vd_error **err)
+{
+	struct hist_guest *hg = hist_guest_at(h, i, g, now, err);
 	if (!hg || hist_note_state(h, hg, g, now, err) < 0)
 		return -EIO;
 	struct hist_interval iv;
 	hist_interval(h, hg, &g->sample, &iv);
-	if (hist_fold(h, hg, g, now, &iv, err) < 0)
-		return -EIO;
+	hist_fold(h, hg, g, now, &iv);
+	hg->seen = now;
 	if (g->sample.valid) {
+		hg->dirty = true;
 		hg->last = g->sample;
 		hg->last.io_read = g->sample.io_read + g->sample.io_write;
 		hg->last.net_rx = g->sample.net_rx + g->sample.net_tx;
@@ -490,20 +529,40 @@ static int hist_record_guest(struct vd_history *h, const struct vd_guest *g, int
 	return 0;
 }
 
+/* One short transaction for every finished bucket and the counters that moved. */
+static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_error **err)
+{
+	h->last_commit = now;
+	if (hist_begin(h, err) < 0)
+		return -EIO;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < h->n_pending; i++)
+		r = hist_write_row(h, &h->pending[i], err);
+	for (size_t i = 0; r == 0 && i < h->n_guests; i++) {
+		struct hist_guest *hg = h->guests[i];
+		if (hg->dirty && hg->have_last && (r = hist_save_counters(h, hg, err)) == 0)
+			hg->dirty = false;
+	}
+	if (r == 0 && hist_commit(h, err) == 0) {
+		h->n_pending = 0;
+		return 0;
+	}
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	h->in_tx = false;
+	h->n_pending = 0; /* a batch the database refused is dropped rather than retried forever */
+	return -EIO;
+}
+
 int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err)
 {
 	if (!vd_history_recording(h))
 		return 0;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < reg->n_guests; i++)
-		r = hist_record_guest(h, &reg->guests[i], now, err);
-	if (r < 0) {
-		if (h->in_tx)
-			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		h->in_tx = false;
-		return vd_error_wrap(err, "recording history");
-	}
-	if (hist_commit(h, err) < 0)
+		r = hist_record_guest(h, i, &reg->guests[i], now, err);
+	if (r == 0 && (now - h->last_commit >= (int64_t)h->o.commit_s || now < h->last_commit))
+		r = hist_commit_pending(h, now, err);
+	if (r < 0)
 		return vd_error_wrap(err, "recording history");
 	if (now - h->last_maint >= HIST_MAINT_EVERY_S)
 		return vd_history_maintain(h, now, err);
@@ -514,16 +573,13 @@ int vd_history_flush(struct vd_history *h, struct vd_error **err)
 {
 	if (!h->recorder)
 		return 0;
+	int64_t now = h->last_commit;
 	for (size_t i = 0; i < h->n_guests; i++) {
-		struct hist_guest *hg = h->guests[i];
-		int64_t seen = hg->acc[VD_HISTORY_RAW].t;
 		for (int res = 0; res < VD_HISTORY__RES; res++)
-			if (hist_flush_acc(h, hg, res, err) < 0)
-				return -EIO;
-		if (hg->have_last && hist_save_counters(h, hg, seen, err) < 0)
-			return -EIO;
+			hist_flush_acc(h, h->guests[i], res);
+		now = now > h->guests[i]->seen ? now : h->guests[i]->seen;
 	}
-	return hist_commit(h, err);
+	return hist_commit_pending(h, now, err);
 }
 
 /* ------------------------------------------------------------------ retention and size bound */

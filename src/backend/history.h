@@ -29,6 +29,7 @@ struct vd_history_opts {
 	unsigned keep_s[VD_HISTORY__RES]; /* 24 h, 7 d, 90 d */
 	uint64_t max_bytes;    /* 1 GiB; 0 = unbounded */
 	unsigned max_gap_s;    /* 3600: a longer gap between two samples yields no rate */
+	unsigned commit_s;     /* 60: finished buckets are written in one transaction this often */
 	bool recorder;         /* try to become the recorder */
 };
 
@@ -69,7 +70,7 @@ bool vd_history_recording(struct vd_history *h);
 /* Record the current sample of every guest of reg at wall-clock time now (seconds). A no-op
  * when another process is the recorder. Also runs retention and the size bound now and then. */
 int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err);
-/* Write every open bucket out now (close and the collector's exit do this). */
+/* Write every open and pending bucket out now (close and the collector's exit do this). */
 int vd_history_flush(struct vd_history *h, struct vd_error **err);
 /* Retention and size bound now (record calls it every 10 minutes of its clock). */
 int vd_history_maintain(struct vd_history *h, int64_t now, struct vd_error **err);
