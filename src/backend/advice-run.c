@@ -71,14 +71,17 @@ int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_ad
 	struct vd_resize rs;
 	if (vd_advice_resize_for(g, a, &rs, err) < 0)
 		return -EPERM;
-	int r = vd_backend_resize(g->backend, g->name, &rs, err);
-	if (r < 0)
-		return r;
+	/* the old size is on record before anything changes, so an undo is always possible */
 	struct vd_history_key k = vd_history_key_of(g);
 	if (vd_history_log_resize(h, &k, now, &g->alloc, &rs, err) < 0)
-		return vd_error_wrap(err, "%s was resized but the old size (%u vCPUs, %.2g CPUs, %llu bytes) could not "
-				     "be recorded for undo", g->name, g->alloc.vcpus, g->alloc.cpu_limit,
-				     (unsigned long long)g->alloc.mem_bytes);
+		return vd_error_wrap(err, "not resizing %s: its current size could not be recorded for undo", g->name);
+	int r = vd_backend_resize(g->backend, g->name, &rs, err);
+	if (r < 0) {
+		struct vd_history_resize last;
+		if (vd_history_last_resize(h, &k, &last, NULL) == 0)
+			vd_history_mark_undone(h, last.id, NULL);
+		return r;
+	}
 	return 0;
 }
 

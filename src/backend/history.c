@@ -139,19 +139,44 @@ static int hist_default_path(char **out, struct vd_error **err)
 	return 0;
 }
 
-static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
+static int hist_user_version(struct vd_history *h, int *v, struct vd_error **err)
 {
-	sqlite3_busy_timeout(h->db, 2000);
+	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
+	if (hist_prepare(h, "PRAGMA user_version", &st, err) < 0)
+		return -EIO;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return hist_sql_error(h, rc, "reading the schema version", err);
+	*v = sqlite3_column_int(st, 0);
+	return 0;
+}
+
+/* Create the tables in a new file; an existing one is only checked, so opening it never
+ * needs the write lock. */
+static int hist_create(struct vd_history *h, struct vd_error **err)
+{
 	char version[64];
 	snprintf(version, sizeof(version), "PRAGMA user_version=%d", HIST_SCHEMA_VERSION);
 	/* auto_vacuum must be chosen before the first table exists; it lets the size bound give
 	 * pages back to the file system with incremental_vacuum. */
-	int r = hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			  " PRAGMA cache_size=-16384;", err);
+	int r = hist_exec(h, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL;", err);
 	if (r == 0)
 		r = hist_exec(h, hist_schema, err);
+	return r == 0 ? hist_exec(h, version, err) : r;
+}
+
+static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
+{
+	sqlite3_busy_timeout(h->db, 2000);
+	int v = 0, r = hist_exec(h, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", err);
 	if (r == 0)
-		r = hist_exec(h, version, err);
+		r = hist_user_version(h, &v, err);
+	if (r == 0 && v == 0)
+		r = hist_create(h, err);
+	else if (r == 0 && v != HIST_SCHEMA_VERSION)
+		return vd_error_set(err, EPROTO, "history database %s has schema version %d, this virtdeck knows %d: "
+				    "use the virtdeck that wrote it, or move the file aside", h->path, v,
+				    HIST_SCHEMA_VERSION);
 	if (r == 0)
 		r = hist_prepare(h, hist_flush_sql, &h->st_flush, err);
 	if (r == 0)

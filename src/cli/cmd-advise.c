@@ -467,15 +467,16 @@ static void adv_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* One round: refresh every engine and record. Returns false when recording failed for good. */
-static bool adv_collect_once(struct vd_cli *cli, struct vd_history *h)
+/* One round: refresh every engine and record. 0, or -1 after an error worth retrying (a lock),
+ * or -2 when retrying cannot help (a damaged file, no permission, a full disk). */
+static int adv_collect_once(struct vd_cli *cli, struct vd_history *h)
 {
 	_cleanup_error_ struct vd_error *err = NULL;
 	vd_registry_refresh(&cli->reg);
 	if (vd_history_record(h, &cli->reg, adv_now(), &err) == 0)
-		return true;
+		return 0;
 	fprintf(stderr, "virtdeck: %s\n", err->msg);
-	return err->code != EILSEQ && err->code != EACCES && err->code != ENOSPC;
+	return err->code == EILSEQ || err->code == EACCES || err->code == ENOSPC ? -2 : -1;
 }
 
 static int adv_collect_loop(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
@@ -488,7 +489,8 @@ static int adv_collect_loop(struct vd_cli *cli, struct vd_history *h, const stru
 				"waiting until it stops\n", vd_history_path(h));
 			told = true;
 		}
-		if (!adv_collect_once(cli, h))
+		int r = adv_collect_once(cli, h);
+		if (r == -2 || (r < 0 && o->once))
 			return VD_EXIT_FAIL;
 		if (o->once)
 			break;

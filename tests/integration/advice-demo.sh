@@ -88,7 +88,26 @@ err=$(VIRTDECK_TEST_CLOCK=$END $VD --demo advise --undo nginx 2>&1); rc=$?
 err=$(VIRTDECK_TEST_CLOCK=$END $VD --demo advise --apply legacy-erp 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q 'still collecting' || fail "apply to a stopped guest: $rc $err"
 
-# only one recorder: a collector running in the background makes `collect --once` refuse
+# a database another program holds the write lock of: a clear error, nothing resized, and
+# the collector's --once fails instead of pretending
+python3 - "$T/data/history.db" <<'PY' & lk=$!
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("DELETE FROM resize WHERE id < 0")
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(6)
+PY
+while [ ! -e "$T/data/history.db.held" ]; do sleep 0.1; done
+err=$(VIRTDECK_TEST_CLOCK=$END $VD --demo advise --apply nginx 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$err" | grep -q "history database $T/data/history.db is locked by another process" ||
+	fail "locked db on apply: $rc $err"
+echo "$err" | grep -q "not resizing nginx" || fail "apply must not resize without a record: $err"
+err=$(VIRTDECK_TEST_CLOCK=$END $VD --demo collect --once 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$err" | grep -q "is locked by another process" || fail "locked db on collect: $rc $err"
+kill $lk 2>/dev/null; wait $lk 2>/dev/null
+
+# only one recorder (real clock: its maintenance drops the simulated 2023 data, so this runs last): a collector running in the background makes `collect --once` refuse
 $VD --demo collect --interval 1 & bg=$!
 sleep 1
 err=$($VD --demo collect --once 2>&1); rc=$?
