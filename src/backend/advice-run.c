@@ -2,6 +2,99 @@
 #include "backend/advice-run.h"
 
 #include <errno.h>
+#include <math.h>
+
+void vd_advice_config_default(struct vd_advice_config *c)
+{
+	vd_advice_params_default(&c->advice);
+	vd_sprawl_params_default(&c->sprawl);
+	vd_history_opts_default(&c->history);
+}
+
+int vd_advice_parse_duration(const char *s, double *out)
+{
+	static const char units[] = "smhd";
+	static const double mult[] = { 1, 60, 3600, 86400 };
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (end == s || v < 0 || !isfinite(v) || (*end && end[1]))
+		return -EINVAL;
+	const char *u = *end ? strchr(units, *end) : units;
+	if (!u || !*u)
+		return -EINVAL;
+	*out = v * mult[u - units];
+	return 0;
+}
+
+static int advice_set_days(double *field, const char *value, const char **msg)
+{
+	double d;
+	if (vd_parse_double(value, &d) < 0 || d < 0 || d > 3650) {
+		*msg = "expected a number of days such as 7";
+		return -EINVAL;
+	}
+	*field = d;
+	return 0;
+}
+
+/* history_keep_raw / _minute / _hour: a duration of at least an hour. */
+static int advice_set_keep(struct vd_history_opts *o, int res, const char *value, const char **msg)
+{
+	double s;
+	if (vd_advice_parse_duration(value, &s) < 0 || s < 3600 || s > 3650 * 86400.0) {
+		*msg = "expected a duration of at least 1h such as 24h or 7d";
+		return -EINVAL;
+	}
+	o->keep_s[res] = (unsigned)s;
+	return 0;
+}
+
+static int advice_set_uint(unsigned *field, const char *value, unsigned lo, unsigned hi, const char *m,
+			   const char **msg)
+{
+	uint64_t v;
+	if (vd_parse_u64(value, &v) < 0 || v < lo || v > hi) {
+		*msg = m;
+		return -EINVAL;
+	}
+	*field = (unsigned)v;
+	return 0;
+}
+
+static int advice_set_history(struct vd_history_opts *o, const char *key, const char *value, const char **msg)
+{
+	static const char *const keep[] = { "history_keep_raw", "history_keep_minute", "history_keep_hour" };
+	for (int r = 0; r < VD_HISTORY__RES; r++)
+		if (vd_streq(key, keep[r]))
+			return advice_set_keep(o, r, value, msg);
+	if (vd_streq(key, "history_raw_seconds"))
+		return advice_set_uint(&o->raw_step_s, value, 1, 60, "expected seconds between 1 and 60", msg);
+	if (vd_streq(key, "history_commit_seconds"))
+		return advice_set_uint(&o->commit_s, value, 1, 3600, "expected seconds between 1 and 3600", msg);
+	if (!vd_streq(key, "history_max_size")) {
+		*msg = "unknown history key: known keys are history_raw_seconds history_keep_raw history_keep_minute "
+		       "history_keep_hour history_max_size history_commit_seconds";
+		return -EINVAL;
+	}
+	if (vd_parse_size(value, &o->max_bytes) < 0) {
+		*msg = "expected a size such as 1G (0 = no bound)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value, const char **msg)
+{
+	if (!value)
+		value = "";
+	if (vd_streq(key, "idle_days"))
+		return advice_set_days(&c->sprawl.idle_days, value, msg);
+	if (vd_streq(key, "stopped_days"))
+		return advice_set_days(&c->sprawl.stopped_days, value, msg);
+	if (vd_str_has_prefix(key, "history_"))
+		return advice_set_history(&c->history, key, value, msg);
+	return vd_advice_params_set(&c->advice, key, value, msg);
+}
 
 int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, const struct vd_guest *g,
 			int64_t now, struct vd_advice *out, struct vd_error **err)

@@ -4,6 +4,23 @@
 
 #include "backend/advice.h"
 #include "backend/history.h"
+#include "backend/sprawl.h"
+
+/* Everything the [advice] section of virtdeck.ini can set. */
+struct vd_advice_config {
+	struct vd_advice_params advice;
+	struct vd_sprawl_params sprawl;
+	struct vd_history_opts history;
+};
+
+void vd_advice_config_default(struct vd_advice_config *c);
+/* Set one [advice] key: an advice parameter (vd_advice_params_set), idle_days, stopped_days,
+ * or history_raw_seconds, history_keep_raw, history_keep_minute, history_keep_hour (durations
+ * like 24h, 7d), history_max_size (like 1G), history_commit_seconds. On a bad key or value:
+ * -EINVAL and *msg says what is wrong, for "file:line: msg". */
+/* "90s", "30m", "24h", "7d" or plain seconds; -EINVAL otherwise. */
+int vd_advice_parse_duration(const char *s, double *out);
+int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value, const char **msg);
 
 /* Advice for one live guest from its history at time now (wall clock, seconds). */
 int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, const struct vd_guest *g,

@@ -11,6 +11,7 @@
 #include "backend/sprawl.h"
 #include "cli/cli.h"
 #include "common/paths.h"
+#include "ui/config.h"
 
 /* ------------------------------------------------------------------ clock */
 
@@ -58,24 +59,15 @@ struct adv_opts {
 	int64_t since_s, for_s;
 	unsigned interval_s;
 	int res;
-	struct vd_advice_params ap;
-	struct vd_sprawl_params sp;
-	int bad; /* exit code of a bad option value */
+	struct vd_advice_config cfg;
 };
 
-/* "90s", "30m", "24h", "7d" or plain seconds. */
 static int adv_parse_dur(const char *s, int64_t *out)
 {
-	char *end = NULL;
-	double v = strtod(s, &end);
-	static const char units[] = "smhd";
-	static const double mult[] = { 1, 60, 3600, 86400 };
-	if (end == s || v < 0 || !isfinite(v))
+	double d;
+	if (vd_advice_parse_duration(s, &d) < 0)
 		return -EINVAL;
-	const char *u = *end ? strchr(units, *end) : units;
-	if (!u || !*u || (*end && end[1]))
-		return -EINVAL;
-	*out = (int64_t)(v * mult[u - units]);
+	*out = (int64_t)d;
 	return 0;
 }
 
@@ -87,16 +79,21 @@ static int adv_param(struct adv_opts *o, const char *kv)
 	if (!eq)
 		return vd_cli_usage("--param %s: write KEY=VALUE", kv);
 	*eq = '\0';
-	if (vd_streq(key, "idle_days") || vd_streq(key, "stopped_days")) {
-		double d;
-		if (vd_parse_double(eq + 1, &d) < 0 || d < 0)
-			return vd_cli_usage("--param %s: expected days", kv);
-		*(vd_streq(key, "idle_days") ? &o->sp.idle_days : &o->sp.stopped_days) = d;
-		return 0;
-	}
-	if (vd_advice_params_set(&o->ap, key, eq + 1, &msg) < 0)
+	if (vd_advice_config_set(&o->cfg, key, eq + 1, &msg) < 0)
 		return vd_cli_usage("--param %s: %s", kv, msg);
 	return 0;
+}
+
+/* The [advice] section of the config file; a bad line is reported and skipped. */
+static void adv_config(struct vd_cli *cli, struct adv_opts *o)
+{
+	const struct ui_settings *s = &cli->settings;
+	for (size_t i = 0; i < s->n_advice; i++) {
+		const char *msg = NULL;
+		if (vd_advice_config_set(&o->cfg, s->advice[i].key, s->advice[i].value, &msg) < 0)
+			fprintf(stderr, "virtdeck: %s:%d: %s=%s: %s\n", s->path ? s->path : "config", s->advice[i].line,
+				s->advice[i].key, s->advice[i].value, msg);
+	}
 }
 
 static int adv_res(const char *s)
@@ -152,8 +149,8 @@ static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allo
 	o->res = -1;
 	o->since_s = 86400;
 	o->interval_s = 10;
-	vd_advice_params_default(&o->ap);
-	vd_sprawl_params_default(&o->sp);
+	vd_advice_config_default(&o->cfg);
+	adv_config(cli, o);
 	int c, code = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", adv_longopts, NULL)) != -1) {
@@ -168,10 +165,9 @@ static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allo
 	return optind;
 }
 
-static int adv_open_history(bool recorder, struct vd_history **h, struct vd_error **err)
+static int adv_open_history(const struct adv_opts *o, bool recorder, struct vd_history **h, struct vd_error **err)
 {
-	struct vd_history_opts ho;
-	vd_history_opts_default(&ho);
+	struct vd_history_opts ho = o->cfg.history;
 	ho.recorder = recorder;
 	return vd_history_open(&ho, h, err);
 }
@@ -259,14 +255,14 @@ static int adv_list(struct vd_cli *cli, struct vd_history *h, const struct adv_o
 	for (size_t i = 0; i < cli->reg.n_guests; i++) {
 		const struct vd_guest *g = &cli->reg.guests[i];
 		struct vd_advice a;
-		if (vd_advice_for_guest(h, &o->ap, g, now, &a, &err) < 0) {
+		if (vd_advice_for_guest(h, &o->cfg.advice, g, now, &a, &err) < 0) {
 			json_object_put(arr);
 			return vd_cli_fail(err);
 		}
 		if (o->json)
-			json_object_array_add(arr, adv_json_guest(g, &a, &o->ap));
+			json_object_array_add(arr, adv_json_guest(g, &a, &o->cfg.advice));
 		else
-			adv_text_row(g, &a, &o->ap);
+			adv_text_row(g, &a, &o->cfg.advice);
 	}
 	if (o->json) {
 		struct json_object *root = json_object_new_object();
@@ -296,7 +292,7 @@ static int adv_change(struct vd_cli *cli, struct vd_history *h, const struct adv
 	if (!g)
 		return vd_cli_fail(err);
 	struct vd_advice a;
-	int r = o->apply ? vd_advice_for_guest(h, &o->ap, g, adv_now(), &a, &err) : 0;
+	int r = o->apply ? vd_advice_for_guest(h, &o->cfg.advice, g, adv_now(), &a, &err) : 0;
 	if (r == 0)
 		r = o->apply ? vd_advice_apply(h, g, &a, adv_now(), &err) : vd_advice_undo(h, g, &err);
 	if (r < 0)
@@ -322,7 +318,7 @@ int vd_cmd_advise(struct vd_cli *cli, int argc, char **argv)
 		return vd_cli_usage("advise: give --apply or --undo, not both");
 	_cleanup_error_ struct vd_error *err = NULL;
 	struct vd_history *h = NULL;
-	if (adv_open_history(false, &h, &err) < 0)
+	if (adv_open_history(&o, false, &h, &err) < 0)
 		return vd_cli_fail(err);
 	vd_cli_open(cli, false);
 	vd_registry_refresh(&cli->reg);
@@ -379,11 +375,11 @@ int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv)
 	if (vd_paths_data_dir(&datadir, &err) < 0)
 		return vd_cli_fail(err);
 	struct vd_history *h = NULL;
-	if (adv_open_history(false, &h, &herr) < 0 && !o.json)
+	if (adv_open_history(&o, false, &h, &herr) < 0 && !o.json)
 		fprintf(stderr, "virtdeck: %s\nvirtdeck: checking definitions and images only\n", herr->msg);
 	_cleanup_free_ struct vd_sprawl_item *v = NULL;
 	size_t n = 0;
-	int r = vd_sprawl_report(h, &o.ap, &o.sp, datadir, NULL, 0, adv_now(), &v, &n, &err);
+	int r = vd_sprawl_report(h, &o.cfg.advice, &o.cfg.sprawl, datadir, NULL, 0, adv_now(), &v, &n, &err);
 	vd_history_close(h);
 	if (r < 0)
 		return vd_cli_fail(err);
@@ -435,7 +431,7 @@ int vd_cmd_history(struct vd_cli *cli, int argc, char **argv)
 		return vd_cli_usage("history: give exactly one guest name");
 	_cleanup_error_ struct vd_error *err = NULL;
 	struct vd_history *h = NULL;
-	if (adv_open_history(false, &h, &err) < 0)
+	if (adv_open_history(&o, false, &h, &err) < 0)
 		return vd_cli_fail(err);
 	struct vd_history_guest g = { 0 };
 	_cleanup_free_ struct vd_advice_point *pts = NULL;
@@ -509,7 +505,7 @@ int vd_cmd_collect(struct vd_cli *cli, int argc, char **argv)
 		return vd_cli_usage("collect: unexpected argument '%s'", argv[i]);
 	_cleanup_error_ struct vd_error *err = NULL;
 	struct vd_history *h = NULL;
-	if (adv_open_history(true, &h, &err) < 0)
+	if (adv_open_history(&o, true, &h, &err) < 0)
 		return vd_cli_fail(err);
 	if (o.once && !vd_history_recording(h)) {
 		fprintf(stderr, "virtdeck: another virtdeck records the history now (%s.recorder is locked)\n",

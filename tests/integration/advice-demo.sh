@@ -15,6 +15,12 @@ VIRTDECK_TEST_CLOCK=$START $VD --demo collect --interval 60 --for 2h || fail "co
 out=$(VIRTDECK_TEST_CLOCK=$((START + 7200)) $VD --demo advise) || fail "advise exit $?"
 echo "$out" | grep -q '^fake *demo *nginx *collecting: 2h of 24h' || fail "nginx should be collecting: $out"
 
+# [advice] settings from the config file apply, and a bad line names file:line
+printf '[advice]\nmin_hours = 1\ncpu_margin = lots\n' > "$T/v.ini"
+out=$(VIRTDECK_TEST_CLOCK=$((START + 7200)) $VD --config "$T/v.ini" --demo advise 2>"$T/err") || fail "advise with config exit $?"
+echo "$out" | grep -q '^fake *demo *nginx *OVER' || fail "min_hours=1 from the config: $out"
+grep -q "$T/v.ini:3: cpu_margin=lots: expected a fraction" "$T/err" || fail "config problem: $(cat "$T/err")"
+
 # The rest of the day (the collector continues the same history).
 VIRTDECK_TEST_CLOCK=$((START + 7260)) $VD --demo collect --interval 60 --for 24h || fail "collect 24h exit $?"
 [ -s "$T/data/history.db" ] || fail "no history.db"
