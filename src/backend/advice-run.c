@@ -109,6 +109,32 @@ int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, 
 	return 0;
 }
 
+int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p, const struct vd_registry *reg,
+		  int64_t now, struct vd_advice **out, struct vd_error **err)
+{
+	_cleanup_free_ struct vd_advice *v = vd_xcalloc(reg->n_guests ? reg->n_guests : 1, sizeof(*v));
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (vd_advice_for_guest(h, p, &reg->guests[i], now, &v[i], err) < 0)
+			return -EIO;
+	*out = TAKE_PTR(v);
+	return 0;
+}
+
+const char *vd_advice_size_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len)
+{
+	char mem[16];
+	if (a->verdict == VD_VERDICT_COLLECTING) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	vd_format_size(a->mem_move == VD_MOVE_NA ? 0 : a->mem_rec, mem, sizeof(mem));
+	if (g->kind == VD_KIND_VM && g->alloc.cpu_limit <= 0)
+		snprintf(buf, len, "%.0f vCPU %s", a->cpu_rec, a->mem_move == VD_MOVE_NA ? "-" : mem);
+	else
+		snprintf(buf, len, "%.1f CPU %s", a->cpu_rec, a->mem_move == VD_MOVE_NA ? "-" : mem);
+	return buf;
+}
+
 static bool advice_moves(enum vd_advice_move m)
 {
 	return m == VD_MOVE_SHRINK || m == VD_MOVE_GROW;
@@ -156,6 +182,25 @@ int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, st
 		return vd_error_set(err, EPERM, "nothing to change for %s: the advice is %s", g->name,
 				    vd_advice_verdict_name(a->verdict));
 	return advice_check_use(g, out, err);
+}
+
+int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len,
+			  struct vd_error **err)
+{
+	struct vd_resize rs;
+	char x[16], y[16], cpu[48] = "";
+	if (vd_advice_resize_for(g, a, &rs, err) < 0)
+		return -EPERM;
+	if (rs.vcpus)
+		snprintf(cpu, sizeof(cpu), "vCPUs %u -> %u", g->alloc.vcpus, rs.vcpus);
+	else if (rs.cpus > 0)
+		snprintf(cpu, sizeof(cpu), "CPU %g -> %g", vd_advice_cpu_capacity(&g->alloc), rs.cpus);
+	if (rs.mem_bytes)
+		snprintf(buf, len, "memory %s -> %s%s%s", vd_format_size(g->alloc.mem_bytes, x, sizeof(x)),
+			 vd_format_size(rs.mem_bytes, y, sizeof(y)), *cpu ? ", " : "", cpu);
+	else
+		snprintf(buf, len, "%s", cpu);
+	return 0;
 }
 
 int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a, int64_t now,

@@ -111,6 +111,20 @@ int hist_prepare(struct vd_history *h, const char *sql, sqlite3_stmt **st, struc
 
 /* ------------------------------------------------------------------ open / close */
 
+static void hist_guests_free(struct vd_history *h)
+{
+	for (size_t i = 0; i < h->n_guests; i++) {
+		free(h->guests[i]->key);
+		free(h->guests[i]);
+	}
+	free(h->guests);
+	free(h->hint);
+	free(h->pending);
+	h->guests = NULL;
+	h->hint = NULL;
+	h->n_guests = h->n_hint = 0;
+}
+
 /* The recorder lock: an flock on "<db>.recorder" so only one process writes samples. */
 static bool hist_try_lock(struct vd_history *h)
 {
@@ -125,8 +139,12 @@ static bool hist_try_lock(struct vd_history *h)
 
 bool vd_history_recording(struct vd_history *h)
 {
-	if (h && !h->recorder && h->o.recorder)
-		h->recorder = hist_try_lock(h);
+	if (h && !h->recorder && h->o.recorder && hist_try_lock(h)) {
+		/* Another process recorded until now: forget what this one remembered of the guests
+		 * so the counters it saved are picked up and no stretch is counted twice. */
+		hist_guests_free(h);
+		h->recorder = true;
+	}
 	return h && h->recorder;
 }
 
@@ -214,20 +232,6 @@ int vd_history_open(const struct vd_history_opts *o, struct vd_history **out, st
 const char *vd_history_path(const struct vd_history *h)
 {
 	return h ? h->path : NULL;
-}
-
-static void hist_guests_free(struct vd_history *h)
-{
-	for (size_t i = 0; i < h->n_guests; i++) {
-		free(h->guests[i]->key);
-		free(h->guests[i]);
-	}
-	free(h->guests);
-	free(h->hint);
-	free(h->pending);
-	h->guests = NULL;
-	h->hint = NULL;
-	h->n_guests = h->n_hint = 0;
 }
 
 void vd_history_close(struct vd_history *h)

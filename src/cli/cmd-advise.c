@@ -139,10 +139,54 @@ static const struct option adv_longopts[] = {
 	{ "for", required_argument, NULL, 'f' },
 	{ "res", required_argument, NULL, 'r' },
 	{ "interval", required_argument, NULL, 'i' },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Parse argv against the options this command allows (a string of their short letters). */
+struct adv_help {
+	const char *cmd, *text;
+};
+
+static const struct adv_help adv_helps[] = {
+	{ "advise",
+	  "Usage: virtdeck advise [--json] [--apply NAME | --undo NAME] [--param KEY=VALUE]...\n\n"
+	  "For every guest, a verdict from its recorded history -- OVER (some dimension can shrink and none\n"
+	  "must grow), UNDER, OK, IDLE, or 'collecting: Nh of 24h' -- and a recommended size:\n"
+	  "  CPU    = P95 of the CPUs used x 1.15, whole vCPUs for a VM, 0.1 CPU steps for a container\n"
+	  "  memory = P95 of the daily peaks x 1.15 (floor 256M VM / 32M container, 64M / 16M steps),\n"
+	  "           raised to max(+100M, x1.2) over the allocation after an OOM kill\n"
+	  "Older samples count less (half-life 24 h). --apply NAME resizes the guest live through its\n"
+	  "engine after recording the old size; --undo NAME puts that size back. A size below what the\n"
+	  "guest uses right now is refused. Parameters: the [advice] section of virtdeck.ini or --param.\n" },
+	{ "sprawl",
+	  "Usage: virtdeck sprawl [--json] [--param idle_days=N] [--param stopped_days=N]\n\n"
+	  "Guests idle (CPU < 3 %, near-zero I/O) or stopped for N days (default 7), definitions under\n"
+	  "the data directory whose rootfs/disk/kernel is missing, and images under <data>/images that no\n"
+	  "definition uses, with their size on disk.\n" },
+	{ "history",
+	  "Usage: virtdeck history NAME [--csv] [--since DUR] [--res raw|minute|hour]\n\n"
+	  "A guest's recorded use, oldest first (DUR like 90m, 24h, 7d; default 24h). Rows hold the\n"
+	  "average and the maximum of each bucket: raw (10 s) for 24 h, minutes for 7 days, hours for 90.\n" },
+	{ "collect",
+	  "Usage: virtdeck collect [--interval SECS] [--once] [--for DUR]\n\n"
+	  "Record every engine's guests into <data>/history.db every SECS (default 10) so advice has data\n"
+	  "while no console is open. Only one process records: while a console records, collect waits and\n"
+	  "takes over when it closes. Run it detached, e.g.\n"
+	  "  setsid -f virtdeck collect >/dev/null 2>&1      (or: nohup virtdeck collect &)\n"
+	  "or from cron, once a minute:  * * * * * virtdeck collect --once\n"
+	  "SIGTERM or SIGINT make it write what it holds and exit.\n" },
+};
+
+static int adv_help(const char *cmd)
+{
+	for (size_t i = 0; i < VD_ARRAY_SIZE(adv_helps); i++)
+		if (vd_streq(adv_helps[i].cmd, cmd))
+			fputs(adv_helps[i].text, stdout);
+	return -VD_EXIT_OK - 1;
+}
+
+/* Parse argv against the options this command allows (a string of their short letters).
+ * Returns optind, or -(exit code) - 1 when the command is done (help, bad usage). */
 static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allowed, struct adv_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -156,10 +200,12 @@ static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allo
 	while ((c = getopt_long(argc, argv, "", adv_longopts, NULL)) != -1) {
 		if (vd_cli_global_opt(cli, c, optarg, &code))
 			continue;
+		if (c == 'h')
+			return adv_help(argv[0]);
 		if (c == '?' || c == ':' || !strchr(allowed, c))
-			return -vd_cli_usage("%s: bad or unknown option '%s'", argv[0], argv[optind - 1]);
+			return -vd_cli_usage("%s: bad or unknown option '%s'", argv[0], argv[optind - 1]) - 1;
 		if ((code = adv_opt(o, c, optarg)) != 0)
-			return -code;
+			return -code - 1;
 	}
 	adv_clock_init(cli);
 	return optind;
@@ -311,7 +357,7 @@ int vd_cmd_advise(struct vd_cli *cli, int argc, char **argv)
 	struct adv_opts o;
 	int i = adv_parse(cli, argc, argv, "jaup", &o);
 	if (i < 0)
-		return -i;
+		return -i - 1;
 	if (i < argc)
 		return vd_cli_usage("advise: unexpected argument '%s'", argv[i]);
 	if (o.apply && o.undo)
@@ -367,7 +413,7 @@ int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv)
 	struct adv_opts o;
 	int i = adv_parse(cli, argc, argv, "jp", &o);
 	if (i < 0)
-		return -i;
+		return -i - 1;
 	if (i < argc)
 		return vd_cli_usage("sprawl: unexpected argument '%s'", argv[i]);
 	_cleanup_error_ struct vd_error *err = NULL, *herr = NULL;
@@ -426,7 +472,7 @@ int vd_cmd_history(struct vd_cli *cli, int argc, char **argv)
 	struct adv_opts o;
 	int i = adv_parse(cli, argc, argv, "vsr", &o);
 	if (i < 0)
-		return -i;
+		return -i - 1;
 	if (i + 1 != argc)
 		return vd_cli_usage("history: give exactly one guest name");
 	_cleanup_error_ struct vd_error *err = NULL;
@@ -460,7 +506,6 @@ static void adv_signals(void)
 	struct sigaction sa = { .sa_handler = adv_on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* One round: refresh every engine and record. 0, or -1 after an error worth retrying (a lock),
@@ -500,7 +545,7 @@ int vd_cmd_collect(struct vd_cli *cli, int argc, char **argv)
 	struct adv_opts o;
 	int i = adv_parse(cli, argc, argv, "i1f", &o);
 	if (i < 0)
-		return -i;
+		return -i - 1;
 	if (i < argc)
 		return vd_cli_usage("collect: unexpected argument '%s'", argv[i]);
 	_cleanup_error_ struct vd_error *err = NULL;

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <math.h>
 
-#include "backend/advice.h"
+#include "backend/advice-run.h"
 #include "common/util.h"
 
 #define MIB (1024ull * 1024)
@@ -250,6 +250,33 @@ static void test_params_by_name(void **state)
 	assert_float_equal(p.cpu_margin, 0.15, 0); /* a bad value leaves the old one */
 }
 
+static void test_config_keys(void **state)
+{
+	struct vd_advice_config c;
+	const char *msg = NULL;
+	vd_advice_config_default(&c);
+	assert_int_equal(vd_advice_config_set(&c, "history_keep_raw", "12h", &msg), 0);
+	assert_int_equal(c.history.keep_s[VD_HISTORY_RAW], 12 * 3600);
+	assert_int_equal(vd_advice_config_set(&c, "history_max_size", "256M", &msg), 0);
+	assert_int_equal(c.history.max_bytes, 256 * MIB);
+	assert_int_equal(vd_advice_config_set(&c, "idle_days", "3", &msg), 0);
+	assert_float_equal(c.sprawl.idle_days, 3, 0);
+	assert_int_equal(vd_advice_config_set(&c, "min_hours", "12", &msg), 0);
+	assert_float_equal(c.advice.min_hours, 12, 0);
+	assert_int_equal(vd_advice_config_set(&c, "history_keep_raw", "10m", &msg), -EINVAL);
+	assert_non_null(strstr(msg, "at least 1h"));
+	assert_int_equal(vd_advice_config_set(&c, "history_keep_forever", "1d", &msg), -EINVAL);
+	assert_non_null(strstr(msg, "unknown history key"));
+	assert_int_equal(vd_advice_config_set(&c, "history_raw_seconds", "0", &msg), -EINVAL);
+	double d;
+	assert_int_equal(vd_advice_parse_duration("90m", &d), 0);
+	assert_float_equal(d, 5400, 0);
+	assert_int_equal(vd_advice_parse_duration("7d", &d), 0);
+	assert_float_equal(d, 7 * 86400, 0);
+	assert_int_equal(vd_advice_parse_duration("3x", &d), -EINVAL);
+	assert_int_equal(vd_advice_parse_duration("5hh", &d), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_too_little_data_is_collecting),
 		cmocka_unit_test(test_idle_and_under),
 		cmocka_unit_test(test_params_by_name),
+		cmocka_unit_test(test_config_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

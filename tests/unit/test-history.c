@@ -327,7 +327,18 @@ static void test_apply_undo_fake(void **state)
 	struct vd_guest *g = vd_registry_find(&reg, "nginx", &err);
 	assert_non_null(g);
 	struct vd_advice a = { .verdict = VD_VERDICT_OVER, .mem_move = VD_MOVE_SHRINK, .mem_rec = 64 * MIB,
-			       .cpu_move = VD_MOVE_KEEP, .hours = 30 };
+			       .cpu_move = VD_MOVE_KEEP, .cpu_rec = 1, .hours = 30 };
+	char txt[96];
+	assert_int_equal(vd_advice_change_text(g, &a, txt, sizeof(txt), &err), 0);
+	assert_string_equal(txt, "memory 512M -> 64M");
+	assert_string_equal(vd_advice_size_text(g, &a, txt, sizeof(txt)), "1.0 CPU 64M");
+	struct vd_advice *all = NULL;
+	struct vd_advice_params ap;
+	vd_advice_params_default(&ap);
+	assert_int_equal(vd_advice_all(h, &ap, &reg, T0, &all, &err), 0);
+	for (size_t i = 0; i < reg.n_guests; i++)
+		assert_int_equal(all[i].verdict, VD_VERDICT_COLLECTING); /* one sample is no history */
+	free(all);
 	assert_int_equal(vd_advice_apply(h, g, &a, T0, &err), 0);
 	struct vd_guest now;
 	assert_int_equal(vd_backend_lookup(be, "nginx", &now, &err), 0);
