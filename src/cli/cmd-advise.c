@@ -560,6 +560,12 @@ int vd_cmd_collect(struct vd_cli *cli, int argc, char **argv)
 	}
 	adv_signals();
 	vd_cli_open(cli, false);
+	if (cli->reg.n_backends == 0) {
+		fprintf(stderr, "virtdeck: collect: no engine could be opened, so there is nothing to record: "
+			"see `virtdeck --version` and --connect\n");
+		vd_history_close(h);
+		return VD_EXIT_FAIL;
+	}
 	int code = adv_collect_loop(cli, h, &o);
 	vd_history_close(h);
 	return code;
