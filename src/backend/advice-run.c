@@ -87,6 +87,11 @@ int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char
 {
 	if (!value)
 		value = "";
+	if (vd_streq(key, "half_life_hours")) {
+		int r = vd_advice_params_set(&c->advice, key, value, msg);
+		c->history.half_life_h = c->advice.half_life_h;
+		return r;
+	}
 	if (vd_streq(key, "idle_days"))
 		return advice_set_days(&c->sprawl.idle_days, value, msg);
 	if (vd_streq(key, "stopped_days"))
@@ -100,6 +105,11 @@ int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, 
 			int64_t now, struct vd_advice *out, struct vd_error **err)
 {
 	struct vd_history_key k = vd_history_key_of(g);
+	struct vd_advice_summary sum;
+	if (vd_history_summary(h, &k, &sum, NULL) == 0) {
+		vd_advice_from_summary(p, g->kind, &g->alloc, &sum, now, out);
+		return 0;
+	}
 	_cleanup_free_ struct vd_advice_point *pts = NULL;
 	size_t n = 0;
 	int64_t since = now - (int64_t)(p->window_days * 86400);

@@ -237,16 +237,14 @@ static void advise_cpu(const struct vd_advice_params *p, enum vd_kind kind, stru
 		a->cpu_move = VD_MOVE_KEEP;
 }
 
-static void advise_mem(const struct vd_advice_params *p, enum vd_kind kind, const struct gather *g,
-		       struct vd_advice *a)
+/* a->mem_peak_pctl and a->ooms are filled; oom_used is max(allocation, peak) around the OOMs. */
+static void advise_mem(const struct vd_advice_params *p, enum vd_kind kind, double oom_used, struct vd_advice *a)
 {
 	double floor_b = (double)(kind == VD_KIND_VM ? p->mem_min_vm : p->mem_min_ct);
 	double step = (double)(kind == VD_KIND_VM ? p->mem_step_vm : p->mem_step_ct);
-	a->mem_peak_pctl = daily_peaks_pctl(p, g);
 	a->mem_need = fmax(floor_b, a->mem_peak_pctl * (1 + p->mem_margin));
-	a->ooms = g->ooms;
-	if (g->ooms) {
-		double bump = fmax(g->oom_used + (double)p->oom_bump_bytes, g->oom_used * p->oom_bump_factor);
+	if (a->ooms) {
+		double bump = fmax(oom_used + (double)p->oom_bump_bytes, oom_used * p->oom_bump_factor);
 		a->mem_need = fmax(a->mem_need, bump);
 	}
 	a->mem_rec = (uint64_t)round_up(a->mem_need, step);
@@ -296,6 +294,20 @@ static void advice_reason(const struct vd_advice_params *p, struct vd_advice *a)
 		 a->hours, oom);
 }
 
+/* The common end of both paths: out has hours, cpu_pctl, io_pctl, mem_peak_pctl and ooms. */
+void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
+		      double oom_used, struct vd_advice *out)
+{
+	out->cpu_alloc = vd_advice_cpu_capacity(cur);
+	out->mem_alloc = cur->mem_bytes;
+	advise_cpu(p, kind, out);
+	advise_mem(p, kind, oom_used, out);
+	out->verdict = advice_verdict(p, out);
+	if (out->verdict == VD_VERDICT_COLLECTING) /* figures are shown, but no move is advised yet */
+		out->cpu_move = out->mem_move = VD_MOVE_KEEP;
+	advice_reason(p, out);
+}
+
 void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
 		       const struct vd_advice_point *pts, size_t n, int64_t now, struct vd_advice *out)
 {
@@ -307,16 +319,11 @@ void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, cons
 			gather_point(p, &pts[i], now, &g);
 	memset(out, 0, sizeof(*out));
 	out->hours = g.run_s / 3600.0;
-	out->cpu_alloc = vd_advice_cpu_capacity(cur);
-	out->mem_alloc = cur->mem_bytes;
 	out->cpu_pctl = wval_percentile(g.cpu, g.n, p->cpu_percentile);
 	out->io_pctl = wval_percentile(g.io, g.n, 0.95);
-	advise_cpu(p, kind, out);
-	advise_mem(p, kind, &g, out);
-	out->verdict = advice_verdict(p, out);
-	if (out->verdict == VD_VERDICT_COLLECTING) /* figures are shown, but no move is advised yet */
-		out->cpu_move = out->mem_move = VD_MOVE_KEEP;
-	advice_reason(p, out);
+	out->mem_peak_pctl = daily_peaks_pctl(p, &g);
+	out->ooms = g.ooms;
+	vd_advice_finish(p, kind, cur, g.oom_used, out);
 	free(g.cpu);
 	free(g.io);
 }

@@ -100,6 +100,48 @@ double vd_advice_decay(double age_s, double half_life_h);
 void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
 		       const struct vd_advice_point *pts, size_t n, int64_t now, struct vd_advice *out);
 
+/* Needs, moves, verdict and reason from the statistics already in out (hours, cpu_pctl, io_pctl,
+ * mem_peak_pctl, ooms); the step both the points path and the summary path end with. */
+void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
+		      double oom_used, struct vd_advice *out);
+
+/*
+ * The summary: what advice needs of a guest's whole history in about 1.5 KB, kept up to date by
+ * the recorder (like the checkpoints of the Kubernetes VPA recommender, whose decaying histogram
+ * it copies: buckets 5 % wide, weights that double every half-life instead of old ones decaying).
+ * Advice for a thousand guests then reads a thousand small rows instead of a million points.
+ */
+#define VD_ADVICE_CPU_BUCKETS 224 /* 0.001 CPU first bucket, x1.05: up to ~1000 CPUs */
+#define VD_ADVICE_IO_BUCKETS 100  /* 16 B/s first bucket, x1.2: up to ~6 GB/s */
+#define VD_ADVICE_DAYS 8
+#define VD_ADVICE_OOMS 8
+
+struct vd_advice_summary {
+	uint32_t magic;        /* VD_ADVICE_SUMMARY_MAGIC: layout check for stored copies */
+	float half_life_h;     /* the half-life the weights were built with */
+	int64_t ref_t;         /* weights are relative to this time */
+	double cpu_total, io_total;
+	float cpu_w[VD_ADVICE_CPU_BUCKETS];
+	float io_w[VD_ADVICE_IO_BUCKETS];
+	int64_t day_of[VD_ADVICE_DAYS]; /* UTC day number held by each ring slot (0 = empty) */
+	double day_peak[VD_ADVICE_DAYS];
+	double day_run_s[VD_ADVICE_DAYS];
+	int64_t oom_t[VD_ADVICE_OOMS];  /* ring of the latest OOM kills */
+	double oom_used[VD_ADVICE_OOMS];
+	uint32_t oom_next;
+};
+#define VD_ADVICE_SUMMARY_MAGIC (0x56445331u + (uint32_t)sizeof(struct vd_advice_summary))
+
+void vd_advice_summary_init(struct vd_advice_summary *s, double half_life_h);
+/* Add one stretch (a minute row, usually). Points must come roughly in time order. */
+void vd_advice_summary_add(struct vd_advice_summary *s, const struct vd_advice_point *pt);
+/* Percentile of the CPU histogram: the upper edge of the bucket reaching p (conservative,
+ * at most 5 % above the exact figure). */
+double vd_advice_summary_cpu_pctl(const struct vd_advice_summary *s, double p);
+/* Advice from a summary: the same rules as vd_advice_compute. */
+void vd_advice_from_summary(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
+			    const struct vd_advice_summary *s, int64_t now, struct vd_advice *out);
+
 const char *vd_advice_verdict_name(enum vd_verdict v); /* "OVER", "UNDER", "OK", "IDLE", "collecting" */
 /* A short label for tables: the verdict, or "collecting: 5h of 24h". */
 const char *vd_advice_label(const struct vd_advice *a, const struct vd_advice_params *p, char *buf, size_t len);

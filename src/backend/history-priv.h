@@ -31,6 +31,8 @@ struct hist_guest {
 	struct hist_acc acc[VD_HISTORY__RES];
 	int64_t seen;  /* wall clock of the last sample */
 	bool dirty;    /* counters changed since the last commit */
+	bool sum_dirty;
+	struct vd_advice_summary sum; /* fed with every finished minute */
 };
 
 /* A finished bucket waiting for the next batch commit. */
@@ -54,7 +56,7 @@ struct vd_history {
 	bool in_tx;
 	struct hist_pending *pending;
 	size_t n_pending, cap_pending;
-	sqlite3_stmt *st_flush, *st_guest_counters, *st_points;
+	sqlite3_stmt *st_flush, *st_guest_counters, *st_points, *st_summary;
 };
 
 static inline void hist_finalizep(sqlite3_stmt **st)

@@ -29,7 +29,8 @@ static const char hist_schema[] =
 	"CREATE TABLE IF NOT EXISTS resize("
 	" id INTEGER PRIMARY KEY, guest INTEGER NOT NULL, t INTEGER NOT NULL,"
 	" old_vcpus INTEGER, old_cpu_limit REAL, old_mem INTEGER,"
-	" new_vcpus INTEGER, new_cpus REAL, new_mem INTEGER, undone INTEGER NOT NULL DEFAULT 0);";
+	" new_vcpus INTEGER, new_cpus REAL, new_mem INTEGER, undone INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS summary(guest INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 /* A bucket written a second time (a restart inside a minute, two flushes) merges into its row:
  * averages weighted by the seconds they cover, maxima kept, counts added. */
@@ -58,6 +59,7 @@ void vd_history_opts_default(struct vd_history_opts *o)
 		.max_bytes = 1024ull * 1024 * 1024,
 		.max_gap_s = 3600,
 		.commit_s = 60,
+		.half_life_h = 24,
 		.recorder = true,
 	};
 }
@@ -199,6 +201,8 @@ static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 		r = hist_prepare(h, hist_flush_sql, &h->st_flush, err);
 	if (r == 0)
 		r = hist_prepare(h, hist_counters_sql, &h->st_guest_counters, err);
+	if (r == 0)
+		r = hist_prepare(h, "INSERT OR REPLACE INTO summary(guest, data) VALUES(?, ?)", &h->st_summary, err);
 	return r;
 }
 
@@ -212,6 +216,8 @@ int vd_history_open(const struct vd_history_opts *o, struct vd_history **out, st
 		vd_history_opts_default(&h->o);
 	if (!h->o.raw_step_s)
 		h->o.raw_step_s = 1;
+	if (!(h->o.half_life_h > 0))
+		h->o.half_life_h = 24;
 	int r = h->o.path ? 0 : hist_default_path(&h->path, err);
 	if (r == 0 && !h->path)
 		h->path = vd_xstrdup(h->o.path);
@@ -244,6 +250,7 @@ void vd_history_close(struct vd_history *h)
 	sqlite3_finalize(h->st_flush);
 	sqlite3_finalize(h->st_guest_counters);
 	sqlite3_finalize(h->st_points);
+	sqlite3_finalize(h->st_summary);
 	sqlite3_close_v2(h->db);
 	if (h->lock_fd >= 0)
 		close(h->lock_fd);
@@ -326,6 +333,36 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 	return 0;
 }
 
+/* The stored summary, if it has this build's layout and this half-life. */
+static int hist_summary_load(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out)
+{
+	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
+	if (hist_prepare(h, "SELECT s.data FROM summary s JOIN guest g ON g.id = s.guest"
+			    " WHERE g.engine=? AND g.host=? AND g.name=?", &st, NULL) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != (int)sizeof(*out))
+		return -ENOENT;
+	memcpy(out, sqlite3_column_blob(st, 0), sizeof(*out));
+	if (out->magic != VD_ADVICE_SUMMARY_MAGIC || out->half_life_h != (float)h->o.half_life_h)
+		return -ENOENT;
+	return 0;
+}
+
+int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out,
+		       struct vd_error **err)
+{
+	_cleanup_free_ char *key = hist_key_str(k);
+	struct hist_guest *hg = h->recorder ? hist_guest_find(h, key) : NULL;
+	if (hg) {
+		*out = hg->sum;
+		return 0;
+	}
+	return hist_summary_load(h, k, out);
+}
+
 static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g, const struct vd_history_key *k,
 			     int64_t now, struct vd_error **err)
 {
@@ -363,6 +400,9 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 		free(hg);
 		return NULL;
 	}
+	struct vd_history_key k2 = k;
+	if (hist_summary_load(h, &k2, &hg->sum) < 0)
+		vd_advice_summary_init(&hg->sum, h->o.half_life_h);
 	hg->key = TAKE_PTR(key);
 	vd_strlcpy(hg->engine, k.engine, sizeof(hg->engine));
 	vd_strlcpy(hg->host, k.host, sizeof(hg->host));
@@ -375,12 +415,38 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 
 /* ------------------------------------------------------------------ buckets */
 
-/* A finished bucket joins the batch; the batch is written by hist_commit_pending. */
+/* A bucket as advice sees it (the same figures the row will hold). */
+static void hist_acc_point(const struct hist_acc *a, struct vd_advice_point *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->t = a->t;
+	p->dur = (uint32_t)lround(a->dur);
+	p->run_s = (uint32_t)lround(a->run_s);
+	p->cpu_avg = a->dur > 0 ? a->cpu_sum / a->dur : 0;
+	p->cpu_max = a->cpu_max;
+	p->mem_avg = a->mem_n ? a->mem_sum / a->mem_n : 0;
+	p->mem_max = a->mem_max;
+	p->io_bps = a->dur > 0 ? a->io_sum / a->dur : 0;
+	p->net_bps = a->dur > 0 ? a->net_sum / a->dur : 0;
+	p->io_max = a->io_max;
+	p->oom = a->oom;
+	p->state = a->state;
+	p->alloc = a->alloc;
+}
+
+/* A finished bucket joins the batch; the batch is written by hist_commit_pending. Finished
+ * minutes also go into the guest's advice summary. */
 static void hist_flush_acc(struct vd_history *h, struct hist_guest *hg, int res)
 {
 	if (!hg->acc[res].open)
 		return;
 	hg->acc[res].open = false;
+	if (res == VD_HISTORY_MINUTE) {
+		struct vd_advice_point pt;
+		hist_acc_point(&hg->acc[res], &pt);
+		vd_advice_summary_add(&hg->sum, &pt);
+		hg->sum_dirty = true;
+	}
 	if (h->n_pending == h->cap_pending) {
 		h->cap_pending = h->cap_pending ? h->cap_pending * 2 : 1024;
 		h->pending = vd_xrealloc(h->pending, h->cap_pending * sizeof(*h->pending));
@@ -558,6 +624,16 @@ static int hist_record_guest(struct vd_history *h, size_t i, const struct vd_gue
 	return 0;
 }
 
+static int hist_save_summary(struct vd_history *h, const struct hist_guest *hg, struct vd_error **err)
+{
+	sqlite3_stmt *st = h->st_summary;
+	sqlite3_bind_int64(st, 1, hg->id);
+	sqlite3_bind_blob(st, 2, &hg->sum, sizeof(hg->sum), SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "saving the advice summary", err);
+}
+
 /* One short transaction for every finished bucket and the counters that moved. */
 static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_error **err)
 {
@@ -571,6 +647,8 @@ static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_erro
 		struct hist_guest *hg = h->guests[i];
 		if (hg->dirty && hg->have_last && (r = hist_save_counters(h, hg, err)) == 0)
 			hg->dirty = false;
+		if (r == 0 && hg->sum_dirty && (r = hist_save_summary(h, hg, err)) == 0)
+			hg->sum_dirty = false;
 	}
 	if (r == 0 && hist_commit(h, err) == 0) {
 		h->n_pending = 0;

@@ -31,6 +31,7 @@ struct vd_history_opts {
 	unsigned max_gap_s;    /* 3600: a longer gap between two samples yields no rate */
 	unsigned commit_s;     /* 60: finished buckets are written in one transaction this often */
 	bool recorder;         /* try to become the recorder */
+	double half_life_h;    /* 24: decay the advice summary is built with (advice's half_life_hours) */
 };
 
 /* What identifies a guest across restarts. */
@@ -83,6 +84,11 @@ int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int6
 /* The points advice needs: minute rows for the last 7 days, hour rows before, back to since. */
 int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *k, int64_t since, int64_t now,
 			     struct vd_advice_point **out, size_t *n, struct vd_error **err);
+/* The advice summary of one guest (vd_advice_summary): the recorder's live copy when this
+ * process records, else the stored one. -ENOENT (no message) when there is none, or it was built
+ * with another half-life: then advice falls back to the points. */
+int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out,
+		       struct vd_error **err);
 /* Every guest the history has seen. */
 int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_t *n, struct vd_error **err);
 /* Find guests by NAME, ENGINE:NAME or HOST/NAME; -ENOENT / -EEXIST (ambiguous) with a message. */

@@ -33,6 +33,25 @@ static struct vd_advice_point *series(double hours, const struct vd_alloc *alloc
 	return p;
 }
 
+/* The summary path (decaying histogram, what the console uses) must reach the same verdict and
+ * sizes as the exact points path on the same history. */
+static void summary_agrees(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *al,
+			   const struct vd_advice_point *pts, size_t n, const struct vd_advice *exact)
+{
+	struct vd_advice_summary s;
+	vd_advice_summary_init(&s, p->half_life_h);
+	for (size_t i = 0; i < n; i++)
+		vd_advice_summary_add(&s, &pts[i]);
+	struct vd_advice b;
+	vd_advice_from_summary(p, kind, al, &s, NOW, &b);
+	assert_int_equal(b.verdict, exact->verdict);
+	assert_float_equal(b.cpu_rec, exact->cpu_rec, 1e-9);
+	assert_int_equal(b.mem_rec, exact->mem_rec);
+	assert_int_equal(b.ooms, exact->ooms);
+	assert_float_equal(b.hours, exact->hours, 1e-9);
+	assert_true(b.cpu_pctl >= exact->cpu_pctl && b.cpu_pctl <= exact->cpu_pctl * 1.05 + 0.001);
+}
+
 static void test_percentile_hand_computed(void **state)
 {
 	double v[] = { 7, 3, 10, 1, 5, 9, 2, 8, 6, 4 };
@@ -109,6 +128,7 @@ static void test_steady_low_use_is_over(void **state)
 	assert_int_equal(a.mem_move, VD_MOVE_SHRINK);
 	assert_float_equal(a.hours, 48, 1e-9);
 	assert_non_null(strstr(a.reason, "48h of data"));
+	summary_agrees(&p, VD_KIND_VM, &al, pts, n, &a);
 }
 
 static void gen_steady_ct(size_t i, double *cpu, double *mem)
@@ -130,6 +150,7 @@ static void test_container_rounding(void **state)
 	assert_int_equal(a.verdict, VD_VERDICT_OVER);
 	assert_float_equal(a.cpu_rec, 0.3, 1e-9);
 	assert_int_equal(a.mem_rec, 48 * MIB);
+	summary_agrees(&p, VD_KIND_CT, &al, pts, n, &a);
 }
 
 /* Every 10th minute at 3 CPUs, one minute a day at 3 GiB: P95 is the spike level, and memory
@@ -156,6 +177,7 @@ static void test_spikes_not_shrunk_below_peaks(void **state)
 	assert_true(a.mem_rec >= (uint64_t)(3.0 * GIB * 1.15));
 	assert_int_equal(a.mem_rec, 3584 * MIB);
 	assert_int_equal(a.verdict, VD_VERDICT_OVER); /* 4 GiB -> 3.5 GiB saves 12.5 % */
+	summary_agrees(&p, VD_KIND_VM, &al, pts, n, &a);
 }
 
 static void gen_ct_200(size_t i, double *cpu, double *mem)
@@ -185,6 +207,7 @@ static void test_oom_bumps_memory(void **state)
 	assert_int_equal(a.mem_move, VD_MOVE_GROW);
 	assert_int_equal(a.verdict, VD_VERDICT_UNDER);
 	assert_non_null(strstr(a.reason, "1 OOM kill"));
+	summary_agrees(&p, VD_KIND_CT, &al, pts, n, &a);
 }
 
 static void test_too_little_data_is_collecting(void **state)
@@ -199,6 +222,7 @@ static void test_too_little_data_is_collecting(void **state)
 	assert_int_equal(a.verdict, VD_VERDICT_COLLECTING);
 	char buf[48];
 	assert_string_equal(vd_advice_label(&a, &p, buf, sizeof(buf)), "collecting: 10h of 24h");
+	summary_agrees(&p, VD_KIND_VM, &al, pts, n, &a);
 	vd_advice_compute(&p, VD_KIND_VM, &al, NULL, 0, NOW, &a);
 	assert_int_equal(a.verdict, VD_VERDICT_COLLECTING);
 	assert_string_equal(vd_advice_label(&a, &p, buf, sizeof(buf)), "collecting: 0h of 24h");
@@ -224,11 +248,13 @@ static void test_idle_and_under(void **state)
 		pts[i].io_bps = 200;
 	vd_advice_compute(&p, VD_KIND_VM, &al, pts, n, NOW, &a);
 	assert_int_equal(a.verdict, VD_VERDICT_IDLE);
+	summary_agrees(&p, VD_KIND_VM, &al, pts, n, &a);
 	for (size_t i = 0; i < n; i++)
 		pts[i].cpu_avg = 1.9; /* 95 % of 2 vCPUs: needs 2.185 -> 3 */
 	vd_advice_compute(&p, VD_KIND_VM, &al, pts, n, NOW, &a);
 	assert_int_equal(a.verdict, VD_VERDICT_UNDER);
 	assert_float_equal(a.cpu_rec, 3, 0);
+	summary_agrees(&p, VD_KIND_VM, &al, pts, n, &a);
 }
 
 static void test_params_by_name(void **state)
@@ -248,6 +274,34 @@ static void test_params_by_name(void **state)
 	assert_int_equal(vd_advice_params_set(&p, "warp_factor", "9", &msg), -EINVAL);
 	assert_non_null(strstr(msg, "unknown advice key"));
 	assert_float_equal(p.cpu_margin, 0.15, 0); /* a bad value leaves the old one */
+}
+
+/* Histogram percentiles: the upper edge of the 5 % bucket holding the exact figure; weights
+ * double every half-life, so a fresh point outweighs a day-old one two to one. */
+static void test_summary_histogram(void **state)
+{
+	struct vd_advice_summary s;
+	vd_advice_summary_init(&s, 24);
+	struct vd_advice_point pt = { .dur = 60, .run_s = 60, .state = VD_STATE_RUNNING };
+	for (int i = 1; i <= 10; i++) {
+		pt.t = NOW - 3600 + i * 60;
+		pt.cpu_avg = i * 0.1; /* 0.1 .. 1.0, weights within 1 % of each other (an hour apart) */
+		vd_advice_summary_add(&s, &pt);
+	}
+	/* 5 of 10 points is a little under half the weight (later ones weigh more): P45 is 0.5 */
+	double p45 = vd_advice_summary_cpu_pctl(&s, 0.45), p95 = vd_advice_summary_cpu_pctl(&s, 0.95);
+	assert_true(p45 >= 0.5 && p45 <= 0.5 * 1.05 + 1e-3);
+	assert_true(p95 >= 1.0 && p95 <= 1.0 * 1.05 + 1e-3);
+	vd_advice_summary_init(&s, 24);
+	pt.t = NOW - 86400 - 30;
+	pt.cpu_avg = 4;
+	vd_advice_summary_add(&s, &pt); /* weight 60 x 2^0 = 60 (the reference) */
+	pt.t = NOW - 60;
+	pt.cpu_avg = 1;
+	vd_advice_summary_add(&s, &pt); /* a day later: weight 60 x 2^1 = 120 */
+	double p60 = vd_advice_summary_cpu_pctl(&s, 0.6), p70 = vd_advice_summary_cpu_pctl(&s, 0.7);
+	assert_true(p60 >= 1 && p60 <= 1.05 + 1e-3); /* 120 of 180 = 0.667 >= 0.6 */
+	assert_true(p70 >= 4 && p70 <= 4.2 + 1e-3);
 }
 
 static void test_config_keys(void **state)
@@ -291,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_idle_and_under),
 		cmocka_unit_test(test_params_by_name),
 		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_summary_histogram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

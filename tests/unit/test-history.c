@@ -296,6 +296,54 @@ static void test_size_bound(void **state)
 	rig_close(&r);
 }
 
+/* The recorder keeps each guest's advice summary; stored, reloaded, it gives the same advice as
+ * the points, and a summary built with another half-life is not used. */
+static void test_summary_stored(void **state)
+{
+	struct rig r;
+	struct vd_error *err = NULL;
+	rig_open(&r, "summary.db", 1, 0);
+	for (int64_t t = T0; t <= T0 + 30 * 3600; t += 60) {
+		rig_step(&r, 0, t, 0.5, 100 * MIB, 1e6);
+		rig_record(&r, t);
+	}
+	struct vd_guest g = r.reg.guests[0];
+	struct vd_history_key k = vd_history_key_of(&g);
+	struct vd_advice_params ap;
+	vd_advice_params_default(&ap);
+	int64_t now = T0 + 30 * 3600;
+	struct vd_advice a, b;
+	assert_int_equal(vd_advice_for_guest(r.h, &ap, &g, now, &a, &err), 0); /* the live summary */
+	assert_int_equal(a.verdict, VD_VERDICT_OVER);
+	assert_float_equal(a.cpu_rec, 0.6, 1e-9);  /* 0.5 x 1.15 = 0.575 -> 0.6 */
+	assert_int_equal(a.mem_rec, 128 * MIB);    /* 100 x 1.15 = 115 -> 128 */
+	rig_close(&r);
+	struct vd_history_opts o;
+	vd_history_opts_default(&o);
+	_cleanup_free_ char *path = vd_xasprintf("%s/summary.db", tmpdir);
+	o.path = path;
+	o.recorder = false;
+	struct vd_history *h = NULL;
+	assert_int_equal(vd_history_open(&o, &h, &err), 0);
+	struct vd_advice_summary sum;
+	assert_int_equal(vd_history_summary(h, &k, &sum, &err), 0);
+	vd_advice_from_summary(&ap, VD_KIND_CT, &g.alloc, &sum, now, &b);
+	assert_int_equal(b.verdict, a.verdict);
+	assert_true(b.cpu_rec == a.cpu_rec && b.mem_rec == a.mem_rec);
+	_cleanup_free_ struct vd_advice_point *pts = NULL;
+	size_t n = 0;
+	assert_int_equal(vd_history_advice_points(h, &k, now - 8 * 86400, now, &pts, &n, &err), 0);
+	vd_advice_compute(&ap, VD_KIND_CT, &g.alloc, pts, n, now, &b);
+	assert_int_equal(b.verdict, a.verdict);
+	assert_true(b.cpu_rec == a.cpu_rec && b.mem_rec == a.mem_rec);
+	assert_float_equal(b.hours, a.hours, 0.02);
+	vd_history_close(h);
+	o.half_life_h = 12;
+	assert_int_equal(vd_history_open(&o, &h, &err), 0);
+	assert_int_equal(vd_history_summary(h, &k, &sum, &err), -ENOENT);
+	vd_history_close(h);
+}
+
 static uint64_t fake_now = (uint64_t)T0 * 1000000000ull;
 static uint64_t fake_clock(void)
 {
@@ -440,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_pages),
 		cmocka_unit_test(test_one_recorder),
 		cmocka_unit_test(test_size_bound),
+		cmocka_unit_test(test_summary_stored),
 		cmocka_unit_test(test_apply_undo_fake),
 		cmocka_unit_test(test_sprawl),
 	};
