@@ -70,7 +70,7 @@ int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 	static const struct option own[] = { { "timeout", required_argument, NULL, 't' } };
 	const char *verb = argv[0];
 	int timeout = 10;
-	int i = cli_opts(cli, argc, argv, "+t:", own, 1, stop_timeout_opt, &timeout);
+	int i = cli_opts(cli, argc, argv, "t:", own, 1, stop_timeout_opt, &timeout);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)
@@ -208,7 +208,7 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 		{ "config", no_argument, NULL, 'f' },
 	};
 	struct resize_ctx x = { { 0 } };
-	int i = cli_opts(cli, argc, argv, "+", own, VD_ARRAY_SIZE(own), resize_opt, &x);
+	int i = cli_opts(cli, argc, argv, "", own, VD_ARRAY_SIZE(own), resize_opt, &x);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)
@@ -225,7 +225,7 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 
 int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
 {
-	int i = cli_opts(cli, argc, argv, "+", NULL, 0, NULL, NULL);
+	int i = cli_opts(cli, argc, argv, "", NULL, 0, NULL, NULL);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)

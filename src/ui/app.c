@@ -119,6 +119,33 @@ static void app_rebuild_keep(struct ui_app *app, const struct vd_backend *be, co
 	ui_table_clamp(&app->table, ui_app_table_rows(app));
 }
 
+struct app_seen {
+	const struct vd_backend *be;
+	char name[VD_NAME_MAX];
+	enum vd_state state;
+};
+
+/* Log guests whose state changed between two refreshes (the detail view's log tab shows them). */
+static void app_log_transitions(struct ui_app *app, const struct app_seen *old, size_t n_old)
+{
+	for (size_t i = 0; i < app->reg->n_guests; i++) {
+		const struct vd_guest *g = &app->reg->guests[i];
+		for (size_t k = 0; k < n_old; k++) {
+			if (old[k].be != g->backend || !vd_streq(old[k].name, g->name) || old[k].state == g->state)
+				continue;
+			enum ui_style st = g->state == VD_STATE_CRASHED ? UI_BAD : UI_NORMAL;
+			char msg[200];
+			snprintf(msg, sizeof(msg), "%s: %s -> %s", g->name, vd_state_name(old[k].state), vd_state_name(g->state));
+			char keep[sizeof(app->status)];
+			vd_strlcpy(keep, app->status, sizeof(keep)); /* a transition must not hide an action's result */
+			enum ui_style keep_st = app->status_style;
+			ui_app_log(app, st, "%s", msg);
+			vd_strlcpy(app->status, keep, sizeof(app->status));
+			app->status_style = keep_st;
+		}
+	}
+}
+
 static void app_rebuild_at_cursor(struct ui_app *app, bool poll)
 {
 	struct vd_guest *sel = ui_app_selected(app);
@@ -126,8 +153,18 @@ static void app_rebuild_at_cursor(struct ui_app *app, bool poll)
 	const struct vd_backend *be = sel ? sel->backend : NULL;
 	if (sel)
 		vd_strlcpy(name, sel->name, sizeof(name));
-	if (poll)
+	if (poll) {
+		size_t n_old = app->reg->n_guests;
+		struct app_seen *old = vd_xcalloc(n_old, sizeof(*old));
+		for (size_t i = 0; i < n_old; i++) {
+			old[i].be = app->reg->guests[i].backend;
+			vd_strlcpy(old[i].name, app->reg->guests[i].name, sizeof(old[i].name));
+			old[i].state = app->reg->guests[i].state;
+		}
 		vd_registry_refresh(app->reg);
+		app_log_transitions(app, old, n_old);
+		free(old);
+	}
 	app_rebuild_keep(app, be, sel ? name : NULL);
 }
 

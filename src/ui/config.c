@@ -46,9 +46,7 @@ static void cfg_problem(struct cfg_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = vd_xvasprintf(fmt, ap);
 	va_end(ap);
 	c->problems = vd_xrealloc(c->problems, (c->n_problems + 2) * sizeof(char *));
 	c->problems[c->n_problems++] = vd_xasprintf("%s:%d: %s", c->path, c->line, msg);

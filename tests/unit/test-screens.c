@@ -259,6 +259,34 @@ static void test_grouped_by_host(void **state)
 	assert_string_equal(vd_registry_find(&f->reg, selected_name(f), NULL)->host, "lab2");
 }
 
+static void test_themes(void **state)
+{
+	/* every theme tells the cursor row and headings apart from normal text without colour too */
+	const char *names[] = { "default", "light", "contrast", "mono" };
+	for (size_t i = 0; i < 4; i++) {
+		const struct ui_theme *t = ui_theme_find(names[i]);
+		assert_non_null(t);
+		assert_true(t->st[UI_SELECTED].attr != t->st[UI_NORMAL].attr || t->st[UI_SELECTED].bg != t->st[UI_NORMAL].bg);
+		assert_true(t->st[UI_COLHEAD].attr != 0 || t->st[UI_COLHEAD].bg >= 0);
+	}
+	assert_false(ui_theme_mono()->color);
+	assert_null(ui_theme_find("neon"));
+	/* NO_COLOR wins over the configured theme */
+	struct fixture *f = *state;
+	struct ui_settings s;
+	ui_settings_default(&s);
+	setenv("NO_COLOR", "1", 1);
+	ui_app_apply_settings(&f->app, &s, false, false);
+	assert_ptr_equal(f->app.theme, ui_theme_mono());
+	unsetenv("NO_COLOR");
+	ui_app_apply_settings(&f->app, &s, false, false);
+	assert_string_equal(f->app.theme->name, "default");
+	ui_app_apply_settings(&f->app, &s, true, true);
+	assert_ptr_equal(f->app.theme, ui_theme_mono());
+	assert_int_equal(f->app.glyphs, UI_GLYPHS_ASCII);
+	ui_settings_free(&s);
+}
+
 static void test_too_small(void **state)
 {
 	struct fixture *f = *state;
@@ -347,6 +375,11 @@ static void test_actions_reach_the_engine(void **state)
 	ui_app_jobs_wait(&f->app);
 	ui_app_refresh(&f->app);
 	assert_int_equal(ui_app_selected(&f->app)->state, VD_STATE_STOPPED);
+	/* the log holds the action and the state change the refresh saw */
+	bool saw = false;
+	for (size_t i = 0; i < f->app.log_n; i++)
+		saw = saw || strstr(ui_app_log_get(&f->app, i)->text, "nginx: running -> stopped");
+	assert_true(saw);
 	/* starting a running guest fails with the engine's reason in the status line */
 	ui_app_key(&f->app, 'j');
 	assert_string_equal(selected_name(f), "old-cron");
@@ -367,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forms_create_and_resize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mouse_and_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouped_by_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_themes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_move_sort_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions_reach_the_engine, setup, teardown),
 	};
