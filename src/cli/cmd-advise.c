@@ -322,12 +322,24 @@ static int adv_list(struct vd_cli *cli, struct vd_history *h, const struct adv_o
 	return VD_EXIT_OK;
 }
 
+/* "memory 512M -> 48M, CPU limit 1 -> 0.1": only what the engine now reports as changed. */
 static void adv_print_resize(const char *verb, const struct vd_guest *g, const struct vd_alloc *now)
 {
 	char a[16], b[16];
-	printf("%s %s: vCPUs %u -> %u, CPU limit %g -> %g, memory %s -> %s\n", verb, g->name, g->alloc.vcpus,
-	       now->vcpus, g->alloc.cpu_limit, now->cpu_limit, vd_format_size(g->alloc.mem_bytes, a, sizeof(a)),
-	       vd_format_size(now->mem_bytes, b, sizeof(b)));
+	const char *sep = "";
+	printf("%s %s:", verb, g->name);
+	if (g->alloc.mem_bytes != now->mem_bytes) {
+		printf(" memory %s -> %s", vd_format_size(g->alloc.mem_bytes, a, sizeof(a)),
+		       vd_format_size(now->mem_bytes, b, sizeof(b)));
+		sep = ",";
+	}
+	if (g->alloc.vcpus != now->vcpus) {
+		printf("%s vCPUs %u -> %u", sep, g->alloc.vcpus, now->vcpus);
+		sep = ",";
+	}
+	if (fabs(g->alloc.cpu_limit - now->cpu_limit) > 1e-6)
+		printf("%s CPU limit %g -> %g", sep, g->alloc.cpu_limit, now->cpu_limit);
+	printf("\n");
 }
 
 /* Apply or undo for one guest, then show the size the engine now reports. */
