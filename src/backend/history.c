@@ -193,6 +193,8 @@ static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 		r = hist_user_version(h, &v, err);
 	if (r == 0 && v == 0)
 		r = hist_create(h, err);
+	else if (r == 0 && v == HIST_SCHEMA_VERSION)
+		r = hist_exec(h, hist_schema, err); /* tables added since (IF NOT EXISTS: no write otherwise) */
 	else if (r == 0 && v != HIST_SCHEMA_VERSION)
 		return vd_error_set(err, EPROTO, "history database %s has schema version %d, this virtdeck knows %d: "
 				    "use the virtdeck that wrote it, or move the file aside", h->path, v,
@@ -303,6 +305,8 @@ static int hist_guest_cmp(const void *a, const void *b)
 static struct hist_guest *hist_guest_find(struct vd_history *h, const char *key)
 {
 	struct hist_guest probe = { .key = (char *)key }, *pp = &probe;
+	if (!h->n_guests)
+		return NULL;
 	struct hist_guest **hit = bsearch(&pp, h->guests, h->n_guests, sizeof(*h->guests), hist_guest_cmp);
 	return hit ? *hit : NULL;
 }
