@@ -235,15 +235,28 @@ static int sprawl_idle(struct vd_history *h, const struct vd_history_guest *g, c
 	return 0;
 }
 
+static bool sprawl_is_live(const struct vd_registry *live, const struct vd_history_guest *g)
+{
+	for (size_t i = 0; live && i < live->n_guests; i++) {
+		const struct vd_guest *l = &live->guests[i];
+		if (vd_streq(l->name, g->name) && vd_streq(l->host, g->host) &&
+		    vd_streq(vd_backend_name(l->backend), g->engine))
+			return true;
+	}
+	return !live;
+}
+
 static int sprawl_history(struct vd_history *h, const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
-			  const struct vd_sprawl_def *defs, size_t n_defs, int64_t now, struct sprawl_out *o,
-			  struct vd_error **err)
+			  const struct vd_registry *live, const struct vd_sprawl_def *defs, size_t n_defs, int64_t now,
+			  struct sprawl_out *o, struct vd_error **err)
 {
 	_cleanup_free_ struct vd_history_guest *gs = NULL;
 	size_t n = 0;
 	if (vd_history_guests(h, &gs, &n, err) < 0)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
+		if (!sprawl_is_live(live, &gs[i]))
+			continue;
 		sprawl_stopped(&gs[i], sp, sprawl_def_of(&gs[i], defs, n_defs), now, o);
 		if (sprawl_idle(h, &gs[i], ap, sp, now, o, err) < 0)
 			return -EIO;
@@ -252,7 +265,7 @@ static int sprawl_history(struct vd_history *h, const struct vd_advice_params *a
 }
 
 int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
-		     const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra, int64_t now,
+		     const struct vd_registry *live, const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra, int64_t now,
 		     struct vd_sprawl_item **out, size_t *n, struct vd_error **err)
 {
 	_cleanup_free_ struct vd_sprawl_def *defs = NULL;
@@ -263,7 +276,7 @@ int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap, co
 		memcpy(defs + nd, extra, n_extra * sizeof(*defs));
 	nd += n_extra;
 	struct sprawl_out o = { 0 };
-	if (h && sprawl_history(h, ap, sp, defs, nd, now, &o, err) < 0) {
+	if (h && sprawl_history(h, ap, sp, live, defs, nd, now, &o, err) < 0) {
 		free(o.v);
 		return vd_error_wrap(err, "sprawl report");
 	}

@@ -437,7 +437,11 @@ int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv)
 		fprintf(stderr, "virtdeck: %s\nvirtdeck: checking definitions and images only\n", herr->msg);
 	_cleanup_free_ struct vd_sprawl_item *v = NULL;
 	size_t n = 0;
-	int r = vd_sprawl_report(h, &o.cfg.advice, &o.cfg.sprawl, datadir, NULL, 0, adv_now(), &v, &n, &err);
+	vd_cli_open(cli, true);
+	vd_registry_refresh(&cli->reg);
+	/* with every engine reachable, deleted guests are left out; otherwise judge the history alone */
+	const struct vd_registry *live = vd_registry_refresh(&cli->reg) == 0 && cli->reg.n_backends ? &cli->reg : NULL;
+	int r = vd_sprawl_report(h, &o.cfg.advice, &o.cfg.sprawl, live, datadir, NULL, 0, adv_now(), &v, &n, &err);
 	vd_history_close(h);
 	if (r < 0)
 		return vd_cli_fail(err);

@@ -72,7 +72,7 @@ err=$($VD advise --apply a --undo b 2>&1); rc=$?
 mkdir -p "$T/data/containers" "$T/data/images/unused-img"
 printf '[container]\nrootfs=%s/nowhere\n' "$T" > "$T/data/containers/ghost.ini"
 head -c 100000 /dev/urandom > "$T/data/images/unused-img/layer.tar"
-json=$(VIRTDECK_TEST_CLOCK=$END $VD sprawl --json --param stopped_days=1 --param idle_days=1) || fail "sprawl exit $?"
+json=$(VIRTDECK_TEST_CLOCK=$END $VD --demo sprawl --json --param stopped_days=1 --param idle_days=1) || fail "sprawl exit $?"
 python3 - "$json" <<'PY' || fail "sprawl --json content"
 import json, sys
 d = json.loads(sys.argv[1])

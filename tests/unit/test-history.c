@@ -460,7 +460,7 @@ static void test_sprawl(void **state)
 	vd_sprawl_params_default(&sp);
 	_cleanup_free_ struct vd_sprawl_item *v = NULL;
 	size_t n = 0;
-	assert_int_equal(vd_sprawl_report(r.h, &ap, &sp, dd, NULL, 0, T0 + 8 * 86400 + 3600, &v, &n, &err), 0);
+	assert_int_equal(vd_sprawl_report(r.h, &ap, &sp, NULL, dd, NULL, 0, T0 + 8 * 86400 + 3600, &v, &n, &err), 0);
 	const struct vd_sprawl_item *it = find_item(v, n, VD_SPRAWL_IDLE, "g0");
 	assert_non_null(it);
 	assert_true(it->days >= 7.9 && it->days <= 8.1);
@@ -476,6 +476,13 @@ static void test_sprawl(void **state)
 	assert_null(find_item(v, n, VD_SPRAWL_UNUSED, "alpine"));
 	assert_null(find_item(v, n, VD_SPRAWL_MISSING, "app"));
 	assert_int_equal(n, 4);
+	free(v);
+	v = NULL;
+	r.reg.n_guests = 1; /* g1 deleted: its history stays, but it is no longer sprawl */
+	assert_int_equal(vd_sprawl_report(r.h, &ap, &sp, &r.reg, dd, NULL, 0, T0 + 8 * 86400 + 3600, &v, &n, &err), 0);
+	assert_null(find_item(v, n, VD_SPRAWL_STOPPED, "g1"));
+	assert_non_null(find_item(v, n, VD_SPRAWL_IDLE, "g0"));
+	r.reg.n_guests = 2;
 	rig_close(&r);
 }
 
