@@ -60,6 +60,8 @@ int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int6
 {
 	*out = NULL;
 	*n = 0;
+	if (!h)
+		return 0; /* running without history: no points */
 	if (res < 0) {
 		res = VD_HISTORY_HOUR;
 		for (int r = VD_HISTORY_MINUTE; r >= VD_HISTORY_RAW; r--)
@@ -82,6 +84,8 @@ int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *
 {
 	*out = NULL;
 	*n = 0;
+	if (!h)
+		return 0;
 	/* hour rows only where minute rows are gone, so no stretch of time counts twice */
 	int64_t minute_from = now - (int64_t)h->o.keep_s[VD_HISTORY_MINUTE];
 	if (minute_from < since)

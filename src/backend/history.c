@@ -358,6 +358,8 @@ static int hist_summary_load(struct vd_history *h, const struct vd_history_key *
 int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out,
 		       struct vd_error **err)
 {
+	if (!h)
+		return -ENOENT;
 	_cleanup_free_ char *key = hist_key_str(k);
 	struct hist_guest *hg = h->recorder ? hist_guest_find(h, key) : NULL;
 	if (hg) {
@@ -666,7 +668,7 @@ static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_erro
 
 int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err)
 {
-	if (!vd_history_recording(h))
+	if (!h || !vd_history_recording(h))
 		return 0;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < reg->n_guests; i++)
@@ -682,7 +684,7 @@ int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64
 
 int vd_history_flush(struct vd_history *h, struct vd_error **err)
 {
-	if (!h->recorder)
+	if (!h || !h->recorder)
 		return 0;
 	int64_t now = h->last_commit;
 	for (size_t i = 0; i < h->n_guests; i++) {

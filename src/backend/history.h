@@ -68,6 +68,9 @@ const char *vd_history_path(const struct vd_history *h);
 /* Does this handle record (hold the recorder lock)? Tries to take it again if not. */
 bool vd_history_recording(struct vd_history *h);
 
+/* A NULL handle (no history: it failed to open) is accepted by record, flush, close, series,
+ * advice_points and summary, which then do nothing or return no data, so a caller can run on. */
+
 /* Record the current sample of every guest of reg at wall-clock time now (seconds). A no-op
  * when another process is the recorder. Also runs retention and the size bound now and then. */
 int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err);

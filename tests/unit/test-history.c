@@ -220,6 +220,21 @@ static void test_corrupt_database(void **state)
 	assert_non_null(strstr(err->msg, "move it aside"));
 	assert_non_null(strstr(err->msg, "runs without history"));
 	vd_error_freep(&err);
+	/* the caller runs on with h == NULL: recording is a no-op and advice says "collecting" */
+	struct vd_registry none;
+	vd_registry_init(&none);
+	assert_int_equal(vd_history_record(NULL, &none, T0, &err), 0);
+	struct vd_guest g = { .name = "web", .kind = VD_KIND_VM, .alloc = { .vcpus = 2, .mem_bytes = 1 << 30 } };
+	struct vd_backend *be = NULL;
+	assert_int_equal(vd_backend_open_ops(&bare_ops, NULL, "lab", &be, &err), 0);
+	g.backend = be;
+	struct vd_advice_params ap;
+	vd_advice_params_default(&ap);
+	struct vd_advice a;
+	assert_int_equal(vd_advice_for_guest(NULL, &ap, &g, T0, &a, &err), 0);
+	assert_int_equal(a.verdict, VD_VERDICT_COLLECTING);
+	vd_backend_close(be);
+	vd_history_close(NULL);
 	struct rig r;
 	rig_open(&r, "fresh.db", 1, 0);
 	feed_two_hours(&r);
