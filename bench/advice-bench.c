@@ -109,11 +109,19 @@ static void bench_sizes(struct vd_history *h, const char *path)
 }
 
 /* Advice for every guest the way the console gets it: from the summaries (vd_advice_all). */
+/* A simulated day holds just under 24 h of rates (the first sample has none): ask for 20 h so
+ * the verdicts show. */
+static void bench_params(struct vd_advice_params *p)
+{
+	vd_advice_params_default(p);
+	p->min_hours = 20;
+}
+
 static int bench_advice_all(const char *what, struct vd_registry *reg, struct vd_history *h, int64_t now,
 			    struct vd_error **err)
 {
 	struct vd_advice_params p;
-	vd_advice_params_default(&p);
+	bench_params(&p);
 	unsigned verdicts[VD_VERDICT__COUNT] = { 0 };
 	struct vd_advice *all = NULL;
 	double a = bench_secs();
@@ -135,7 +143,7 @@ static int bench_advice_all(const char *what, struct vd_registry *reg, struct vd
 static int bench_advice(struct vd_registry *reg, struct vd_history *h, int64_t now, struct vd_error **err)
 {
 	struct vd_advice_params p;
-	vd_advice_params_default(&p);
+	bench_params(&p);
 	struct vd_advice_point **pts = vd_xcalloc(reg->n_guests, sizeof(*pts));
 	size_t *n = vd_xcalloc(reg->n_guests, sizeof(*n)), total = 0;
 	unsigned verdicts[VD_VERDICT__COUNT] = { 0 };
