@@ -290,35 +290,65 @@ static struct json_object *adv_json_guest(const struct vd_guest *g, const struct
 	return o;
 }
 
+/* What shrinking every OVER and IDLE guest to its recommendation would give back. */
+struct adv_total {
+	unsigned guests;
+	double cpus;
+	uint64_t mem;
+};
+
+static void adv_total_add(struct adv_total *t, const struct vd_advice *a)
+{
+	if (a->verdict != VD_VERDICT_OVER && a->verdict != VD_VERDICT_IDLE)
+		return;
+	t->guests++;
+	if (a->cpu_move == VD_MOVE_SHRINK)
+		t->cpus += a->cpu_alloc - a->cpu_rec;
+	if (a->mem_move == VD_MOVE_SHRINK)
+		t->mem += a->mem_alloc - a->mem_rec;
+}
+
+static void adv_list_json(const struct vd_registry *reg, const struct vd_advice *v, const struct adv_total *t,
+			  struct vd_history *h, const struct vd_advice_params *p)
+{
+	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *rec = json_object_new_object();
+	for (size_t i = 0; i < reg->n_guests; i++)
+		json_object_array_add(arr, adv_json_guest(&reg->guests[i], &v[i], p));
+	json_object_object_add(rec, "guests", json_object_new_int((int)t->guests));
+	json_object_object_add(rec, "cpus", json_object_new_double(t->cpus));
+	json_object_object_add(rec, "memory_bytes", json_object_new_int64((int64_t)t->mem));
+	json_object_object_add(root, "history", json_object_new_string(vd_history_path(h)));
+	json_object_object_add(root, "guests", arr);
+	json_object_object_add(root, "reclaimable", rec);
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(root);
+}
+
+static void adv_list_text(const struct vd_registry *reg, const struct vd_advice *v, const struct adv_total *t,
+			  const struct vd_advice_params *p)
+{
+	char mem[16];
+	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", "ENGINE", "HOST", "NAME", "ADVICE", "CPU", "MEMORY", "WHY");
+	for (size_t i = 0; i < reg->n_guests; i++)
+		adv_text_row(&reg->guests[i], &v[i], p);
+	printf("\nreclaimable from %u over-provisioned or idle guest%s: %.1f CPUs, %s of memory\n", t->guests,
+	       t->guests == 1 ? "" : "s", t->cpus, vd_format_size(t->mem, mem, sizeof(mem)));
+}
+
 static int adv_list(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
 {
 	_cleanup_error_ struct vd_error *err = NULL;
-	struct json_object *arr = json_object_new_array();
-	int64_t now = adv_now();
-	if (!o->json)
-		printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", "ENGINE", "HOST", "NAME", "ADVICE", "CPU", "MEMORY",
-		       "WHY");
-	for (size_t i = 0; i < cli->reg.n_guests; i++) {
-		const struct vd_guest *g = &cli->reg.guests[i];
-		struct vd_advice a;
-		if (vd_advice_for_guest(h, &o->cfg.advice, g, now, &a, &err) < 0) {
-			json_object_put(arr);
-			return vd_cli_fail(err);
-		}
-		if (o->json)
-			json_object_array_add(arr, adv_json_guest(g, &a, &o->cfg.advice));
-		else
-			adv_text_row(g, &a, &o->cfg.advice);
-	}
-	if (o->json) {
-		struct json_object *root = json_object_new_object();
-		json_object_object_add(root, "history", json_object_new_string(vd_history_path(h)));
-		json_object_object_add(root, "guests", arr);
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-		json_object_put(root);
-	} else {
-		json_object_put(arr);
-	}
+	_cleanup_free_ struct vd_advice *v = NULL;
+	if (vd_advice_all(h, &o->cfg.advice, &cli->reg, adv_now(), &v, &err) < 0)
+		return vd_cli_fail(err);
+	struct adv_total t = { 0 };
+	for (size_t i = 0; i < cli->reg.n_guests; i++)
+		adv_total_add(&t, &v[i]);
+	if (o->json)
+		adv_list_json(&cli->reg, v, &t, h, &o->cfg.advice);
+	else
+		adv_list_text(&cli->reg, v, &t, &o->cfg.advice);
 	return VD_EXIT_OK;
 }
 

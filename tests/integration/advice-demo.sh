@@ -50,6 +50,11 @@ c = g["ci-runner"]
 check(c["verdict"] == "UNDER" and c["memory"]["move"] == "grow" and c["cpu"]["move"] == "shrink", "ci-runner")
 check(g["old-cron"]["verdict"] == "IDLE", "old-cron idle")
 check(g["legacy-erp"]["verdict"] == "collecting" and g["batch-etl"]["verdict"] == "collecting", "not running")
+r = d["reclaimable"]
+over = [x for x in g.values() if x["verdict"] in ("OVER", "IDLE")]
+check(r["guests"] == len(over) == 5, "reclaimable guests")
+want = sum(x["memory"]["alloc_bytes"] - x["memory"]["recommended_bytes"] for x in over if x["memory"]["move"] == "shrink")
+check(r["memory_bytes"] == want, "reclaimable memory")
 PY
 
 # history of one guest as CSV and as a table
