@@ -2,6 +2,22 @@
 #ifndef VD_BACKEND_ADVICE_RUN_H
 #define VD_BACKEND_ADVICE_RUN_H
 
+/*
+ * How the console uses this (one thread, or one mutex around every vd_history_* call):
+ *   start   vd_advice_config_default(&cfg); vd_advice_config_set() for each [advice] key of
+ *           virtdeck.ini (a bad one: "file:line: msg"); vd_history_open(&cfg.history, &h, &err)
+ *           -- on failure show err->msg and go on with h = NULL (every call accepts NULL).
+ *   refresh after vd_registry_refresh: vd_history_record(h, reg, wall-clock seconds, &err); on
+ *           EILSEQ/EACCES/ENOSPC close the history and say so, on EBUSY just log it.
+ *   columns about once a minute (job thread): vd_advice_all() -> one vd_advice per guest, shown
+ *           with vd_advice_label() (flag) and vd_advice_size_text() (recommended size).
+ *   graph   vd_history_series(h, &key, now - span, now, -1, &pts, &n, &err), key from
+ *           vd_history_key_of(g): per point CPUs used (avg, max), memory (avg, max) and alloc.
+ *   apply   vd_advice_change_text() for the confirmation (or the refusal), then
+ *           vd_advice_apply(); the undo key calls vd_advice_undo().
+ *   exit    vd_history_close(h).
+ */
+
 #include "backend/advice.h"
 #include "backend/history.h"
 #include "backend/sprawl.h"
