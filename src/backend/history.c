@@ -497,8 +497,8 @@ static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg,
 	sqlite3_bind_int64(st, 1, hg->seen);
 	sqlite3_bind_int64(st, 2, (int64_t)s->t_ns);
 	sqlite3_bind_int64(st, 3, (int64_t)s->cpu_ns);
-	sqlite3_bind_int64(st, 4, (int64_t)(s->io_read + s->io_write));
-	sqlite3_bind_int64(st, 5, (int64_t)(s->net_rx + s->net_tx));
+	sqlite3_bind_int64(st, 4, (int64_t)s->io_read); /* sums, see hist_record_guest */
+	sqlite3_bind_int64(st, 5, (int64_t)s->net_rx);
 	sqlite3_bind_int64(st, 6, (int64_t)s->oom_events);
 	sqlite3_bind_int(st, 7, (int)a->vcpus);
 	sqlite3_bind_double(st, 8, a->cpu_limit);
@@ -622,9 +622,11 @@ static int hist_record_guest(struct vd_history *h, size_t i, const struct vd_gue
 	hg->seen = now;
 	if (g->sample.valid) {
 		hg->dirty = true;
+		/* hg->last keeps io and net as sums in io_read / net_rx, as the guest row stores them */
 		hg->last = g->sample;
 		hg->last.io_read = g->sample.io_read + g->sample.io_write;
 		hg->last.net_rx = g->sample.net_rx + g->sample.net_tx;
+		hg->last.io_write = hg->last.net_tx = 0;
 		hg->have_last = true;
 	}
 	return 0;

@@ -10,6 +10,15 @@ export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
 START=1700000000
 END=$((START + 26 * 3600))
 
+# cron mode: one `collect --once` a minute continues the rates through the stored counters
+for i in 0 1 2 3; do
+	VIRTDECK_DATA_DIR=$T/cron VIRTDECK_TEST_CLOCK=$((START + i * 60)) $VD --demo collect --once || fail "collect --once $i"
+done
+csv=$(VIRTDECK_DATA_DIR=$T/cron VIRTDECK_TEST_CLOCK=$((START + 200)) $VD history nginx --csv --res minute) ||
+	fail "history after cron runs"
+echo "$csv" | tail -n +3 | awk -F, '$3 != 60 || $8 < 27000 || $8 > 27700 || $9 != 6750 { bad = 1 } END { exit bad || NR != 3 }' ||
+	fail "cron-mode minutes should each hold 60 s at 27307 B/s disk and 6750 B/s net: $csv"
+
 # Too little data first: 2 simulated hours -> collecting.
 VIRTDECK_TEST_CLOCK=$START $VD --demo collect --interval 60 --for 2h || fail "collect 2h exit $?"
 out=$(VIRTDECK_TEST_CLOCK=$((START + 7200)) $VD --demo advise) || fail "advise exit $?"
