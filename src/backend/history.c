@@ -78,8 +78,8 @@ int hist_sql_error(struct vd_history *h, int rc, const char *what, struct vd_err
 	case SQLITE_CORRUPT:
 		return vd_error_set(err, EILSEQ,
 				    "history database %s is damaged (%s while %s): move it aside "
-				    "(mv %s %s.bad) and virtdeck starts a new one; until then it runs without history",
-				    h->path, msg, what, h->path, h->path);
+				    "(mv %s %s.bad; rm -f %s-wal %s-shm) and virtdeck starts a new one; until then "
+				    "it runs without history", h->path, msg, what, h->path, h->path, h->path, h->path);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return vd_error_set(err, EBUSY,
@@ -388,6 +388,23 @@ static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g, con
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "adding a guest", err);
 }
 
+/* Keep h->guests sorted by key (a thousand guests arrive one by one on the first record). */
+static void hist_guest_insert_sorted(struct vd_history *h, struct hist_guest *hg)
+{
+	size_t lo = 0, hi = h->n_guests;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(h->guests[mid]->key, hg->key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	h->guests = vd_xrealloc(h->guests, (h->n_guests + 1) * sizeof(*h->guests));
+	memmove(&h->guests[lo + 1], &h->guests[lo], (h->n_guests - lo) * sizeof(*h->guests));
+	h->guests[lo] = hg;
+	h->n_guests++;
+}
+
 static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_guest *g, int64_t now,
 					 struct vd_error **err)
 {
@@ -406,16 +423,13 @@ static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_g
 		free(hg);
 		return NULL;
 	}
-	struct vd_history_key k2 = k;
-	if (hist_summary_load(h, &k2, &hg->sum) < 0)
+	if (hist_summary_load(h, &k, &hg->sum) < 0)
 		vd_advice_summary_init(&hg->sum, h->o.half_life_h);
 	hg->key = TAKE_PTR(key);
 	vd_strlcpy(hg->engine, k.engine, sizeof(hg->engine));
 	vd_strlcpy(hg->host, k.host, sizeof(hg->host));
 	vd_strlcpy(hg->name, k.name, sizeof(hg->name));
-	h->guests = vd_xrealloc(h->guests, (h->n_guests + 1) * sizeof(*h->guests));
-	h->guests[h->n_guests++] = hg;
-	qsort(h->guests, h->n_guests, sizeof(*h->guests), hist_guest_cmp);
+	hist_guest_insert_sorted(h, hg);
 	return hg;
 }
 
