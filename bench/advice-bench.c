@@ -25,15 +25,15 @@ static double bench_secs(void)
 }
 
 struct bench_cfg {
-	unsigned guests, step_s;
+	unsigned guests, step_s, commit_s;
 	double hours;
 	const char *db;
 };
 
 static void bench_usage(void)
 {
-	fprintf(stderr, "usage: advice-bench [--guests N] [--hours H] [--step SECS] [--db PATH]\n"
-			"  defaults: 1000 guests, 24 h, one sample per second, a temporary database\n");
+	fprintf(stderr, "usage: advice-bench [--guests N] [--hours H] [--step SECS] [--commit SECS] [--db PATH]\n"
+			"  defaults: 1000 guests, 24 h, one sample per second, commits every 60 s, a temporary database\n");
 }
 
 static int bench_args(int argc, char **argv, struct bench_cfg *c)
@@ -41,9 +41,10 @@ static int bench_args(int argc, char **argv, struct bench_cfg *c)
 	static const struct option opts[] = {
 		{ "guests", required_argument, NULL, 'g' }, { "hours", required_argument, NULL, 'H' },
 		{ "step", required_argument, NULL, 's' },   { "db", required_argument, NULL, 'd' },
+		{ "commit", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	*c = (struct bench_cfg){ 1000, 1, 24, NULL };
+	*c = (struct bench_cfg){ 1000, 1, 60, 24, NULL };
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -51,6 +52,7 @@ static int bench_args(int argc, char **argv, struct bench_cfg *c)
 		case 'H': c->hours = atof(optarg); break;
 		case 's': c->step_s = (unsigned)atoi(optarg); break;
 		case 'd': c->db = optarg; break;
+		case 'c': c->commit_s = (unsigned)atoi(optarg); break;
 		default: bench_usage(); return -1;
 		}
 	}
@@ -205,6 +207,8 @@ int main(int argc, char **argv)
 	struct vd_history_opts o;
 	vd_history_opts_default(&o);
 	o.path = path;
+	if (c.commit_s)
+		o.commit_s = c.commit_s;
 	struct vd_registry reg;
 	vd_registry_init(&reg);
 	if (vd_backend_open("fake", uri, "bench", &be, &err) < 0 || vd_history_open(&o, &h, &err) < 0) {
@@ -212,7 +216,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	be->clock = bench_clock;
-	printf("history %s (raw rows every %u s)\n", path, o.raw_step_s);
+	printf("history %s (raw rows every %u s, commits every %u s)\n", path, o.raw_step_s, o.commit_s);
 	int r = bench_ingest(&c, be, &reg, h, &err);
 	if (r == 0) {
 		bench_sizes(h, path);
