@@ -147,6 +147,13 @@ static void test_downsampling_keeps_peaks(void **state)
 	assert_float_equal(p[0].cpu_avg, (0.1 * 3590 + 3.9 * 5) / 3595, 5e-4); /* the first sample has no rate */
 	assert_int_equal(p[0].dur, 3595);
 	free(p);
+	/* the finest tier that covers the span: raw for 2 h, minutes for 3 days, hours for 30 days */
+	assert_int_equal(series(&r, 0, -1, T0 + 7200 - 7200, T0 + 7200, &p), 721);
+	free(p);
+	assert_int_equal(series(&r, 0, -1, T0 + 7200 - 3 * 86400, T0 + 7200, &p), 121);
+	free(p);
+	assert_int_equal(series(&r, 0, -1, T0 + 7200 - 30 * 86400, T0 + 7200, &p), 3);
+	free(p);
 	assert_int_equal(vd_history_maintain(r.h, T0 + 3 * 86400, &err), 0);
 	assert_int_equal(series(&r, 0, VD_HISTORY_RAW, T0, T0 + 7200, &p), 0);
 	free(p);
