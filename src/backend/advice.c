@@ -57,7 +57,8 @@ static const struct param_desc params[] = {
 	PD("mem_margin", mem_margin, 0, 2, "expected a fraction between 0 and 2 (0.15 = +15 %)"),
 	PD("half_life_hours", half_life_h, 1, 24 * 90, "expected hours between 1 and 2160"),
 	PD("min_hours", min_hours, 0, 24 * 90, "expected hours between 0 and 2160"),
-	PD("window_days", window_days, 1, 90, "expected days between 1 and 90"),
+	/* the summary keeps 8 daily peaks (VPA's memory window), so the window stops there */
+	PD("window_days", window_days, 1, VD_ADVICE_DAYS, "expected days between 1 and 8"),
 	PS("mem_min_vm", mem_min_vm, 16 * MIB, 1e15, "expected a size of at least 16M such as 256M"),
 	PS("mem_min_ct", mem_min_ct, 4 * MIB, 1e15, "expected a size of at least 4M such as 32M"),
 	PS("mem_step_vm", mem_step_vm, 1 * MIB, 1e12, "expected a size of at least 1M such as 64M"),

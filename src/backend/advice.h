@@ -40,7 +40,7 @@ struct vd_advice_params {
 	double mem_margin;      /* 0.15 */
 	double half_life_h;     /* 24: weight of a point halves every half-life */
 	double min_hours;       /* 24: no advice with fewer hours of running data */
-	double window_days;     /* 8: how far back points count (VPA keeps 8 daily peaks) */
+	double window_days;     /* 8 (at most): how far back daily peaks and hours count (VPA keeps 8) */
 	uint64_t mem_min_vm;    /* 256 MiB floor for a VM */
 	uint64_t mem_min_ct;    /* 32 MiB floor for a container */
 	uint64_t mem_step_vm;   /* 64 MiB rounding for VM memory (balloon granularity) */
