@@ -72,6 +72,19 @@ $VD delete --connect $SYS "$NAME" >/dev/null || fail "delete"
 $VD list --json --connect $SYS > "$LV_TMP/f.json"
 [ "$(lv_json "$LV_TMP/f.json" "g('$NAME')")" = None ] || fail "$NAME still listed after delete"
 
+# create: virtdeck defines a domain from its own minimal XML (disk, balloon, serial console).
+lv_boot_image "$LV_TMP/made.img" idle
+LV_DOMAINS="$LV_DOMAINS qemu:///system:$NAME-made"
+$VD create vm "$NAME-made" --connect $SYS --engine libvirt --memory 96M --vcpus 2 --disk "$LV_TMP/made.img" >/dev/null ||
+	fail "virtdeck create vm on libvirt"
+$VD start --connect $SYS "$NAME-made" >/dev/null || fail "start the created domain"
+$VD list --json --connect $SYS > "$LV_TMP/g.json"
+[ "$(lv_json "$LV_TMP/g.json" "g('$NAME-made')['state']")" = running ] || fail "created domain not running"
+[ "$(lv_json "$LV_TMP/g.json" "g('$NAME-made')['vcpus']")" = 2 ] || fail "created domain lacks 2 vCPUs"
+[ "$(lv_json "$LV_TMP/g.json" "g('$NAME-made')['mem_alloc_bytes']")" = 100663296 ] || fail "created domain is not 96M"
+$VD kill --connect $SYS "$NAME-made" >/dev/null && $VD delete --connect $SYS "$NAME-made" >/dev/null || fail "kill+delete"
+echo "ok: virtdeck create vm on libvirt: defined, started, 2 vCPUs, 96M, deleted"
+
 # A guest that spins shows near one busy vCPU (briefly: the machine is shared).
 lv_define_vm "$NAME-spin" spin || exit 1
 $VD start --connect $SYS "$NAME-spin" >/dev/null || fail "start $NAME-spin"
@@ -85,4 +98,4 @@ print(int([r for r in rows if r['name'] == sys.argv[2]][-1]['cpu_pct_alloc']))" 
 	fail "no CPU% for $NAME-spin in top -b: $(cat "$LV_TMP/top.json")"
 [ "$pct" -ge 20 ] && [ "$pct" -le 115 ] || fail "a spinning 1-vCPU guest shows $pct% of its vCPU"
 echo "ok: spinning guest at $pct% of its vCPU"
-echo "PASS: qemu:///system via virtdeck: list, cpu time, two hosts, label, pause/resume, resize, stop, delete, CPU%"
+echo "PASS: qemu:///system via virtdeck: list, cpu time, two hosts, label, pause/resume, resize, stop, delete, create, CPU%"
