@@ -8,6 +8,17 @@
 #include "backend/libvirt-priv.h"
 #include "common/log.h"
 
+/*
+ * One backend per libvirt URI: "qemu:///system", "lxc:///system", "qemu+tcp://host/system",
+ * "qemu+ssh://user@host/system", "test:///default" or "LABEL=URI". Without a URI it is
+ * $LIBVIRT_DEFAULT_URI or qemu:///system, and opening fails at once when no daemon answers.
+ * The HOST column shows the label, else the URI's host, else "local".
+ *
+ * Files: libvirt.c (connections, errors, the ops table), libvirt-stats.c (list and stats),
+ * libvirt-ops.c (lifecycle, resize, define), libvirt-event.c (libvirt's event loop in the
+ * console's poll()), libvirt-console.c (a domain console as a socket).
+ */
+
 /* How long a remote host may take to accept a TCP connection before we call it unreachable:
  * libvirt itself has no connect timeout, and the console must not freeze on a dead host. */
 #define LV_CONNECT_PROBE_MS 2000
