@@ -1,0 +1,244 @@
+#!/bin/bash
+# run-in-kvm.sh - runs a command where /dev/kvm is real KVM: on the host when it has hardware KVM,
+# otherwise inside a QEMU/TCG "harness VM" whose emulated AMD CPU gives nested SVM to kvm-amd.
+#
+# Usage: tests/harness/run-in-kvm.sh [OPTIONS] -- CMD [ARG]...
+#   --mem MB          harness VM memory (default 2048; an inner guest of 256 MiB fits)
+#   --smp N           harness VM vCPUs (default 1; N>1 uses multi-threaded TCG, not faster)
+#   --timeout S       stop the harness VM after S seconds (default 300): exit 124
+#   --add SRC[:DST]   pack a file or directory (DST defaults to SRC's absolute path); ELF programs
+#                     bring their shared libraries (ldd). Repeatable.
+#   --env NAME=VALUE  set in the command's environment. Repeatable.
+#   --with-qemu       pack qemu-system-x86_64, its libraries and firmware (an inner VMM to compare
+#                     with, e.g. -machine microvm -accel kvm); adds ~2 s to the boot
+#   --guest           pack an inner guest: VD_GUEST_KERNEL (Debian cloud kernel) and
+#                     VD_GUEST_INITRD (busybox, virtio modules, tests/harness/guest-init.sh)
+#   --guest-init F    like --guest, with F as the inner guest's payload script
+#   --append ARGS     extra harness kernel command line
+#   --mode M          auto (default; env VD_HARNESS_MODE): host if the host has hardware KVM,
+#                     else nested; host: run on the host; nested: always in the harness VM
+#   --log FILE        keep the harness VM's serial log in FILE
+#   -q, --quiet       do not relay the command's output (still in the log)
+# The command runs with sh in the host's current directory path (created inside); arguments naming
+# existing files are packed at their absolute paths, so `run-in-kvm.sh -- ./build/prog x` works.
+# Environment of the command: VD_IN_HARNESS=1 (0 on the host), VD_HARNESS_MODE=host|nested,
+# VD_GUEST_KERNEL, VD_GUEST_INITRD (with --guest).
+# Exit: the command's exit code; 77 when KVM cannot be had (no qemu-system-x86_64, no kernel, the
+# kvm modules do not load inside: the reason is printed); 124 on timeout; 99 when the harness VM
+# itself broke (no HARNESS-EXIT line: see the log).
+# Environment: VD_HARNESS_CACHE (default tests/harness/cache), VD_HARNESS_QEMU (qemu binary),
+# VD_KERNEL_PKG (see data/mkkernel.sh).
+set -eu
+
+prog=run-in-kvm.sh
+vd_harness_dir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$vd_harness_dir/../.." && pwd)
+. "$vd_harness_dir/lib.sh"
+
+die() { echo "$prog: $*" >&2; exit 99; }
+skip() { echo "$prog: SKIP: $*" >&2; exit 77; }
+usage() { sed -n '4,34s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+mem=2048
+smp=1
+tmo=300
+mode=${VD_HARNESS_MODE:-auto}
+with_qemu=0
+guest=0
+guest_init=$vd_harness_dir/guest-init.sh
+append=
+log=
+quiet=0
+adds=()
+envs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mem) mem=${2:?--mem needs MB}; shift 2 ;;
+	--smp) smp=${2:?--smp needs N}; shift 2 ;;
+	--timeout) tmo=${2:?--timeout needs seconds}; shift 2 ;;
+	--add) adds+=("${2:?--add needs SRC[:DST]}"); shift 2 ;;
+	--env)
+		case "${2:-}" in [A-Za-z_]*=*) ;; *) die "--env needs NAME=VALUE" ;; esac
+		envs+=("$2"); shift 2 ;;
+	--with-qemu) with_qemu=1; shift ;;
+	--guest) guest=1; shift ;;
+	--guest-init) guest=1; guest_init=${2:?--guest-init needs a script}; shift 2 ;;
+	--append) append=${2?--append needs ARGS}; shift 2 ;;
+	--mode) mode=${2:?--mode needs auto|host|nested}; shift 2 ;;
+	--log) log=${2:?--log needs FILE}; shift 2 ;;
+	-q|--quiet) quiet=1; shift ;;
+	-h|--help) usage ;;
+	--) shift; break ;;
+	*) die "unknown option '$1' (the command goes after --; see --help)" ;;
+	esac
+done
+[ $# -ge 1 ] || die "no command given (usage: $prog [OPTIONS] -- CMD [ARG]...)"
+case "$mode" in auto|host|nested) ;; *) die "--mode must be auto, host or nested" ;; esac
+[ -f "$guest_init" ] || die "guest init script $guest_init not found"
+
+t0=$(date +%s.%N)
+elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+cache=$(vd_harness_cache) || exit 99
+mkkernel() {
+	# The Debian cloud kernel: the harness VM's and the inner guest's. 77 when it cannot be had.
+	local out
+	if ! out=$("$top/data/mkkernel.sh" "$cache/kernel"); then
+		skip "no kernel for the harness VM (data/mkkernel.sh failed: see above)"
+	fi
+	eval "$out"
+}
+
+# The inner guest's initramfs, rebuilt when its inputs change.
+build_guest() {
+	local gi=$cache/guest-initrd.gz
+	if [ "$guest_init" != "$vd_harness_dir/guest-init.sh" ]; then gi=$work/guest-initrd.gz; fi
+	if [ ! -s "$gi" ] || [ "$guest_init" -nt "$gi" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$gi" ] ||
+		[ "$cache/kernel/stamp" -nt "$gi" ]; then
+		local kmods=() m
+		for m in $KERNEL_VIRTIO_MODULES; do kmods+=(--kmod "$KERNEL_MODDIR/$m"); done
+		"$top/data/mkinitramfs-busybox.sh" "$gi" --init "$guest_init" "${kmods[@]}" ||
+			die "building the inner guest's initramfs failed"
+	fi
+	guest_initrd=$gi
+}
+
+# ------------------------------------------------------------------ host mode
+kind=$(vd_host_kvm_kind)
+if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "$kind" = nested ]; }; }; then
+	case "$kind" in hardware|nested) ;; *) skip "--mode host, but this host's /dev/kvm is '$kind'" ;; esac
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	export VD_IN_HARNESS=0 VD_HARNESS_MODE=host
+	if [ "$guest" = 1 ]; then
+		exec 9>"$cache/.lock"; flock 9
+		mkkernel
+		build_guest
+		exec 9>&-
+		export VD_GUEST_KERNEL=$KERNEL_VMLINUZ VD_GUEST_INITRD=$guest_initrd
+	fi
+	for e in ${envs[@]+"${envs[@]}"}; do export "${e?}"; done
+	set +e
+	timeout -k 5 "$tmo" sh -c '"$@"' sh "$@" </dev/null
+	rc=$?
+	set -e
+	echo "$prog: exit $rc after $(elapsed) s (host KVM: $kind)" >&2
+	exit "$rc"
+fi
+
+# ------------------------------------------------------------------ nested mode
+qemu=${VD_HARNESS_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 ||
+	skip "$qemu not found: install the Debian package qemu-system-x86 (the host's /dev/kvm is '$kind')"
+command -v cpio >/dev/null 2>&1 || skip "cpio not found: install the Debian package cpio"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
+qpid=
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Cached pieces, built under a lock (parallel make check).
+exec 9>"$cache/.lock"
+flock 9
+mkkernel
+base=$cache/base.cpio.gz
+if [ ! -s "$base" ] || [ "$vd_harness_dir/harness-init.sh" -nt "$base" ] ||
+	[ "$top/data/mkinitramfs-busybox.sh" -nt "$base" ] || [ "$cache/kernel/stamp" -nt "$base" ]; then
+	kmods=()
+	for m in $KERNEL_KVM_MODULES; do kmods+=(--kmod "$KERNEL_MODDIR/$m"); done
+	"$top/data/mkinitramfs-busybox.sh" "$base" --init "$vd_harness_dir/harness-init.sh" "${kmods[@]}" ||
+		die "building the harness initramfs failed"
+fi
+pieces=("$base")
+if [ "$with_qemu" = 1 ]; then
+	qpiece=$cache/qemu.cpio.gz
+	qbin=$(command -v "$qemu")
+	if [ ! -s "$qpiece" ] || [ "$qbin" -nt "$qpiece" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$qpiece" ]; then
+		qadds=(--add "$qbin:/usr/bin/qemu-system-x86_64")
+		for f in bios-microvm.bin qboot.rom bios-256k.bin linuxboot_dma.bin linuxboot.bin pvh.bin \
+			kvmvapic.bin multiboot_dma.bin; do
+			[ -e "/usr/share/qemu/$f" ] && qadds+=(--add "/usr/share/qemu/$f")
+		done
+		"$top/data/mkinitramfs-busybox.sh" "$qpiece" --bare "${qadds[@]}" ||
+			die "packing qemu into the harness initramfs failed"
+	fi
+	pieces+=("$qpiece")
+fi
+if [ "$guest" = 1 ]; then
+	build_guest
+	gpiece=$cache/guest-kernel.cpio.gz
+	if [ ! -s "$gpiece" ] || [ "$cache/kernel/stamp" -nt "$gpiece" ]; then
+		"$top/data/mkinitramfs-busybox.sh" "$gpiece" --bare --gzip-level 1 \
+			--add "$KERNEL_VMLINUZ:/harness/guest/vmlinuz" || die "packing the inner kernel failed"
+	fi
+	pieces+=("$gpiece")
+fi
+exec 9>&-
+
+# The payload: the command, its environment, its files.
+q() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
+mkdir -p "$work/p"
+{
+	echo "export VD_IN_HARNESS=1 VD_HARNESS_MODE=nested"
+	if [ "$guest" = 1 ]; then
+		echo "export VD_GUEST_KERNEL=/harness/guest/vmlinuz VD_GUEST_INITRD=/harness/guest/initrd.gz"
+	fi
+	for e in ${envs[@]+"${envs[@]}"}; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
+} >"$work/p/env"
+{
+	printf 'exec'
+	for a in "$@"; do printf ' %s' "$(q "$a")"; done
+	echo
+} >"$work/p/cmd"
+pwd >"$work/p/cwd"
+padds=(--add "$work/p/env:/harness/env" --add "$work/p/cmd:/harness/cmd" --add "$work/p/cwd:/harness/cwd")
+[ "$guest" = 1 ] && padds+=(--add "$guest_initrd:/harness/guest/initrd.gz")
+for a in "$@"; do
+	[ -f "$a" ] && padds+=(--add "$a")
+done
+for a in ${adds[@]+"${adds[@]}"}; do padds+=(--add "$a"); done
+"$top/data/mkinitramfs-busybox.sh" "$work/payload.cpio.gz" --bare --gzip-level 1 "${padds[@]}" ||
+	die "packing the payload failed"
+cat "${pieces[@]}" "$work/payload.cpio.gz" >"$work/initrd.gz"
+tbuild=$(elapsed)
+
+accel=tcg
+[ "$smp" -gt 1 ] && accel=tcg,thread=multi
+[ -n "$log" ] || log=$work/serial.log
+: >"$log"
+set +e
+timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu max -m "$mem" -smp "$smp" -nodefaults -machine q35 \
+	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
+	-display none -no-reboot -monitor none -serial stdio </dev/null 2>"$work/qemu.err" |
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >>"$log"
+		case "$line" in
+		HARNESS-*|*"reboot: Power down"*) ;;
+		*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
+		esac
+	done
+st=("${PIPESTATUS[@]}")
+set -e
+qrc=${st[0]}
+
+rc=$(sed -n 's/^HARNESS-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+reason=$(sed -n 's/^HARNESS-SKIP=//p' "$log" | tail -n 1)
+if [ -z "$rc" ]; then
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		echo "$prog: TIMEOUT: the harness VM did not finish in $tmo s (serial log: $log)" >&2
+		[ "$log" != "$work/serial.log" ] || tail -n 20 "$log" >&2
+		exit 124
+	fi
+	echo "$prog: the harness VM ended without a HARNESS-EXIT line (qemu exit $qrc)" >&2
+	[ -s "$work/qemu.err" ] && sed 's/^/qemu: /' "$work/qemu.err" >&2
+	tail -n 20 "$log" | sed 's/^/serial: /' >&2
+	exit 99
+fi
+if [ "$rc" = 77 ] && [ -n "$reason" ]; then
+	echo "$prog: SKIP: $reason" >&2
+fi
+echo "$prog: exit $rc after $(elapsed) s (nested KVM in a TCG harness VM; images ready at ${tbuild} s)" >&2
+exit "$rc"
