@@ -10,16 +10,18 @@
 #   --kmod F.ko     a module for /init to insmod, in the order given (.ko.xz/.zst/.gz are
 #                   decompressed here: busybox insmod loads plain .ko only). A module that fails to
 #                   load is written to /run/vd-insmod-failed; the script decides what that means.
-#   --gzip-level N  gzip level (default 6).
+#   --gzip-level N  gzip level (default 6); 0: an uncompressed cpio (the kernel takes both; under
+#                   TCG unpacking a plain cpio is much faster than gunzip).
 #   --bare          only the --add'ed files (no busybox, no /init): an archive to append to another
 #                   (the kernel unpacks concatenated gzip'd cpio archives in order, later wins).
-# Inside: /bin/busybox with every applet linked; /sbin, /usr/bin, /usr/sbin, /usr/lib point to /bin
-# and /lib; /init's script sees the kernel command line in /proc/cmdline.
+# Inside: /usr/bin/busybox with every applet linked; /bin, /sbin, /lib, /lib64 point into /usr as on
+# Debian; /tmp and / are the writable initramfs; the script reads the kernel command line from
+# /proc/cmdline.
 set -eu
 
 prog=mkinitramfs-busybox.sh
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '4,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 [ $# -ge 1 ] || usage
 case "$1" in -h|--help) usage ;; -*) die "first argument must be OUT.cpio.gz" ;; esac
@@ -44,19 +46,23 @@ case " $* " in *" --bare "*) bare=1 ;; esac
 stage=$(mktemp -d "${TMPDIR:-/tmp}/vd-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT INT TERM
 
-mkdir -p "$stage/bin" "$stage/lib" "$stage/lib64" "$stage/usr/share" "$stage/etc" \
-	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/run" "$stage/root" \
-	"$stage/mnt" "$stage/var" "$stage/lib/vd-modules"
-ln -s bin "$stage/sbin"
-ln -s ../bin "$stage/usr/bin"
-ln -s ../bin "$stage/usr/sbin"
-ln -s ../lib "$stage/usr/lib"
+chmod 0755 "$stage"
+# merged /usr like Debian: programs that find their data relative to their own path (qemu finds
+# /usr/share/qemu from /usr/bin) work.
+mkdir -p "$stage/usr/bin" "$stage/usr/lib/vd-modules" "$stage/usr/lib64" "$stage/usr/share" \
+	"$stage/etc" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/run" "$stage/root" \
+	"$stage/mnt" "$stage/var"
+ln -s usr/bin "$stage/bin"
+ln -s usr/bin "$stage/sbin"
+ln -s bin "$stage/usr/sbin"
+ln -s usr/lib "$stage/lib"
+ln -s usr/lib64 "$stage/lib64"
 ln -s ../run "$stage/var/run"
 ln -s ../tmp "$stage/var/tmp"
 if [ "$bare" = 0 ]; then
-	cp "$busybox" "$stage/bin/busybox"
+	cp "$busybox" "$stage/usr/bin/busybox"
 	for a in $("$busybox" --list); do
-		[ "$a" = busybox ] || [ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
+		[ "$a" = busybox ] || [ -e "$stage/usr/bin/$a" ] || ln -s busybox "$stage/usr/bin/$a"
 	done
 	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 	echo "root:x:0:" >"$stage/etc/group"
@@ -124,7 +130,7 @@ done
 if [ "$bare" = 1 ]; then
 	[ -z "$init_script" ] || cp "$init_script" "$stage/etc/vd-init.sh"
 	[ -z "$modlist" ] || die "--kmod needs a full image (not --bare)"
-	rmdir "$stage/lib/vd-modules"
+	rmdir "$stage/usr/lib/vd-modules"
 else
 	echo "$modlist" | tr ' ' '\n' | sed '/^$/d' >"$stage/etc/vd-modules"
 	if [ -n "$init_script" ]; then
@@ -169,6 +175,10 @@ chmod 0755 "$stage/init"
 fi
 
 mkdir -p "$(dirname "$out")"
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -n -"$level" >"$out.tmp" ||
-	die "cpio/gzip failed"
+if [ "$level" = 0 ]; then
+	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp" || die "cpio failed"
+else
+	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -n -"$level" >"$out.tmp" ||
+		die "cpio/gzip failed"
+fi
 mv "$out.tmp" "$out"

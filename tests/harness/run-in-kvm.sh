@@ -22,7 +22,8 @@
 # The command runs with sh in the host's current directory path (created inside); arguments naming
 # existing files are packed at their absolute paths, so `run-in-kvm.sh -- ./build/prog x` works.
 # Environment of the command: VD_IN_HARNESS=1 (0 on the host), VD_HARNESS_MODE=host|nested,
-# VD_GUEST_KERNEL, VD_GUEST_INITRD (with --guest).
+# VD_GUEST_KERNEL, VD_GUEST_INITRD, VD_GUEST_APPEND (with --guest; the last is a kernel command
+# line that boots it fast: quiet, console=ttyS0, initcall_blacklist=cmos_init).
 # Exit: the command's exit code; 77 when KVM cannot be had (no qemu-system-x86_64, no kernel, the
 # kvm modules do not load inside: the reason is printed); 124 on timeout; 99 when the harness VM
 # itself broke (no HARNESS-EXIT line: see the log).
@@ -37,7 +38,7 @@ top=$(cd "$vd_harness_dir/../.." && pwd)
 
 die() { echo "$prog: $*" >&2; exit 99; }
 skip() { echo "$prog: SKIP: $*" >&2; exit 77; }
-usage() { sed -n '4,34s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 mem=2048
 smp=1
@@ -80,6 +81,9 @@ t0=$(date +%s.%N)
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cache=$(vd_harness_cache) || exit 99
+# The inner guest's kernel command line: quiet (each serial byte is a nested exit) and without the
+# rtc_cmos probe, which stalls ~5 s in a nested guest.
+guest_append="console=ttyS0 panic=-1 quiet loglevel=3 initcall_blacklist=cmos_init"
 mkkernel() {
 	# The Debian cloud kernel: the harness VM's and the inner guest's. 77 when it cannot be had.
 	local out
@@ -115,7 +119,7 @@ if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "
 		mkkernel
 		build_guest
 		exec 9>&-
-		export VD_GUEST_KERNEL=$KERNEL_VMLINUZ VD_GUEST_INITRD=$guest_initrd
+		export VD_GUEST_KERNEL=$KERNEL_VMLINUZ VD_GUEST_INITRD=$guest_initrd VD_GUEST_APPEND="$guest_append"
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do export "${e?}"; done
 	set +e
@@ -142,17 +146,17 @@ trap 'exit 130' INT TERM
 exec 9>"$cache/.lock"
 flock 9
 mkkernel
-base=$cache/base.cpio.gz
+base=$cache/base.cpio
 if [ ! -s "$base" ] || [ "$vd_harness_dir/harness-init.sh" -nt "$base" ] ||
 	[ "$top/data/mkinitramfs-busybox.sh" -nt "$base" ] || [ "$cache/kernel/stamp" -nt "$base" ]; then
 	kmods=()
 	for m in $KERNEL_KVM_MODULES; do kmods+=(--kmod "$KERNEL_MODDIR/$m"); done
-	"$top/data/mkinitramfs-busybox.sh" "$base" --init "$vd_harness_dir/harness-init.sh" "${kmods[@]}" ||
+	"$top/data/mkinitramfs-busybox.sh" "$base" --gzip-level 0 --init "$vd_harness_dir/harness-init.sh" "${kmods[@]}" ||
 		die "building the harness initramfs failed"
 fi
-pieces=("$base")
+pieces=()  # all plain cpio: under TCG the kernel unpacks them much faster than gzip ones
 if [ "$with_qemu" = 1 ]; then
-	qpiece=$cache/qemu.cpio.gz
+	qpiece=$cache/qemu.cpio
 	qbin=$(command -v "$qemu")
 	if [ ! -s "$qpiece" ] || [ "$qbin" -nt "$qpiece" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$qpiece" ]; then
 		qadds=(--add "$qbin:/usr/bin/qemu-system-x86_64")
@@ -160,16 +164,16 @@ if [ "$with_qemu" = 1 ]; then
 			kvmvapic.bin multiboot_dma.bin; do
 			[ -e "/usr/share/qemu/$f" ] && qadds+=(--add "/usr/share/qemu/$f")
 		done
-		"$top/data/mkinitramfs-busybox.sh" "$qpiece" --bare "${qadds[@]}" ||
+		"$top/data/mkinitramfs-busybox.sh" "$qpiece" --bare --gzip-level 0 "${qadds[@]}" ||
 			die "packing qemu into the harness initramfs failed"
 	fi
 	pieces+=("$qpiece")
 fi
 if [ "$guest" = 1 ]; then
 	build_guest
-	gpiece=$cache/guest-kernel.cpio.gz
+	gpiece=$cache/guest-kernel.cpio
 	if [ ! -s "$gpiece" ] || [ "$cache/kernel/stamp" -nt "$gpiece" ]; then
-		"$top/data/mkinitramfs-busybox.sh" "$gpiece" --bare --gzip-level 1 \
+		"$top/data/mkinitramfs-busybox.sh" "$gpiece" --bare --gzip-level 0 \
 			--add "$KERNEL_VMLINUZ:/harness/guest/vmlinuz" || die "packing the inner kernel failed"
 	fi
 	pieces+=("$gpiece")
@@ -183,6 +187,7 @@ mkdir -p "$work/p"
 	echo "export VD_IN_HARNESS=1 VD_HARNESS_MODE=nested"
 	if [ "$guest" = 1 ]; then
 		echo "export VD_GUEST_KERNEL=/harness/guest/vmlinuz VD_GUEST_INITRD=/harness/guest/initrd.gz"
+		echo "export VD_GUEST_APPEND='$guest_append'"
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
 } >"$work/p/env"
@@ -198,9 +203,9 @@ for a in "$@"; do
 	[ -f "$a" ] && padds+=(--add "$a")
 done
 for a in ${adds[@]+"${adds[@]}"}; do padds+=(--add "$a"); done
-"$top/data/mkinitramfs-busybox.sh" "$work/payload.cpio.gz" --bare --gzip-level 1 "${padds[@]}" ||
+"$top/data/mkinitramfs-busybox.sh" "$work/payload.cpio" --bare --gzip-level 0 "${padds[@]}" ||
 	die "packing the payload failed"
-cat "${pieces[@]}" "$work/payload.cpio.gz" >"$work/initrd.gz"
+cat ${pieces[@]+"${pieces[@]}"} "$base" "$work/payload.cpio" >"$work/initrd.cpio"
 tbuild=$(elapsed)
 
 accel=tcg
@@ -209,7 +214,7 @@ accel=tcg
 : >"$log"
 set +e
 timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu max -m "$mem" -smp "$smp" -nodefaults -machine q35 \
-	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.gz" \
+	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
 	-display none -no-reboot -monitor none -serial stdio </dev/null 2>"$work/qemu.err" |
 	while IFS= read -r line || [ -n "$line" ]; do
