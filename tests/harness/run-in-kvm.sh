@@ -28,7 +28,8 @@
 # kvm modules do not load inside: the reason is printed); 124 on timeout; 99 when the harness VM
 # itself broke (no HARNESS-EXIT line: see the log).
 # Environment: VD_HARNESS_CACHE (default tests/harness/cache), VD_HARNESS_QEMU (qemu binary),
-# VD_KERNEL_PKG (see data/mkkernel.sh).
+# VD_HARNESS_CPU (harness VM -cpu, default max: the one TCG model with svm), VD_KERNEL_PKG (see
+# data/mkkernel.sh).
 set -eu
 
 prog=run-in-kvm.sh
@@ -213,7 +214,7 @@ accel=tcg
 [ -n "$log" ] || log=$work/serial.log
 : >"$log"
 set +e
-timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu max -m "$mem" -smp "$smp" -nodefaults -machine q35 \
+timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu "${VD_HARNESS_CPU:-max}" -m "$mem" -smp "$smp" -nodefaults -machine q35 \
 	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
 	-display none -no-reboot -monitor none -serial stdio </dev/null 2>"$work/qemu.err" |
@@ -233,8 +234,8 @@ rc=$(sed -n 's/^HARNESS-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
 reason=$(sed -n 's/^HARNESS-SKIP=//p' "$log" | tail -n 1)
 if [ -z "$rc" ]; then
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		echo "$prog: TIMEOUT: the harness VM did not finish in $tmo s (serial log: $log)" >&2
-		[ "$log" != "$work/serial.log" ] || tail -n 20 "$log" >&2
+		echo "$prog: TIMEOUT: the harness VM did not finish in $tmo s; the serial log ends:" >&2
+		tail -n 20 "$log" | sed 's/^/serial: /' >&2
 		exit 124
 	fi
 	echo "$prog: the harness VM ended without a HARNESS-EXIT line (qemu exit $qrc)" >&2
