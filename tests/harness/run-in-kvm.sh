@@ -82,9 +82,6 @@ t0=$(date +%s.%N)
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cache=$(vd_harness_cache) || exit 99
-# The inner guest's kernel command line: quiet (each serial byte is a nested exit) and without the
-# rtc_cmos probe, which stalls ~5 s in a nested guest.
-guest_append="console=ttyS0 panic=-1 quiet loglevel=3 initcall_blacklist=cmos_init"
 mkkernel() {
 	# The Debian cloud kernel: the harness VM's and the inner guest's. 77 when it cannot be had.
 	local out
@@ -94,18 +91,17 @@ mkkernel() {
 	eval "$out"
 }
 
-# The inner guest's initramfs, rebuilt when its inputs change.
+# The inner guest (tests/harness/mkguest.sh): sets VD_GUEST_KERNEL, VD_GUEST_INITRD, VD_GUEST_APPEND.
 build_guest() {
-	local gi=$cache/guest-initrd.gz
-	if [ "$guest_init" != "$vd_harness_dir/guest-init.sh" ]; then gi=$work/guest-initrd.gz; fi
-	if [ ! -s "$gi" ] || [ "$guest_init" -nt "$gi" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$gi" ] ||
-		[ "$cache/kernel/stamp" -nt "$gi" ]; then
-		local kmods=() m
-		for m in $KERNEL_VIRTIO_MODULES; do kmods+=(--kmod "$KERNEL_MODDIR/$m"); done
-		"$top/data/mkinitramfs-busybox.sh" "$gi" --init "$guest_init" "${kmods[@]}" ||
-			die "building the inner guest's initramfs failed"
-	fi
-	guest_initrd=$gi
+	local gdir=$cache/guest out rc
+	[ "$guest_init" = "$vd_harness_dir/guest-init.sh" ] || gdir=$work/guest
+	set +e
+	out=$("$vd_harness_dir/mkguest.sh" --init "$guest_init" "$gdir")
+	rc=$?
+	set -e
+	[ "$rc" != 77 ] || skip "no kernel for the inner guest (data/mkkernel.sh failed: see above)"
+	[ "$rc" = 0 ] || die "building the inner guest failed (tests/harness/mkguest.sh)"
+	eval "$out"
 }
 
 # ------------------------------------------------------------------ host mode
@@ -120,7 +116,7 @@ if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "
 		mkkernel
 		build_guest
 		exec 9>&-
-		export VD_GUEST_KERNEL=$KERNEL_VMLINUZ VD_GUEST_INITRD=$guest_initrd VD_GUEST_APPEND="$guest_append"
+		export VD_GUEST_KERNEL VD_GUEST_INITRD VD_GUEST_APPEND
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do export "${e?}"; done
 	set +e
@@ -188,7 +184,7 @@ mkdir -p "$work/p"
 	echo "export VD_IN_HARNESS=1 VD_HARNESS_MODE=nested"
 	if [ "$guest" = 1 ]; then
 		echo "export VD_GUEST_KERNEL=/harness/guest/vmlinuz VD_GUEST_INITRD=/harness/guest/initrd.gz"
-		echo "export VD_GUEST_APPEND='$guest_append'"
+		echo "export VD_GUEST_APPEND=$(q "$VD_GUEST_APPEND")"
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
 } >"$work/p/env"
@@ -199,7 +195,7 @@ mkdir -p "$work/p"
 } >"$work/p/cmd"
 pwd >"$work/p/cwd"
 padds=(--add "$work/p/env:/harness/env" --add "$work/p/cmd:/harness/cmd" --add "$work/p/cwd:/harness/cwd")
-[ "$guest" = 1 ] && padds+=(--add "$guest_initrd:/harness/guest/initrd.gz")
+[ "$guest" = 1 ] && padds+=(--add "$VD_GUEST_INITRD:/harness/guest/initrd.gz")
 for a in "$@"; do
 	[ -f "$a" ] && padds+=(--add "$a")
 done
