@@ -4,12 +4,15 @@
 #
 # Usage: data/mkinitramfs-busybox.sh OUT.cpio.gz [--init SCRIPT] [--add SRC[:DST]]... [--kmod F.ko]...
 #   --init SCRIPT   run by /init (with /bin/sh) once the system is up; default: print
-#                   VIRTDECK-GUEST-UP. /init powers off (poweroff -f) when SCRIPT returns.
+#                   VIRTDECK-GUEST-UP. /init powers off (poweroff -f) when SCRIPT returns, or
+#                   resets (reboot -f) with vd.end=reboot on the kernel command line.
 #   --add SRC[:DST] copy a file or directory into the image at DST (default: SRC's absolute path).
 #                   ELF programs and libraries bring the shared libraries `ldd` lists with them.
 #   --kmod F.ko     a module for /init to insmod, in the order given (.ko.xz/.zst/.gz are
 #                   decompressed here: busybox insmod loads plain .ko only). A module that fails to
 #                   load is written to /run/vd-insmod-failed; the script decides what that means.
+#                   MODULE.PARAM=VALUE words of the kernel command line are passed to insmod as
+#                   modprobe would (e.g. virtio_mmio.device=4K@0xd0000000:5).
 #   --gzip-level N  gzip level (default 6); 0: an uncompressed cpio (the kernel takes both; under
 #                   TCG unpacking a plain cpio is much faster than gunzip).
 #   --bare          only the --add'ed files (no busybox, no /init): an archive to append to another
@@ -157,8 +160,19 @@ ln -sf /proc/self/fd /dev/fd 2>/dev/null
 hostname vd-guest
 ip link set lo up 2>/dev/null
 : >/run/vd-insmod-failed
+# Like modprobe, give each module its MODULE.PARAM=VALUE words from the kernel command line
+# (e.g. virtio_mmio.device=4K@0xd0000000:5); '-' and '_' are the same in module names.
+cmdline=$(cat /proc/cmdline)
 for m in $(cat /etc/vd-modules); do
-	if ! err=$(insmod "/lib/vd-modules/$m" 2>&1); then
+	name=${m#??-}
+	name=$(echo "${name%.ko}" | tr - _)
+	set --
+	for w in $cmdline; do
+		key=${w%%=*}
+		case "$key" in *.*) ;; *) continue ;; esac
+		[ "$(echo "${key%%.*}" | tr - _)" = "$name" ] && set -- "$@" "${w#*.}"
+	done
+	if ! err=$(insmod "/lib/vd-modules/$m" "$@" 2>&1); then
 		case "$err" in *"File exists"*) continue ;; esac
 		echo "init: insmod ${m#??-} failed: $err"
 		echo "${m#??-} $err" >>/run/vd-insmod-failed
@@ -167,6 +181,9 @@ done
 cd /
 sh /etc/vd-init.sh </dev/console
 sync
+# vd.end=reboot on the command line: end with a reset instead (a VMM without ACPI cannot power
+# off; QEMU's -no-reboot and most VMMs exit on a reset).
+case " $cmdline " in *" vd.end=reboot "*) reboot -f ;; esac
 poweroff -f
 # poweroff -f cannot fail on a working kernel; never return from /init (that panics).
 while :; do sleep 1000; done
