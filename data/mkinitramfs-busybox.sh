@@ -133,7 +133,7 @@ done
 if [ "$bare" = 1 ]; then
 	[ -z "$init_script" ] || cp "$init_script" "$stage/etc/vd-init.sh"
 	[ -z "$modlist" ] || die "--kmod needs a full image (not --bare)"
-	rmdir "$stage/usr/lib/vd-modules"
+	rmdir "$stage/usr/lib/vd-modules" 2>/dev/null || true
 else
 	echo "$modlist" | tr ' ' '\n' | sed '/^$/d' >"$stage/etc/vd-modules"
 	if [ -n "$init_script" ]; then

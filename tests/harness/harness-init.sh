@@ -17,7 +17,7 @@ finish() {
 }
 
 if [ -s /run/vd-insmod-failed ]; then
-	echo "HARNESS-SKIP=kvm modules did not load inside the harness VM: $(tr '\n' ';' </run/vd-insmod-failed)"
+	echo "HARNESS-SKIP=kernel modules did not load inside the harness VM: $(tr '\n' ';' </run/vd-insmod-failed)"
 	finish 77
 fi
 if [ ! -c /dev/kvm ]; then

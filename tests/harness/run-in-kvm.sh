@@ -14,6 +14,9 @@
 #   --guest           pack an inner guest: VD_GUEST_KERNEL (Debian cloud kernel) and
 #                     VD_GUEST_INITRD (busybox, virtio modules, tests/harness/guest-init.sh)
 #   --guest-init F    like --guest, with F as the inner guest's payload script
+#   --kmod NAME       load this module (and what it depends on) in the harness VM too, after kvm:
+#                     tun, vhost_net, vhost_vsock, loop, bridge, veth, macvtap, ... (the modules
+#                     data/mkkernel.sh extracts). Repeatable.
 #   --append ARGS     extra harness kernel command line
 #   --mode M          auto (default; env VD_HARNESS_MODE): host if the host has hardware KVM,
 #                     else nested; host: run on the host; nested: always in the harness VM
@@ -53,6 +56,7 @@ log=
 quiet=0
 adds=()
 envs=()
+kmods_extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=${2:?--mem needs MB}; shift 2 ;;
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--with-qemu) with_qemu=1; shift ;;
 	--guest) guest=1; shift ;;
 	--guest-init) guest=1; guest_init=${2:?--guest-init needs a script}; shift 2 ;;
+	--kmod) kmods_extra+=("${2:?--kmod needs a module name}"); shift 2 ;;
 	--append) append=${2?--append needs ARGS}; shift 2 ;;
 	--mode) mode=${2:?--mode needs auto|host|nested}; shift 2 ;;
 	--log) log=${2:?--log needs FILE}; shift 2 ;;
@@ -104,10 +109,28 @@ build_guest() {
 	eval "$out"
 }
 
+# resolve_kmods NAME...: prints the module files (in KERNEL_MODDIR) to load, dependencies first.
+resolve_kmods() {
+	local done_=" " out=() n
+	visit() {
+		local n=${1//-/_} f d
+		case "$done_" in *" $n "*) return 0 ;; esac
+		done_="$done_$n "
+		f=
+		for c in "$n" "${n//_/-}"; do [ -f "$KERNEL_MODDIR/$c.ko" ] && { f=$c; break; }; done
+		[ -n "$f" ] || die "--kmod $1: no such module in $KERNEL_MODDIR (see data/mkkernel.sh)"
+		for d in $(sed -n "s/^$f: //p" "$KERNEL_MODDIR/deps"); do visit "$d"; done
+		out+=("$f.ko")
+	}
+	for n in "$@"; do visit "$n"; done
+	echo "${out[@]}"
+}
+
 # ------------------------------------------------------------------ host mode
 kind=$(vd_host_kvm_kind)
 if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "$kind" = nested ]; }; }; then
 	case "$kind" in hardware|nested) ;; *) skip "--mode host, but this host's /dev/kvm is '$kind'" ;; esac
+	[ ${#kmods_extra[@]} = 0 ] || echo "$prog: note: --kmod ignored on the host (load modules yourself)" >&2
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	export VD_IN_HARNESS=0 VD_HARNESS_MODE=host
@@ -196,6 +219,18 @@ mkdir -p "$work/p"
 pwd >"$work/p/cwd"
 padds=(--add "$work/p/env:/harness/env" --add "$work/p/cmd:/harness/cmd" --add "$work/p/cwd:/harness/cwd")
 [ "$guest" = 1 ] && padds+=(--add "$VD_GUEST_INITRD:/harness/guest/initrd.gz")
+if [ ${#kmods_extra[@]} -gt 0 ]; then
+	# The payload archive replaces /etc/vd-modules: the kvm modules, then these.
+	mkdir -p "$work/kmod"
+	i=0
+	for m in $KERNEL_KVM_MODULES $(resolve_kmods "${kmods_extra[@]}"); do
+		i=$((i + 1))
+		f=$(printf '%02d-%s' "$i" "$m")
+		echo "$f" >>"$work/kmod/vd-modules"
+		padds+=(--add "$KERNEL_MODDIR/$m:/usr/lib/vd-modules/$f")
+	done
+	padds+=(--add "$work/kmod/vd-modules:/etc/vd-modules")
+fi
 for a in "$@"; do
 	[ -f "$a" ] && padds+=(--add "$a")
 done
