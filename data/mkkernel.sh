@@ -62,7 +62,8 @@ release=${pkg#linux-image-}
 stamp="$(basename "$deb") +balloon"
 
 # ---- extract (skipped when already done for this .deb)
-if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$dir/vmlinuz" ]; then
+if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$dir/vmlinuz" ] ||
+	[ ! -f "$dir/modules/deps" ]; then
 	echo "$prog: extracting $(basename "$deb")" >&2
 	x="$dir/x.tmp"
 	rm -rf "$x" "$dir/modules" "$dir/vmlinuz" "$dir/config" "$dir/stamp"
