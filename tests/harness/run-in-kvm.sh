@@ -158,7 +158,11 @@ command -v cpio >/dev/null 2>&1 || skip "cpio not found: install the Debian pack
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
 qpid=
-cleanup() { rm -rf "$work"; }
+# timeout puts qemu in its own process group, out of reach of the terminal's Ctrl-C: stop it here.
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	rm -rf "$work"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -244,22 +248,25 @@ accel=tcg
 [ "$smp" -gt 1 ] && accel=tcg,thread=multi
 [ -n "$log" ] || log=$work/serial.log
 : >"$log"
-set +e
-timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu "${VD_HARNESS_CPU:-max}" -m "$mem" -smp "$smp" -nodefaults -machine q35 \
-	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
+mkfifo "$work/serial"
+timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu "${VD_HARNESS_CPU:-max}" -m "$mem" -smp "$smp" \
+	-nodefaults -machine q35 -kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
-	-display none -no-reboot -monitor none -serial stdio </dev/null 2>"$work/qemu.err" |
-	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line%$'\r'}
-		printf '%s\n' "$line" >>"$log"
-		case "$line" in
-		HARNESS-*|*"reboot: Power down"*) ;;
-		*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
-		esac
-	done
-st=("${PIPESTATUS[@]}")
+	-display none -no-reboot -monitor none -serial stdio </dev/null >"$work/serial" 2>"$work/qemu.err" &
+qpid=$!
+while IFS= read -r line || [ -n "$line" ]; do
+	line=${line%$'\r'}
+	printf '%s\n' "$line" >>"$log"
+	case "$line" in
+	HARNESS-*|*"reboot: Power down"*) ;;
+	*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
+	esac
+done <"$work/serial"
+set +e
+wait "$qpid"
+qrc=$?
 set -e
-qrc=${st[0]}
+qpid=
 
 rc=$(sed -n 's/^HARNESS-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
 reason=$(sed -n 's/^HARNESS-SKIP=//p' "$log" | tail -n 1)
