@@ -252,13 +252,14 @@ mkfifo "$work/serial"
 timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu "${VD_HARNESS_CPU:-max}" -m "$mem" -smp "$smp" \
 	-nodefaults -machine q35 -kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
-	-display none -no-reboot -monitor none -serial stdio </dev/null >"$work/serial" 2>"$work/qemu.err" &
+	-display none -no-reboot -monitor none -serial "file:$work/console.log" -serial stdio \
+	</dev/null >"$work/serial" 2>"$work/qemu.err" &
 qpid=$!
 while IFS= read -r line || [ -n "$line" ]; do
 	line=${line%$'\r'}
 	printf '%s\n' "$line" >>"$log"
 	case "$line" in
-	HARNESS-*|*"reboot: Power down"*) ;;
+	HARNESS-*) ;;
 	*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
 	esac
 done <"$work/serial"
@@ -267,6 +268,11 @@ wait "$qpid"
 qrc=$?
 set -e
 qpid=
+# The harness kernel's own messages (errors only: loglevel=3), to stderr and the log.
+if [ -s "$work/console.log" ]; then
+	tr -d '\r' <"$work/console.log" | grep -v 'reboot: Power down' | sed 's/^/harness-kernel: /' |
+		tee -a "$log" >&2 || true
+fi
 
 rc=$(sed -n 's/^HARNESS-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
 reason=$(sed -n 's/^HARNESS-SKIP=//p' "$log" | tail -n 1)
