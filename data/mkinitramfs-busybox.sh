@@ -6,7 +6,8 @@
 #   --init SCRIPT   run by /init (with /bin/sh) once the system is up; default: print
 #                   VIRTDECK-GUEST-UP. /init powers off (poweroff -f) when SCRIPT returns, or
 #                   resets (reboot -f) with vd.end=reboot on the kernel command line.
-#   --add SRC[:DST] copy a file or directory into the image at DST (default: SRC's absolute path).
+#   --add SRC[:DST] copy a file or directory into the image at DST (default: SRC's absolute path;
+#                   a relative DST is taken from the image's root).
 #                   ELF programs and libraries bring the shared libraries `ldd` lists with them.
 #   --kmod F.ko     a module for /init to insmod, in the order given (.ko.xz/.zst/.gz are
 #                   decompressed here: busybox insmod loads plain .ko only). A module that fails to
@@ -86,9 +87,13 @@ copy_libs() {
 add() {
 	src=${1%%:*}
 	dst=${1#*:}
-	[ "$dst" != "$1" ] || dst=$src
 	[ -e "$src" ] || die "--add $1: $src does not exist"
-	case "$dst" in /*) ;; *) dst=$(cd "$(dirname "$src")" && pwd)/$(basename "$src") ;; esac
+	if [ "$dst" = "$1" ]; then
+		# no DST: the source's absolute path
+		dst=$(cd "$(dirname "$src")" && pwd)/$(basename "$src")
+	else
+		case "$dst" in /*) ;; *) dst=/$dst ;; esac
+	fi
 	mkdir -p "$stage$(dirname "$dst")"
 	if [ -d "$src" ]; then
 		mkdir -p "$stage$dst"
