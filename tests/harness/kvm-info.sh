@@ -9,7 +9,6 @@
 set -eu
 
 vd_harness_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$vd_harness_dir/../.." && pwd)
 . "$vd_harness_dir/lib.sh"
 quick=0
 [ "${1:-}" = --quick ] && quick=1

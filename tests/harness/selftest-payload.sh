@@ -1,4 +1,5 @@
 # selftest-payload.sh - runs inside the harness (tests/integration/harness-selftest.sh packs it):
+# shellcheck shell=sh
 # 1. kvm-smoke (KVM_CREATE_VM, a real-mode vCPU, an IO exit, HLT) on /dev/kvm;
 # 2. QEMU's microvm with -accel kvm as the inner VMM boots the Debian cloud kernel with the inner
 #    busybox initramfs and an ext4 virtio-blk disk, to VIRTDECK-GUEST-UP; checks the guest's lines,
