@@ -12,10 +12,12 @@ fail() {
 	exit 1
 }
 kdir=""
+# The harness's cache (tests/harness/lib.sh vd_harness_cache), once data/mkkernel.sh filled it
+# (its stamp is written last, so a kernel with a stamp is complete).
 for c in ${VD_HARNESS_CACHE:-} ${VD_SRCDIR:-.}/tests/harness/cache ${TMPDIR:-/tmp}/virtdeck-harness-cache; do
-	[ -f "$c/kernel/vmlinuz" ] && [ -f "$c/kernel/modules/virtio_balloon.ko" ] && { kdir=$c/kernel; break; }
+	[ -f "$c/kernel/stamp" ] && [ -f "$c/kernel/modules/virtio_balloon.ko" ] && { kdir=$c/kernel; break; }
 done
-[ -n "$kdir" ] || lv_skip "no guest kernel with virtio_balloon.ko: the harness caches one (set VD_HARNESS_CACHE)"
+[ -n "$kdir" ] || lv_skip "no guest kernel yet: data/mkkernel.sh tests/harness/cache/kernel fetches one (the harness self-test does it too)"
 command -v busybox >/dev/null 2>&1 && busybox --list 2>/dev/null | grep -qx insmod || lv_skip "busybox (static) is not installed"
 command -v cpio >/dev/null 2>&1 || lv_skip "cpio is not installed"
 lv_require
