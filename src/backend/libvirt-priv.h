@@ -48,6 +48,7 @@ struct lv_priv {
 	bool changed;       /* an event arrived since the last list */
 	bool devs_stale;    /* a lifecycle event arrived: re-read device names */
 	uint64_t retry_at_ns; /* earliest reconnect attempt */
+	char *why_down;     /* why the last connect failed, shown until one succeeds */
 	unsigned backoff_ms;
 	struct lv_devs *devs; /* fallback cache for drivers without interface/block groups */
 	size_t n_devs;

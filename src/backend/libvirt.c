@@ -256,6 +256,14 @@ static void lv_backoff(struct lv_priv *p)
 	lv_event_wake_later(p, p->backoff_ms);
 }
 
+/* Remember why the host is down and schedule the next attempt. */
+static void lv_down(struct lv_priv *p, const struct vd_error *why)
+{
+	free(p->why_down);
+	p->why_down = why ? vd_xstrdup(why->msg) : NULL;
+	lv_backoff(p);
+}
+
 static void lv_probe_stop(struct lv_priv *p)
 {
 	if (p->probe_fd >= 0)
@@ -296,7 +304,8 @@ int lv_ensure(struct lv_priv *p, struct vd_error **err)
 	virResetLastError();
 	uint64_t now = vd_now_mono_ns();
 	if (now < p->retry_at_ns)
-		return vd_error_set(err, ECONNRESET, "connection to %s lost: next try in %llu s", p->uri,
+		return vd_error_set(err, ECONNRESET, "no connection to %s (%s): next try in %llu s", p->uri,
+				    p->why_down ? p->why_down : "it was lost",
 				    (unsigned long long)((p->retry_at_ns - now + 999999999ull) / 1000000000ull));
 	int port = lv_uri_port(p->uri), r;
 	if (port > 0 && (r = lv_reprobe(p, port, err)) < 0)
@@ -304,11 +313,13 @@ int lv_ensure(struct lv_priv *p, struct vd_error **err)
 	lv_disconnect(p);
 	r = lv_connect(p, false, err);
 	if (r < 0) {
-		lv_backoff(p);
-		return vd_error_wrap(err, "connection to %s lost, next try in %u s", p->uri, p->backoff_ms / 1000);
+		lv_down(p, *err);
+		return vd_error_wrap(err, "no connection to %s, next try in %u s", p->uri, p->backoff_ms / 1000);
 	}
 	p->backoff_ms = 0;
 	p->retry_at_ns = 0;
+	free(p->why_down);
+	p->why_down = NULL;
 	return 0;
 }
 
@@ -355,6 +366,29 @@ static void lv_set_label(struct vd_backend *be, char *label, const char *uri)
 	be->label = label ? label : lv_uri_host(uri);
 }
 
+/* A host that is only down (no daemon, refused, unreachable) right now: an explicitly asked for
+ * URI opens anyway, shows as lost and is retried with backoff; the default URI (none given)
+ * fails at once, so a machine without libvirtd simply has no libvirt engine. */
+static bool lv_down_only(int r)
+{
+	return r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ECONNRESET;
+}
+
+static int lv_open_connect(struct vd_backend *be, struct lv_priv *p, struct vd_error **err)
+{
+	_cleanup_error_ struct vd_error *e = NULL;
+	int r = lv_connect(p, true, &e);
+	if (r < 0 && !(be->uri && lv_down_only(r))) {
+		if (err && !*err)
+			*err = TAKE_PTR(e);
+		return r;
+	}
+	if (r < 0)
+		lv_down(p, e);
+	lv_event_attach(p);
+	return 0;
+}
+
 static int lv_open(struct vd_backend *be, struct vd_error **err)
 {
 	virSetErrorFunc(NULL, lv_silent);
@@ -371,11 +405,7 @@ static int lv_open(struct vd_backend *be, struct vd_error **err)
 	const char *uri = be->uri ? lv_split_label(be->uri, &label) : lv_default_uri();
 	p->uri = lv_uri_batch(uri);
 	lv_set_label(be, label, p->uri);
-	int r = lv_connect(p, true, err);
-	if (r < 0)
-		return r;
-	lv_event_attach(p);
-	return 0;
+	return lv_open_connect(be, p, err);
 }
 
 static void lv_close(struct vd_backend *be)
@@ -386,6 +416,7 @@ static void lv_close(struct vd_backend *be)
 	lv_probe_stop(p);
 	lv_disconnect(p);
 	free(p->stops);
+	free(p->why_down);
 	free(p->uri);
 	free(p);
 	be->priv = NULL;

@@ -79,4 +79,14 @@ lv_start_own
 tui_wait_for "engines: libvirt 1, libvirt@127.0.0.1 1" 30 || fail "the connections did not come back after the daemon restarted"
 tui_keys q
 tui_wait_for "EXIT=0" 5 || fail "virtdeck did not exit 0 on q"
-echo "PASS: real libvirtd in the console: two hosts, p pause/resume, events, lost and reconnected"
+
+# A host asked for with --connect that is down when the console starts: shown LOST, then found.
+lv_stop_pid "$(cat "$LV_TMP/libvirtd.pid")"
+tui_next_server
+tui_start 160 30 "$VD_BIN -d 30 --connect qemu+tcp://127.0.0.1/system; echo EXIT=\$?; sleep 30"
+tui_wait_for "engines: libvirt@127.0.0.1 LOST" 10 || fail "a host down at start is not shown as lost"
+lv_start_own
+tui_wait_for "engines: libvirt@127.0.0.1 1" 30 || fail "the host down at start was not connected once up"
+tui_keys q
+tui_wait_for "EXIT=0" 5 || fail "virtdeck did not exit 0 on q"
+echo "PASS: real libvirtd in the console: two hosts, p pause/resume, events, x, lost and reconnected, down at start"
