@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -282,10 +283,46 @@ static bool ct_running(struct vd_backend *be, const char *name)
 	return ct_op(be, name, "status", &st, NULL) == 0;
 }
 
+/* A supervisor that stopped listening is cleaning up: wait (up to 2 s) for its socket file to go.
+ * 0 = gone, -EBUSY = it answers (running), -ETIMEDOUT = a stale file (the supervisor died). */
+static int ct_wait_gone(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = ct_sock(be, name);
+	for (int i = 0; i < 2000; i++) {
+		if (access(sock, F_OK) < 0)
+			return 0;
+		_cleanup_close_ int fd = vd_ctl_connect(sock, NULL);
+		if (fd >= 0)
+			return -EBUSY;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+/* The supervisor's pid from NAME.pid, if that process still exists. */
+static pid_t ct_live_supervisor(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/%s.pid", ct_priv(be)->state_dir, name);
+	_cleanup_free_ char *t = NULL;
+	uint64_t pid = 0;
+	if (vd_read_file(pidf, &t, NULL) < 0)
+		return 0;
+	t[strcspn(t, "\n")] = '\0';
+	if (vd_parse_u64(t, &pid) < 0 || pid == 0 || kill((pid_t)pid, 0) < 0)
+		return 0;
+	return (pid_t)pid;
+}
+
 static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	if (ct_running(be, name))
+	int r = ct_wait_gone(be, name);
+	if (r == -EBUSY)
 		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
+	pid_t sup = r == -ETIMEDOUT ? ct_live_supervisor(be, name) : 0;
+	if (sup > 0)
+		return vd_error_set(err, EBUSY, "container %s: its supervisor (pid %d) no longer answers: kill it, "
+				    "then delete again", name, (int)sup);
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
@@ -346,7 +383,7 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	if (ct_def_load(name, &d, err) < 0)
 		return -ENOENT;
 	ct_def_free(&d);
-	if (ct_running(be, name))
+	if (ct_wait_gone(be, name) == -EBUSY)
 		return vd_error_set(err, EBUSY, "container %s is already running", name);
 	_cleanup_free_ char *helper = NULL;
 	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)

@@ -105,8 +105,6 @@ static int ct_init_limits(const struct ct_def *d, struct vd_error **err)
 static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		return vd_error_errno(err, errno, "container %s: unsharing the cgroup namespace", d->name);
 	if (d->net != CT_NET_NONE && ct_net_child_setup(d->name, a->net, err) < 0)
 		return -EIO;
 	if (ct_mount_setup(d->name, d->rootfs, a->console, err) < 0)
@@ -131,10 +129,25 @@ static int ct_init_fds(const struct ct_init_args *a, struct vd_error **err)
 	return ct_init_close_fds(CT_SYNC_FD + 1, err);
 }
 
+/* The supervisor moves us into the cgroup while we mount (the first v1 attach waits for an RCU
+ * grace period, ~8 ms here); we wait for it before anything runs that the limits must cover,
+ * and only then take a cgroup namespace, so its root is the container's own group. */
+static int ct_init_wait_cgroup(const struct ct_init_args *a, struct vd_error **err)
+{
+	char c = 0;
+	if (recv(a->sync_fd, &c, 1, 0) != 1 || c != 'C')
+		return vd_error_set(err, EIO, "container %s: the supervisor did not place init in its cgroup",
+				    a->def->name);
+	if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return vd_error_errno(err, errno, "container %s: unsharing the cgroup namespace", a->def->name);
+	return 0;
+}
+
 static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (ct_init_namespaces(a, err) < 0 || ct_init_limits(d, err) < 0 || ct_init_fds(a, err) < 0)
+	if (ct_init_namespaces(a, err) < 0 || ct_init_limits(d, err) < 0 || ct_init_wait_cgroup(a, err) < 0 ||
+	    ct_init_fds(a, err) < 0)
 		return -EIO;
 	if (ct_init_chdir(d->name, d->cwd ? d->cwd : "/", err) < 0)
 		return -EIO;

@@ -185,12 +185,15 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 
 static int ct_super_parent_side(struct ct_super *s, int sync, struct vd_error **err)
 {
-	if (s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && ct_cgroup_attach(s->cg, s->init, err) < 0)
-		return -EIO;
 	if (s->has_net && ct_net_host_setup(s->def.name, &s->net, s->init, err) < 0)
 		return -EIO;
 	if (send(sync, "G", 1, MSG_NOSIGNAL) != 1)
 		return vd_error_errno(err, errno, "container %s: init died during set-up", s->def.name);
+	/* v2 placed the child at clone (CLONE_INTO_CGROUP); v1 attaches while the child mounts. */
+	if (s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && ct_cgroup_attach(s->cg, s->init, err) < 0)
+		return -EIO;
+	if (send(sync, "C", 1, MSG_NOSIGNAL) != 1)
+		return ct_super_handshake(s, sync, err); /* init failed: its message says why */
 	return ct_super_handshake(s, sync, err);
 }
 
@@ -652,6 +655,9 @@ static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_cl
 
 static void ct_super_finish(struct ct_super *s)
 {
+	/* Refuse new clients at once; the socket file stays until clean-up is done, so a client
+	 * seeing "refused" knows to wait for the file to go (ct engine: ct_wait_gone). */
+	ct_super_close(&s->lfd);
 	while (s->con.master >= 0) { /* the last words of init still sit in the pty */
 		struct pollfd p = { .fd = s->con.master, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
