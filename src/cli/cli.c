@@ -34,7 +34,7 @@ static void cli_help(void)
 	       "Without a command it starts the console.\n\n"
 	       "Options:\n"
 	       "  --demo             show the built-in fake engine's demo guests\n"
-	       "  --connect URI      open an engine URI (repeatable): fake:///demo, qemu:///system, ...\n"
+	       "  --connect [LABEL=]URI  open an engine URI (repeatable): fake:///demo, qemu+ssh://h/system\n"
 	       "  --config FILE      read settings from FILE instead of the XDG config file\n"
 	       "  -d, --delay SECS   refresh interval of the console (default 2)\n"
 	       "  --ascii            draw graphs with ASCII only\n"
@@ -131,12 +131,45 @@ static void cli_add(struct vd_cli *cli, const char *engine, const char *uri, con
 	vd_registry_add(&cli->reg, be);
 }
 
+/* A host label for a URI: "lab1" for qemu+ssh://root@lab1/system, "a" for fake:///a,
+ * "local" for qemu:///system. */
+static char *cli_uri_label(const char *uri)
+{
+	const char *p = strstr(uri, "://");
+	if (!p)
+		return vd_xstrdup("local");
+	p += 3;
+	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+	if (at && (!slash || at < slash))
+		p = at + 1;
+	size_t len = strcspn(p, "/:?");
+	if (len)
+		return vd_xasprintf("%.*s", (int)len, p);
+	if (vd_str_has_prefix(uri, "fake:///") && uri[8])
+		return vd_xasprintf("%.*s", (int)strcspn(uri + 8, "?"), uri + 8);
+	return vd_xstrdup("local");
+}
+
+/* --connect [LABEL=]URI: a label is a plain word before '=' (no ':' or '/'). */
+static void cli_connect(struct vd_cli *cli, const char *arg, bool quiet)
+{
+	const char *eq = strchr(arg, '=');
+	size_t pre = eq ? (size_t)(eq - arg) : 0;
+	if (eq && pre > 0 && !memchr(arg, ':', pre) && !memchr(arg, '/', pre)) {
+		_cleanup_free_ char *label = vd_xasprintf("%.*s", (int)pre, arg);
+		cli_add(cli, cli_engine_for_uri(eq + 1), eq + 1, label, quiet);
+		return;
+	}
+	_cleanup_free_ char *label = cli_uri_label(arg);
+	cli_add(cli, cli_engine_for_uri(arg), arg, label, quiet);
+}
+
 int vd_cli_open(struct vd_cli *cli, bool quiet)
 {
 	if (cli->demo)
 		cli_add(cli, "fake", "fake:///demo", "demo", quiet);
 	for (size_t i = 0; i < cli->n_connect; i++)
-		cli_add(cli, cli_engine_for_uri(cli->connect[i]), cli->connect[i], NULL, quiet);
+		cli_connect(cli, cli->connect[i], quiet);
 	if (cli->demo || cli->n_connect)
 		return 0;
 	/* Default: every local engine this binary has (except the fake one), then the config's
@@ -144,9 +177,11 @@ int vd_cli_open(struct vd_cli *cli, bool quiet)
 	for (const struct vd_backend_ops *const *e = vd_backend_engines(); *e; e++)
 		if (!vd_streq((*e)->name, "fake"))
 			cli_add(cli, (*e)->name, NULL, NULL, quiet);
-	for (size_t i = 0; i < cli->settings.n_connect; i++)
-		cli_add(cli, cli_engine_for_uri(cli->settings.connect_uri[i]), cli->settings.connect_uri[i],
-			cli->settings.connect_label[i], quiet);
+	for (size_t i = 0; i < cli->settings.n_connect; i++) {
+		_cleanup_free_ char *label = cli->settings.connect_label[i] ? vd_xstrdup(cli->settings.connect_label[i])
+									    : cli_uri_label(cli->settings.connect_uri[i]);
+		cli_add(cli, cli_engine_for_uri(cli->settings.connect_uri[i]), cli->settings.connect_uri[i], label, quiet);
+	}
 	return 0;
 }
 

@@ -95,17 +95,9 @@ static void top_text(const struct vd_registry *reg, const struct vd_view *v, con
 	printf("virtdeck top %s - %zu guests, %u running - alloc %.1f vCPU, used %.2f CPUs - alloc %s, used %s\n",
 	       stamp, reg->n_guests, t.n_running, t.vcpus_alloc, t.cpus_used, vd_format_size(t.mem_alloc, a, sizeof(a)),
 	       vd_format_size(t.mem_used, b, sizeof(b)));
-	char buf[96];
-	for (int c = 0; c < UI_COL__COUNT; c++)
-		printf(ui_columns()[c].right ? "%*s " : "%-*s ", ui_columns()[c].width, ui_columns()[c].title);
-	putchar('\n');
-	for (size_t i = 0; i < v->n; i++) {
-		for (int c = 0; c < UI_COL__COUNT; c++) {
-			ui_columns()[c].format(&reg->guests[v->idx[i]], buf, sizeof(buf));
-			printf(ui_columns()[c].right ? "%*s " : "%-*s ", ui_columns()[c].width, buf);
-		}
-		putchar('\n');
-	}
+	ui_columns_print(stdout, NULL);
+	for (size_t i = 0; i < v->n; i++)
+		ui_columns_print(stdout, &reg->guests[v->idx[i]]);
 	putchar('\n');
 }
 

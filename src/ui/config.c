@@ -46,9 +46,7 @@ static void cfg_problem(struct cfg_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = vd_xvasprintf(fmt, ap);
 	va_end(ap);
 	c->problems = vd_xrealloc(c->problems, (c->n_problems + 2) * sizeof(char *));
 	c->problems[c->n_problems++] = vd_xasprintf("%s:%d: %s", c->path, c->line, msg);
@@ -80,7 +78,7 @@ static int cfg_columns(struct cfg_ctx *c, const char *v)
 			if (!strcasecmp(ui_columns()[i].key, tok))
 				found = i;
 		if (found < 0) {
-			cfg_problem(c, "unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source)", tok);
+			cfg_problem(c, "unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source, cpu_graph)", tok);
 			return -EINVAL;
 		}
 		if (n < UI_COL__COUNT)

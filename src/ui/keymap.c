@@ -4,6 +4,9 @@
 #include "common/util.h"
 #include "ui/app.h"
 #include "ui/config.h"
+#include "ui/chooser.h"
+#include "ui/detail.h"
+#include "ui/guestforms.h"
 
 static int act_quit(struct ui_app *app)
 {
@@ -57,6 +60,18 @@ static int act_sort_mem(struct ui_app *app) { return sort_by(app, VD_SORT_MEM_US
 static int act_sort_name(struct ui_app *app) { return sort_by(app, VD_SORT_NAME, false); }
 static int act_invert(struct ui_app *app) { return sort_by(app, app->table.sort, !app->table.sort_desc); }
 
+/* htop's F5 tree, for guests: none -> by host -> by engine -> none, with per-group totals. */
+static int act_group(struct ui_app *app)
+{
+	enum vd_sort_key g = app->table.group;
+	app->table.group = g == VD_SORT__COUNT ? VD_SORT_HOST : g == VD_SORT_HOST ? VD_SORT_ENGINE : VD_SORT__COUNT;
+	ui_app_rebuild(app);
+	ui_app_status(app, UI_NORMAL, "%s", app->table.group == VD_SORT_HOST ? "grouped by host"
+					   : app->table.group == VD_SORT_ENGINE ? "grouped by engine"
+										 : "not grouped");
+	return UI_REACT_REDRAW;
+}
+
 static int act_filter(struct ui_app *app)
 {
 	app->mode = UI_MODE_FILTER;
@@ -83,6 +98,54 @@ static int change_interval(struct ui_app *app, int dir)
 static int act_slower(struct ui_app *app) { return change_interval(app, 1); }
 static int act_faster(struct ui_app *app) { return change_interval(app, -1); }
 
+static int act_detail(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g)
+		return UI_REACT_NONE;
+	ui_detail_open(app, g, UI_TAB_OVERVIEW);
+	return UI_REACT_REDRAW;
+}
+
+static int act_graphs(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g)
+		return UI_REACT_NONE;
+	ui_detail_open(app, g, UI_TAB_GRAPHS);
+	return UI_REACT_REDRAW;
+}
+
+static int act_console(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g) {
+		ui_app_status(app, UI_WARN, "no guest selected");
+		return UI_REACT_REDRAW;
+	}
+	return ui_app_console_request(app, g);
+}
+
+static int act_columns(struct ui_app *app)
+{
+	return ui_chooser_open(app);
+}
+
+static int act_create(struct ui_app *app)
+{
+	return ui_forms_create(app);
+}
+
+static int act_resize(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g) {
+		ui_app_status(app, UI_WARN, "no guest selected");
+		return UI_REACT_REDRAW;
+	}
+	return ui_forms_resize(app, g);
+}
+
 static int act_log(struct ui_app *app)
 {
 	app->screen = UI_SCREEN_LOG;
@@ -95,50 +158,41 @@ static int act_refresh(struct ui_app *app)
 	return UI_REACT_REFRESH | UI_REACT_REDRAW;
 }
 
-typedef int (*guest_op)(struct vd_backend *be, const char *name, struct vd_error **err);
-
-/* Run one lifecycle operation on the selected guest through the dispatcher. */
-static int guest_action(struct ui_app *app, const char *verb, guest_op op)
+/* Queue one lifecycle operation on the selected guest; the job thread runs it. */
+static int guest_job(struct ui_app *app, enum vd_job_op op)
 {
 	struct vd_guest *g = ui_app_selected(app);
 	if (!g) {
 		ui_app_status(app, UI_WARN, "no guest selected");
 		return UI_REACT_REDRAW;
 	}
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (op(g->backend, g->name, &err) < 0)
-		ui_app_log(app, UI_BAD, "%s", err->msg);
-	else
-		ui_app_log(app, UI_GOOD, "%s %s: done", verb, g->name);
-	return UI_REACT_REFRESH | UI_REACT_REDRAW;
+	struct vd_job *job = vd_xcalloc(1, sizeof(*job));
+	job->op = op;
+	job->be = g->backend;
+	job->timeout_s = 10;
+	vd_strlcpy(job->name, g->name, sizeof(job->name));
+	return ui_app_submit(app, job);
 }
 
-static int stop_default(struct vd_backend *be, const char *name, struct vd_error **err)
-{
-	return vd_backend_stop(be, name, 10, err);
-}
-
-static int act_start(struct ui_app *app) { return guest_action(app, "start", vd_backend_start); }
-static int act_stop(struct ui_app *app) { return guest_action(app, "stop", stop_default); }
+static int act_start(struct ui_app *app) { return guest_job(app, VD_JOB_START); }
+static int act_stop(struct ui_app *app) { return guest_job(app, VD_JOB_STOP); }
 
 static int act_pause(struct ui_app *app)
 {
 	struct vd_guest *g = ui_app_selected(app);
-	if (g && g->state == VD_STATE_PAUSED)
-		return guest_action(app, "resume", vd_backend_resume);
-	return guest_action(app, "pause", vd_backend_pause);
+	return guest_job(app, g && g->state == VD_STATE_PAUSED ? VD_JOB_RESUME : VD_JOB_PAUSE);
 }
 
 static int do_kill(struct ui_app *app)
 {
-	return guest_action(app, "kill", vd_backend_destroy);
+	return guest_job(app, VD_JOB_KILL);
 }
 
 static int act_kill(struct ui_app *app)
 {
 	struct vd_guest *g = ui_app_selected(app);
 	if (!g)
-		return guest_action(app, "kill", vd_backend_destroy);
+		return guest_job(app, VD_JOB_KILL);
 	snprintf(app->confirm, sizeof(app->confirm), "Kill %s %s (%s) now, without a clean shutdown?",
 		 vd_kind_name(g->kind), g->name, vd_backend_name(g->backend));
 	app->confirm_fn = do_kill;
@@ -161,12 +215,19 @@ static const struct ui_action ui_actions[] = {
 	{ "sort_mem", "sort by memory used", act_sort_mem, { 'M' } },
 	{ "sort_name", "sort by name", act_sort_name, { 'N' } },
 	{ "invert", "invert the sort order", act_invert, { 'I' } },
+	{ "columns", "choose the table's columns", act_columns, { UI_KEY_F(2), 'C' } },
+	{ "group", "group by host / engine / none, with totals", act_group, { UI_KEY_F(5), 't' } },
 	{ "search", "search by name: jump to it (F3 finds the next)", act_search, { '/', UI_KEY_F(3) } },
 	{ "filter", "filter by name, engine, host, type or state ('|' = or)", act_filter, { '\\', UI_KEY_F(4) } },
+	{ "detail", "details: overview, graphs, console, advice, log", act_detail, { UI_KEY_ENTER, 'l' } },
+	{ "graphs", "CPU and memory graphs of the selected guest", act_graphs, { 'v' } },
+	{ "console", "attach to the selected guest's console (Ctrl-] detaches)", act_console, { 'c' } },
 	{ "start", "start the selected guest", act_start, { 's' } },
 	{ "stop", "stop the selected guest (graceful, forced after 10 s)", act_stop, { 'x' } },
 	{ "pause", "pause / resume the selected guest", act_pause, { 'p' } },
 	{ "kill", "kill the selected guest (asks first)", act_kill, { 'K', UI_KEY_F(9) } },
+	{ "create", "create a guest from a template (a form)", act_create, { 'n', UI_KEY_F(7) } },
+	{ "resize", "resize the selected guest live (memory, CPUs)", act_resize, { 'R', UI_KEY_F(8) } },
 	{ "log", "messages: action results, engine errors, config problems", act_log, { 'L' } },
 	{ "refresh", "refresh now", act_refresh, { 'r' } },
 	{ "slower", "refresh less often (+0.5 s)", act_slower, { '+' } },

@@ -19,6 +19,7 @@ enum ui_key {
 	UI_KEY_HOME,
 	UI_KEY_END,
 	UI_KEY_RESIZE,
+	UI_KEY_MOUSE, /* details in app->mouse_* */
 	UI_KEY_F1 = 0x120, /* F1..F12 are UI_KEY_F1 + n - 1 */
 	UI_KEY_NONE = -1,
 };
@@ -30,6 +31,7 @@ enum ui_reaction {
 	UI_REACT_REDRAW = 1 << 0,
 	UI_REACT_REFRESH = 1 << 1, /* poll the engines now */
 	UI_REACT_QUIT = 1 << 2,
+	UI_REACT_CONSOLE = 1 << 3, /* attach to app->console_* (the renderer leaves curses for it) */
 };
 
 struct ui_app;

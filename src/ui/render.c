@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "common/log.h"
+#include "common/relay.h"
 #include "ui/screen.h"
 
 static volatile sig_atomic_t render_stop_signal;
@@ -128,9 +129,31 @@ static void render_grid(const struct ui_grid *g)
 	doupdate();
 }
 
-static int render_key(int ch)
+/* Mouse events become UI_KEY_MOUSE with the position and kind stored in the app. */
+static int render_mouse(struct ui_app *app)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return UI_KEY_NONE;
+	app->mouse_x = ev.x;
+	app->mouse_y = ev.y;
+	if (ev.bstate & BUTTON4_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_UP;
+	else if (ev.bstate & BUTTON5_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_DOWN;
+	else if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		app->mouse_ev = UI_MOUSE_DOUBLE;
+	else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED))
+		app->mouse_ev = UI_MOUSE_CLICK;
+	else
+		return UI_KEY_NONE;
+	return UI_KEY_MOUSE;
+}
+
+static int render_key(struct ui_app *app, int ch)
 {
 	switch (ch) {
+	case KEY_MOUSE: return render_mouse(app);
 	case KEY_UP: return UI_KEY_UP;
 	case KEY_DOWN: return UI_KEY_DOWN;
 	case KEY_LEFT: return UI_KEY_LEFT;
@@ -161,8 +184,11 @@ static void render_draw(struct ui_app *app, struct ui_grid *g)
 static int render_keys(struct ui_app *app)
 {
 	int react = UI_REACT_NONE, ch;
-	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR)
-		react |= ui_app_key(app, render_key(ch));
+	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR) {
+		int key = render_key(app, ch);
+		if (key != UI_KEY_NONE)
+			react |= ui_app_key(app, key);
+	}
 	return react;
 }
 
@@ -173,12 +199,35 @@ static int render_wait(struct ui_app *app, uint64_t next)
 	struct pollfd fds[64] = { { .fd = STDIN_FILENO, .events = POLLIN } };
 	uint64_t now = vd_now_mono_ns();
 	int timeout = now >= next ? 0 : (int)((next - now) / 1000000ull) + 1;
-	int n = 1 + vd_registry_pollfds(app->reg, fds + 1, 63, &timeout);
+	fds[1] = (struct pollfd){ .fd = vd_jobs_fd(&app->jobs), .events = POLLIN };
+	int n = 2 + vd_registry_pollfds(app->reg, fds + 2, 62, &timeout);
 	int r = poll(fds, (nfds_t)n, timeout);
 	int react = render_keys(app); /* also after EINTR: SIGWINCH arrives as KEY_RESIZE */
-	if (r > 0 && n > 1 && vd_registry_dispatch(app->reg, fds + 1, n - 1) > 0)
+	if (r > 0 && fds[1].revents)
+		react |= ui_app_jobs_collect(app);
+	if (r > 0 && n > 2 && vd_registry_dispatch(app->reg, fds + 2, n - 2) > 0)
 		react |= UI_REACT_REFRESH;
 	return react;
+}
+
+/* Leave curses, hand the terminal to the guest's console until Ctrl-], then come back. */
+static void render_console(struct ui_app *app)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	int fd = -1;
+	if (vd_backend_console(app->console_be, app->console_name, &fd, &err) < 0) {
+		ui_app_log(app, UI_BAD, "%s", err->msg);
+		return;
+	}
+	def_prog_mode();
+	endwin();
+	printf("\r\nConnected to the console of %s. Ctrl-] detaches.\r\n", app->console_name);
+	fflush(stdout);
+	int closed = vd_relay_console(fd);
+	close(fd);
+	reset_prog_mode();
+	refresh();
+	ui_app_log(app, UI_NORMAL, closed ? "console of %s closed" : "detached from %s", app->console_name);
 }
 
 int ui_render_run(struct ui_app *app)
@@ -187,6 +236,10 @@ int ui_render_run(struct ui_app *app)
 		return 1;
 	render_signals();
 	nodelay(stdscr, TRUE);
+	if (app->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(200);
+	}
 	struct ui_grid g;
 	ui_grid_init(&g, COLS, LINES);
 	ui_app_resize(app, COLS, LINES);
@@ -200,6 +253,11 @@ int ui_render_run(struct ui_app *app)
 			ui_app_refresh(app);
 		if (react & (UI_REACT_REDRAW | UI_REACT_REFRESH))
 			render_draw(app, &g);
+		if (react & UI_REACT_CONSOLE) {
+			render_console(app);
+			react = UI_REACT_REFRESH;
+			continue;
+		}
 		react = render_wait(app, next);
 		if (vd_now_mono_ns() >= next) {
 			react |= UI_REACT_REFRESH;

@@ -44,6 +44,9 @@ err=$($VD --demo console nginx 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "operation console is not supported by engine fake" || fail "console on fake: $rc $err"
 err=$($VD --demo resize nginx 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "nothing to change" || fail "resize without size: $rc $err"
+out=$($VD --demo resize nginx --memory 300M --cpus 0.5) || fail "resize NAME --memory (options after the name): $out"
+echo "$out" | grep -q "nginx: resized" || fail "resize output: $out"
+out=$($VD --demo stop nginx --timeout 3) || fail "stop NAME --timeout: $out"
 err=$($VD --demo resize nginx --memory lots 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "resize --memory lots exit $rc: $err"
 err=$($VD --connect fake:///nowhere list 2>&1); rc=$?
