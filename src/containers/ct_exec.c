@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,9 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 		return vd_error_set(err, ESRCH, "container %s: its supervisor reported no init", name);
 	if (ct_exec_join_cgroup(name, st, err) < 0 || ct_ns_join(name, init, err) < 0)
 		return -EIO;
+	/* Until it execs, our child is visible in the container running virtdeck-ct: not dumpable,
+	 * so the container's root cannot open its /proc/PID/exe and overwrite us (CVE-2019-5736). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* setns(pid) applies to children only: fork so the command is inside. */
 	pid_t pid = fork();
 	if (pid < 0)
