@@ -45,6 +45,10 @@ static int ct_cg_write(struct ct_cgroup *cg, const char *dir, const char *file, 
 	if (r == -EBUSY && vd_str_has_prefix(file, "memory."))
 		return vd_error_set(err, EBUSY, "container %s: the kernel refused %s=%s because the container uses more "
 				    "memory now: pick a larger limit", cg->name, file, val);
+	if (r == -ENOENT)
+		return vd_error_set(err, ENOENT, "container %s: %s does not exist: the %.*s controller is not "
+				    "available in %s (enable it there, or drop that limit)", cg->name, path,
+				    (int)strcspn(file, "."), file, dir);
 	return vd_error_errno(err, r, "container %s: cannot write %s to %s", cg->name, val, path);
 }
 
