@@ -12,6 +12,7 @@
 #include "backend/engines.h"
 #include "common/ctl.h"
 #include "common/paths.h"
+#include "containers/ct_cgroup.h"
 #include "containers/ct_def.h"
 
 #define CT_CALL_MS 5000
@@ -314,25 +315,78 @@ static pid_t ct_live_supervisor(struct vd_backend *be, const char *name)
 	return (pid_t)pid;
 }
 
-static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **err)
+static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_log)
 {
-	int r = ct_wait_gone(be, name);
-	if (r == -EBUSY)
-		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
-	pid_t sup = r == -ETIMEDOUT ? ct_live_supervisor(be, name) : 0;
+	const char *exts[] = { "sock", "pid", "json", "lock", "log" };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(exts) - (with_log ? 0 : 1); i++) {
+		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, exts[i]);
+		unlink(f);
+	}
+}
+
+static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
+{
+	struct json_object *dirs = NULL;
+	int version = (int)vd_json_i64(rec, "cgroup_version", 0);
+	if (!version || !json_object_object_get_ex(rec, "cgroup_dirs", &dirs) || !json_object_array_length(dirs))
+		return 0;
+	size_t n = json_object_array_length(dirs);
+	_cleanup_free_ char **v = vd_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char *)json_object_get_string(json_object_array_get_idx(dirs, i));
+	struct ct_cgroup *cg = NULL;
+	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
+		return -EIO;
+	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
+	int r = ct_cgroup_destroy(cg, err);
+	ct_cgroup_free(cg);
+	return r;
+}
+
+/*
+ * The supervisor was killed (SIGKILL, OOM) and left a container without a keeper: kill what
+ * runs in its cgroup, remove the cgroups, the address claim and the state files, from the
+ * record it wrote at start (NAME.json).
+ */
+static int ct_recover(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	pid_t sup = ct_live_supervisor(be, name);
 	if (sup > 0)
 		return vd_error_set(err, EBUSY, "container %s: its supervisor (pid %d) no longer answers: kill it, "
-				    "then delete again", name, (int)sup);
+				    "then try again", name, (int)sup);
+	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
+	if (rec && ct_recover_cgroup(name, rec, err) < 0)
+		return -EIO;
+	const char *claim = vd_json_str(rec, "ip_claim", NULL);
+	if (claim)
+		unlink(claim);
+	ct_unlink_state(be, name, false);
+	return 0;
+}
+
+/* Wait for a stopping supervisor; clean up after a dead one. -EBUSY when it runs. */
+static int ct_settle(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	int r = ct_wait_gone(be, name);
+	if (r == -ETIMEDOUT)
+		return ct_recover(be, name, err);
+	return r == -EBUSY ? -EBUSY : 0;
+}
+
+static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	int r = ct_settle(be, name, err);
+	if (r == -EBUSY && (!err || !*err))
+		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
-	const char *stale[] = { "log", "sock", "pid", "lock" };
-	for (size_t i = 0; i < VD_ARRAY_SIZE(stale); i++) {
-		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, stale[i]);
-		unlink(f);
-	}
+	ct_unlink_state(be, name, true);
 	return 0;
 }
 
@@ -383,8 +437,11 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	if (ct_def_load(name, &d, err) < 0)
 		return -ENOENT;
 	ct_def_free(&d);
-	if (ct_wait_gone(be, name) == -EBUSY)
+	int r = ct_settle(be, name, err);
+	if (r == -EBUSY && (!err || !*err))
 		return vd_error_set(err, EBUSY, "container %s is already running", name);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *helper = NULL;
 	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
 		return -ENOENT;
@@ -407,6 +464,8 @@ static int ct_stop(struct vd_backend *be, const char *name, int timeout_s, struc
 
 static int ct_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
+	if (ct_stale(be, name) && ct_settle(be, name, NULL) == 0)
+		return 0; /* a container whose supervisor died: killed and cleaned up */
 	return ct_stop_call(be, name, 0, err);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -674,6 +675,21 @@ int ct_cgroup_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error *
 int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err)
 {
 	return cg->ops->freeze(cg, frozen, err);
+}
+
+int ct_cgroup_kill(struct ct_cgroup *cg, struct vd_error **err)
+{
+	if (cg->version == CT_CGROUP_V1 && cg->v1[CG_FREEZER] >= 0)
+		ct_cg_limit(cg, cg->v1[CG_FREEZER], "freezer.state", false, "THAWED", NULL);
+	if (cg->version == CT_CGROUP_V2)
+		ct_cg_limit(cg, 0, "cgroup.freeze", false, "0", NULL);
+	_cleanup_free_ char *procs = ct_cg_read(cg->dirs[0], "cgroup.procs");
+	if (!procs)
+		return vd_error_set(err, ENOENT, "container %s: cgroup %s is gone", cg->name, cg->dirs[0]);
+	char *save = NULL;
+	for (char *t = strtok_r(procs, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+		kill((pid_t)atoi(t), SIGKILL);
+	return 0;
 }
 
 static int ct_cg_rmdir(const char *dir)

@@ -66,6 +66,8 @@ int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err);
 int ct_cgroup_fd(struct ct_cgroup *cg, struct vd_error **err);
 int ct_cgroup_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error **err);
 int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err);
+/* SIGKILL every task in the group (thawing it first): for clean-up after a lost supervisor. */
+int ct_cgroup_kill(struct ct_cgroup *cg, struct vd_error **err);
 /* Remove every directory (retrying while the last tasks exit). */
 int ct_cgroup_destroy(struct ct_cgroup *cg, struct vd_error **err);
 

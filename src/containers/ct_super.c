@@ -38,7 +38,7 @@ struct ct_client {
 
 struct ct_super {
 	struct ct_def def;
-	char *sock, *pidf, *ipf, *lockf;
+	char *sock, *pidf, *ipf, *lockf, *recf;
 	int lock_fd, lfd, sigfd, timerfd;
 	struct ct_cgroup *cg;
 	struct ct_limits lim;
@@ -106,6 +106,25 @@ static void ct_super_write_pid(struct ct_super *s)
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
 	rename(tmp, s->pidf);
+}
+
+static struct json_object *ct_super_cgroup_json(const struct ct_super *s);
+
+/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover). */
+static void ct_super_write_recovery(struct ct_super *s)
+{
+	if (ct_super_state_path(s->def.name, "json", &s->recf, NULL) < 0)
+		return;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
+	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
+	json_object_object_add(o, "cgroup_version", json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
+	json_object_object_add(o, "cgroup_dirs", ct_super_cgroup_json(s));
+	if (s->ipf)
+		json_object_object_add(o, "ip_claim", json_object_new_string(s->ipf));
+	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", s->recf);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) == 0)
+		rename(tmp, s->recf);
 }
 
 /* ------------------------------------------------------------------ addresses for net=bridge */
@@ -236,7 +255,7 @@ static void ct_super_cleanup(struct ct_super *s)
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
-	const char *files[] = { s->sock, s->pidf, s->ipf, s->lockf };
+	const char *files[] = { s->sock, s->pidf, s->ipf, s->recf, s->lockf };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(files); i++)
 		if (files[i])
 			unlink(files[i]);
@@ -267,6 +286,7 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 	ct_super_close(&s->con.slave); /* init holds it now; EIO on the master then means init is gone */
 	s->started_ns = vd_now_real_ns();
 	ct_super_write_pid(s);
+	ct_super_write_recovery(s);
 	return 0;
 }
 
