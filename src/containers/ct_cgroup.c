@@ -560,6 +560,19 @@ int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *
 	return 0;
 }
 
+/* Group names are global while state directories are not: two virtdecks (a user's and a test
+ * suite's) may both run a container "web". The leaf is NAME.HASH of the state directory. */
+static char *ct_cg_leaf(const char *name)
+{
+	const char *state = getenv("VIRTDECK_STATE_DIR");
+	if (!state || !*state)
+		return vd_xstrdup(name);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = state; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return vd_xasprintf("%s.%08x", name, h);
+}
+
 int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_error **err)
 {
 	const char *root = getenv("VIRTDECK_CGROUP_ROOT");
@@ -571,7 +584,8 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 	const char *parent = getenv("VIRTDECK_CGROUP_PARENT");
 	if (!parent && v == CT_CGROUP_V2)
 		parent = "";
-	return ct_cgroup_new(root, v, parent, name, out, err);
+	_cleanup_free_ char *leaf = ct_cg_leaf(name);
+	return ct_cgroup_new(root, v, parent, leaf, out, err);
 }
 
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,

@@ -138,9 +138,11 @@ static int ct_init_wait_cgroup(const struct ct_init_args *a, struct vd_error **e
 	if (recv(a->sync_fd, &c, 1, 0) != 1 || c != 'C')
 		return vd_error_set(err, EIO, "container %s: the supervisor did not place init in its cgroup",
 				    a->def->name);
-	if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+	if (!a->cgroupns)
+		return 0;
+	if (unshare(CLONE_NEWCGROUP) < 0)
 		return vd_error_errno(err, errno, "container %s: unsharing the cgroup namespace", a->def->name);
-	return 0;
+	return ct_mount_cgroupfs(a->def->name, a->cgroup_v2, err);
 }
 
 static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)

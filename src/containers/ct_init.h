@@ -15,6 +15,7 @@ struct ct_init_args {
 	int sync_fd;                   /* SOCK_SEQPACKET to the supervisor, CLOEXEC */
 	const struct ct_net_plan *net; /* set for net=bridge */
 	bool cgroupns;                 /* unshare a cgroup namespace once placed in the cgroup */
+	bool cgroup_v2;                /* which cgroupfs to show at /sys/fs/cgroup */
 };
 
 /* Runs in the cloned child; never returns. Waits for the supervisor's go, builds the container,

@@ -205,3 +205,58 @@ int ct_mount_setup(const char *name, const char *rootfs, const char *console, st
 		return -EIO;
 	return ct_mount_masks(name, err);
 }
+
+/* Only hierarchies where the container has its own group (the ones ct_cgroup creates): in
+ * the others (devices, name=systemd, hybrid's unified) its namespace root is the host's. */
+static bool ct_mount_managed(const char *ctrls)
+{
+	static const char *const mine[] = { "cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio" };
+	_cleanup_free_ char *list = vd_xasprintf(",%s,", ctrls);
+	for (size_t i = 0; i < VD_ARRAY_SIZE(mine); i++) {
+		_cleanup_free_ char *want = vd_xasprintf(",%s,", mine[i]);
+		if (strstr(list, want))
+			return true;
+	}
+	return false;
+}
+
+/* One v1 line of /proc/self/cgroup ("4:memory:/"): mount that hierarchy under dirfd. */
+static int ct_mount_hierarchy(const char *name, int dirfd, char *line, struct vd_error **err)
+{
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return 0;
+	*c2 = '\0';
+	const char *ctrls = c1 + 1;
+	if (!*ctrls || !ct_mount_managed(ctrls))
+		return 0;
+	unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	return ct_mount_at(name, dirfd, ctrls, "cgroup", "cgroup", fl, ctrls, err);
+}
+
+static int ct_mount_v1_views(const char *name, int dirfd, char *text, struct vd_error **err)
+{
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (ct_mount_hierarchy(name, dirfd, l, err) < 0)
+			return -EIO;
+	return 0;
+}
+
+int ct_mount_cgroupfs(const char *name, bool v2, struct vd_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	if (vd_read_file("/proc/self/cgroup", &text, NULL) < 0)
+		return vd_error_set(err, EIO, "container %s: cannot read /proc/self/cgroup", name);
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v2)
+		return ct_mount_at(name, root, "sys/fs/cgroup", "cgroup2", "cgroup2", fl | MS_RDONLY, NULL, err);
+	if (ct_mount_at(name, root, "sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755,size=64k", err) < 0)
+		return -EIO;
+	_cleanup_close_ int dir = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (dir < 0 || ct_mount_v1_views(name, dir, text, err) < 0)
+		return dir < 0 ? vd_error_errno(err, dir, "container %s: opening /sys/fs/cgroup", name) : -EIO;
+	_cleanup_close_ int top = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	return ct_mount_fd(name, NULL, top, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL, err);
+}

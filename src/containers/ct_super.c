@@ -229,7 +229,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	if (pid == 0) {
 		close(parent);
 		struct ct_init_args a = { .def = &s->def, .console = s->con.slave_path, .console_fd = s->con.slave,
-					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL };
+					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL,
+					  .cgroup_v2 = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2 };
 		ct_init_run(&a);
 	}
 	s->init = pid;

@@ -11,11 +11,14 @@ export VIRTDECK_CGROUP_ROOT=$V2
 
 ct_new v2c -- /bin/sh
 [ "$(ct_field status v2c cgroup_version)" = 2 ] || fail "not running on cgroup v2"
-dir=$V2/virtdeck/v2c
+dir=$(ct_cgdir v2c)
+case $dir in "$V2"/virtdeck/v2c*) ;; *) fail "v2c is in $dir, not under $V2/virtdeck" ;; esac
 init=$(ct_field status v2c init_pid)
 grep -qx "$init" "$dir/cgroup.procs" || fail "init $init is not in $dir"
 [ "$(ctx v2c -- grep "^0::" /proc/1/cgroup)" = "0::/" ] || fail "cgroup namespace root is not the container's group"
-ok "init placed in $dir at clone; its cgroup namespace root is the group"
+ctx v2c -- grep -q " /sys/fs/cgroup cgroup2 ro" /proc/mounts || fail "/sys/fs/cgroup inside is not cgroup2"
+ctx v2c -- sh -c 'echo 1 > /sys/fs/cgroup/cgroup.freeze' 2>/dev/null && fail "cgroup2 writable inside"
+ok "init placed in $dir at clone; cgroupns root is the group, mounted read-only inside"
 
 c0=$(ct_field stats v2c cpu_ns)
 ctx v2c -- timeout 1 sh -c 'while :; do :; done'
@@ -40,5 +43,5 @@ CT_NAMES="$CT_NAMES v2m"
 vd create ct v2m --rootfs "$ROOTFS" --memory 64M -- /bin/sh >/dev/null || fail "create v2m"
 out=$(vd start v2m 2>&1) && fail "a memory limit without the memory controller was accepted"
 echo "$out" | grep -q "memory.max" || fail "refusal does not name memory.max: $out"
-[ ! -d "$V2/virtdeck/v2m" ] || fail "half-created v2 group left behind"
+[ -z "$(ls -d "$V2"/virtdeck/v2m* 2>/dev/null)" ] || fail "half-created v2 group left behind"
 ok "memory limit without a v2 memory controller refused, nothing left ($out)"

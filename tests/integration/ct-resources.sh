@@ -7,6 +7,12 @@
 ct_new res --memory 16M --cpus 0.5 -- /bin/sh
 
 [ "$(ct_field stats res mem_limit)" = 16777216 ] || fail "memory limit not 16M: $(ct_field stats res mem_limit)"
+[ "$(ctx res -- cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" = 16777216 ] ||
+	fail "the container does not see its own limit at /sys/fs/cgroup/memory"
+ctx res -- sh -c 'echo 1 > /sys/fs/cgroup/pids/pids.max' 2>/dev/null && fail "cgroupfs is writable inside"
+[ ! -e "$ROOTFS/sys/fs/cgroup/devices" ] && ! ctx res -- ls /sys/fs/cgroup/devices >/dev/null 2>&1 ||
+	fail "a hierarchy without its own group (devices) is exposed"
+ok "its own cgroups visible read-only at /sys/fs/cgroup (limit 16M seen inside)"
 before=$(ct_field stats res oom_events)
 ctx res -- sh -c 'head -c 64m /dev/zero | tail >/dev/null'
 rc=$?
