@@ -1,13 +1,16 @@
 #!/bin/sh
 # mkrootfs-busybox.sh - build a small busybox root filesystem for virtdeck containers from
 # Debian's busybox-static package (apt only, no download of its own).
-# usage: mkrootfs-busybox.sh DIR
+# usage: mkrootfs-busybox.sh DIR [UID_BASE]
+# With UID_BASE the tree is owned by that host uid/gid: root inside a container that runs in a
+# user namespace (userns_base = UID_BASE in its definition).
 set -eu
 
 die() { echo "mkrootfs-busybox.sh: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: mkrootfs-busybox.sh DIR"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: mkrootfs-busybox.sh DIR [UID_BASE]"
 dir=$1
+base=${2:-}
 bb=${BUSYBOX:-/bin/busybox}
 [ -x "$bb" ] || die "$bb not found: apt-get install busybox-static"
 # A dynamic busybox would need the host's libraries inside the rootfs.
@@ -54,4 +57,7 @@ while :; do
 done
 IN
 chmod 0755 sbin/vd-init
+if [ -n "$base" ]; then
+	chown -R -h "$base:$base" . || die "chown to $base failed (needs root)"
+fi
 echo "busybox rootfs ready in $dir"

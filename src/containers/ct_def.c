@@ -159,10 +159,14 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 		return ct_def_count(key, v, &d->pids_max, err);
 	else if (vd_streq(key, "nofile"))
 		return ct_def_count(key, v, &d->nofile, err);
+	else if (vd_streq(key, "userns_base"))
+		return ct_def_count(key, v, &d->userns_base, err);
+	else if (vd_streq(key, "userns_size"))
+		return ct_def_count(key, v, &d->userns_size, err);
 	else
 		return vd_error_set(err, EINVAL,
 				    "unknown key '%s': known keys are rootfs hostname cmd cwd net bridge subnet cgroups "
-				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile", key);
+				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile userns_base userns_size", key);
 	return 0;
 }
 
@@ -259,6 +263,9 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 	if (d->cpu_weight && d->cpu_weight > 10000)
 		return vd_error_set(err, EINVAL, "container %s: cpu_weight=%llu is out of range: use 1 to 10000",
 				    d->name, (unsigned long long)d->cpu_weight);
+	if (d->userns_base && (d->userns_base + (d->userns_size ? d->userns_size : 65536) > 0xffffffffull))
+		return vd_error_set(err, EINVAL, "container %s: userns_base + userns_size passes 2^32: pick a lower base",
+				    d->name);
 	if (d->nofile < 16 || d->nofile > 1048576)
 		return vd_error_set(err, EINVAL, "container %s: nofile=%llu is out of range: use 16 to 1048576",
 				    d->name, (unsigned long long)d->nofile);
@@ -324,6 +331,8 @@ static void ct_def_write(FILE *f, const struct ct_def *d)
 	ct_def_put(f, "cpuset", d->cpuset);
 	ct_def_put_u64(f, "pids_max", d->pids_max);
 	ct_def_put_u64(f, "nofile", d->nofile);
+	ct_def_put_u64(f, "userns_base", d->userns_base);
+	ct_def_put_u64(f, "userns_size", d->userns_size);
 	fprintf(f, "\n[network]\nnet = %s\n", ct_net_mode_name(d->net));
 	ct_def_put(f, "bridge", d->bridge);
 	ct_def_put(f, "subnet", d->subnet);

@@ -31,6 +31,8 @@ struct ct_def {
 	char *cpuset;        /* "0-1", NULL = inherit */
 	uint64_t pids_max;   /* 0 = unlimited */
 	uint64_t nofile;     /* RLIMIT_NOFILE for init */
+	uint64_t userns_base; /* host uid/gid that is root inside; 0 = no user namespace */
+	uint64_t userns_size; /* ids mapped from userns_base (default 65536) */
 };
 
 /* <datadir>/containers, created on demand. */

@@ -195,8 +195,11 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 				    CT_SYNC_TIMEOUT_MS / 1000);
 	char msg[1100];
 	ssize_t n = recv(sync, msg, sizeof(msg) - 1, 0);
-	if (n <= 0)
+	if (n == 0)
 		return 0;
+	if (n < 0)
+		return vd_error_errno(err, errno, "container %s: init failed during set-up (see %s.log)", s->def.name,
+				      s->def.name);
 	msg[n] = '\0';
 	char *sp = strchr(msg, ' ');
 	return vd_error_set(err, atoi(msg), "%s", sp ? sp + 1 : msg);
@@ -204,6 +207,9 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 
 static int ct_super_parent_side(struct ct_super *s, int sync, struct vd_error **err)
 {
+	uint64_t size = s->def.userns_size ? s->def.userns_size : 65536;
+	if (s->def.userns_base && ct_ns_write_maps(s->def.name, s->init, s->def.userns_base, size, err) < 0)
+		return -EPERM;
 	if (s->has_net && ct_net_host_setup(s->def.name, &s->net, s->init, err) < 0)
 		return -EIO;
 	if (send(sync, "G", 1, MSG_NOSIGNAL) != 1)
@@ -223,7 +229,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		return vd_error_errno(err, errno, "container %s: sync socketpair", s->def.name);
 	_cleanup_close_ int parent = sp[0], child = sp[1];
 	_cleanup_close_ int cgfd = s->cg ? ct_cgroup_fd(s->cg, NULL) : -1;
-	pid_t pid = ct_ns_clone(CT_NS_CLONE_FLAGS, cgfd < 0 ? -1 : cgfd, err);
+	unsigned long flags = CT_NS_CLONE_FLAGS | (s->def.userns_base ? CLONE_NEWUSER : 0);
+	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, err);
 	if (pid < 0)
 		return pid;
 	if (pid == 0) {
@@ -332,6 +339,7 @@ static struct json_object *ct_super_status(struct ct_super *s, struct json_objec
 	json_object_object_add(o, "net", json_object_new_string(ct_net_mode_name(s->def.net)));
 	json_object_object_add(o, "addr", json_object_new_string(addr));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(s->def.seccomp));
+	json_object_object_add(o, "userns_base", json_object_new_int64((int64_t)s->def.userns_base));
 	json_object_object_add(o, "cap_eff", json_object_new_string(caps));
 	return o;
 }
