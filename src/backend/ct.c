@@ -225,7 +225,9 @@ static int ct_def_from_opts(struct ct_def *d, const struct vd_guest_def *def, st
 			return vd_error_set(err, EINVAL, "container %s: option '%s' is not key=value", d->name, *o);
 		_cleanup_free_ char *key = vd_xasprintf("%.*s", (int)(eq - *o), *o);
 		if (vd_streq(key, "cmd") || vd_streq(key, "arg")) {
-			char *next = cmd ? vd_xasprintf("%s %s", cmd, eq + 1) : vd_xstrdup(eq + 1);
+			/* The CLI passes argv words: quote each so the container gets them back as is. */
+			_cleanup_free_ char *q = ct_def_quote(eq + 1);
+			char *next = cmd ? vd_xasprintf("%s %s", cmd, q) : vd_xstrdup(q);
 			free(cmd);
 			cmd = next;
 		} else if (ct_def_set(d, key, eq + 1, err) < 0) {

@@ -289,16 +289,59 @@ int ct_def_validate(const struct ct_def *d, struct vd_error **err)
 	return r < 0 ? r : ct_def_check_cmd(d, err);
 }
 
+/* One word of a cmd line: blanks separate words; '...' is literal; "..." and bare text take
+ * backslash escapes. The same rules ct_def_quote writes, so any argv survives a round trip. */
+static const char *ct_def_word(const char *p, char *out)
+{
+	char q = 0;
+	for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
+		if (!q && (*p == '\'' || *p == '"'))
+			q = *p;
+		else if (q && *p == q)
+			q = 0;
+		else if (*p == '\\' && q != '\'' && p[1])
+			*out++ = *++p;
+		else
+			*out++ = *p;
+	}
+	*out = '\0';
+	return p;
+}
+
 char **ct_def_argv(const struct ct_def *d)
 {
 	const char *cmd = d->cmd ? d->cmd : CT_DEFAULT_CMD;
-	_cleanup_free_ char *copy = vd_xstrdup(cmd);
-	size_t n = 0;
 	char **argv = vd_xcalloc(strlen(cmd) / 2 + 2, sizeof(char *));
-	char *save = NULL;
-	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-		argv[n++] = vd_xstrdup(t);
+	_cleanup_free_ char *word = vd_xmalloc(strlen(cmd) + 1);
+	size_t n = 0;
+	for (const char *p = cmd; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		p = ct_def_word(p, word);
+		argv[n++] = vd_xstrdup(word);
+	}
 	return argv;
+}
+
+char *ct_def_quote(const char *arg)
+{
+	if (*arg && !strpbrk(arg, " \t'\"\\"))
+		return vd_xstrdup(arg);
+	char *out = vd_xmalloc(strlen(arg) * 4 + 3), *o = out;
+	*o++ = '\'';
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4); /* close, escaped quote, reopen */
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
 }
 
 static void ct_def_put(FILE *f, const char *key, const char *v)

@@ -50,8 +50,11 @@ int ct_def_set(struct ct_def *d, const char *key, const char *value, struct vd_e
 int ct_def_validate(const struct ct_def *d, struct vd_error **err);
 /* Write atomically (temp file + rename). */
 int ct_def_save(const struct ct_def *d, struct vd_error **err);
-/* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics). */
+/* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics); words are
+ * separated by blanks, with '...', "..." and backslash quoting as in sh. */
 char **ct_def_argv(const struct ct_def *d);
+/* Quote one argument so ct_def_argv gives it back unchanged. */
+char *ct_def_quote(const char *arg);
 const char *ct_net_mode_name(enum ct_net_mode m);
 
 #endif

@@ -70,6 +70,34 @@ static void test_good_file(void **state)
 	ct_def_free(&d);
 }
 
+static void test_argv_quoting(void **state)
+{
+	const char *const words[] = { "/bin/sh", "-c", "while :; do echo \"it's\" $x; done", "", "a\\b", NULL };
+	_cleanup_free_ char *line = vd_xstrdup("");
+	for (size_t i = 0; words[i]; i++) {
+		_cleanup_free_ char *q = ct_def_quote(words[i]);
+		char *next = vd_xasprintf("%s%s%s", line, i ? " " : "", q);
+		free(line);
+		line = next;
+	}
+	struct ct_def d;
+	ct_def_init(&d, "q");
+	d.cmd = vd_xstrdup(line);
+	char **argv = ct_def_argv(&d);
+	for (size_t i = 0; words[i]; i++)
+		assert_string_equal(argv[i], words[i]);
+	assert_null(argv[5]);
+	vd_strvfreep(&argv);
+	free(d.cmd);
+	d.cmd = vd_xstrdup("/bin/echo \"two words\" 'single \\ kept' esc\\ aped");
+	argv = ct_def_argv(&d);
+	assert_string_equal(argv[1], "two words");
+	assert_string_equal(argv[2], "single \\ kept");
+	assert_string_equal(argv[3], "esc aped");
+	vd_strvfreep(&argv);
+	ct_def_free(&d);
+}
+
 static void test_defaults(void **state)
 {
 	_cleanup_free_ char *p = write_file("min.ini", "rootfs=/r\n");
@@ -222,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test(test_argv_quoting),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
