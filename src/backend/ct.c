@@ -16,6 +16,8 @@
 #include "containers/ct_def.h"
 
 #define CT_CALL_MS 5000
+/* Listing must stay responsive with a hung supervisor: it is shown as lost, not waited for. */
+#define CT_LIST_MS 1000
 
 struct ct_priv {
 	char *state_dir; /* <statedir>/ct */
@@ -72,12 +74,18 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 	return vd_ctl_check_reply(*resp, err);
 }
 
-static int ct_op(struct vd_backend *be, const char *name, const char *op, struct json_object **resp,
-		 struct vd_error **err)
+static int ct_op_ms(struct vd_backend *be, const char *name, const char *op, int timeout_ms,
+		    struct json_object **resp, struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string(op));
-	return ct_call(be, name, req, CT_CALL_MS, resp, err);
+	return ct_call(be, name, req, timeout_ms, resp, err);
+}
+
+static int ct_op(struct vd_backend *be, const char *name, const char *op, struct json_object **resp,
+		 struct vd_error **err)
+{
+	return ct_op_ms(be, name, op, CT_CALL_MS, resp, err);
 }
 
 /* ------------------------------------------------------------------ list / lookup */
@@ -149,8 +157,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		ct_fill_def(g, &d);
 		ct_def_free(&d);
 	}
-	_cleanup_json_ struct json_object *st = NULL;
-	if (ct_op(be, name, "status", &st, NULL) < 0) {
+	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
+	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
 		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 		if (!have_def && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
@@ -158,7 +166,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		return 0;
 	}
 	ct_fill_status(g, st);
-	ct_stats(be, name, &g->sample, NULL);
+	if (ct_op_ms(be, name, "stats", CT_LIST_MS, &sample, NULL) == 0)
+		ct_fill_sample(be, sample, &g->sample);
 	return 0;
 }
 
