@@ -269,6 +269,25 @@ static void ct_super_cleanup(struct ct_super *s)
 			unlink(files[i]);
 }
 
+/* The socket appears (renamed into place) only once it listens and the pid and recovery
+ * files exist: whoever sees NAME.sock can talk to us (the console's inotify watch included). */
+static int ct_super_listen(struct ct_super *s, struct vd_error **err)
+{
+	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", s->sock);
+	s->lfd = vd_ctl_listen(tmp, err);
+	if (s->lfd < 0)
+		return s->lfd;
+	s->started_ns = vd_now_real_ns();
+	ct_super_write_pid(s);
+	ct_super_write_recovery(s);
+	if (rename(tmp, s->sock) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return vd_error_errno(err, e, "container %s: publishing %s", s->def.name, s->sock);
+	}
+	return 0;
+}
+
 static int ct_super_create(struct ct_super *s, struct vd_error **err)
 {
 	if (ct_super_lock(s, err) < 0)
@@ -283,18 +302,13 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)
 		r = ct_super_clone(s, err);
-	if (r == 0) {
-		s->lfd = vd_ctl_listen(s->sock, err);
-		r = s->lfd < 0 ? s->lfd : 0;
-	}
+	if (r == 0)
+		r = ct_super_listen(s, err);
 	if (r < 0) {
 		ct_super_cleanup(s);
 		return r;
 	}
 	ct_super_close(&s->con.slave); /* init holds it now; EIO on the master then means init is gone */
-	s->started_ns = vd_now_real_ns();
-	ct_super_write_pid(s);
-	ct_super_write_recovery(s);
 	return 0;
 }
 
