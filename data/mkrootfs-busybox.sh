@@ -49,10 +49,13 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > etc/hosts
 cat > sbin/vd-init <<'IN'
 #!/bin/sh
 # vd-init - minimal init for a virtdeck busybox container.
-trap 'exit 0' TERM INT
+# The shell runs in the background so that `wait` lets the TERM trap run at once on stop.
+trap 'kill $sh 2>/dev/null; exit 0' TERM INT
 echo "virtdeck busybox container $(hostname) up"
 while :; do
-	/bin/sh -l </dev/console >/dev/console 2>&1
+	/bin/sh -l </dev/console >/dev/console 2>&1 &
+	sh=$!
+	wait $sh
 	sleep 1
 done
 IN
