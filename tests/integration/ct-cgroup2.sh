@@ -12,7 +12,7 @@ export VIRTDECK_CGROUP_ROOT=$V2
 ct_new v2c -- /bin/sh
 [ "$(ct_field status v2c cgroup_version)" = 2 ] || fail "not running on cgroup v2"
 dir=$(ct_cgdir v2c)
-case $dir in "$V2"/virtdeck/v2c*) ;; *) fail "v2c is in $dir, not under $V2/virtdeck" ;; esac
+case $dir in "$V2"/*virtdeck/v2c) ;; *) fail "v2c is in $dir, not under $V2" ;; esac
 init=$(ct_field status v2c init_pid)
 grep -qx "$init" "$dir/cgroup.procs" || fail "init $init is not in $dir"
 [ "$(ctx v2c -- grep "^0::" /proc/1/cgroup)" = "0::/" ] || fail "cgroup namespace root is not the container's group"
@@ -43,5 +43,5 @@ CT_NAMES="$CT_NAMES v2m"
 vd create ct v2m --rootfs "$ROOTFS" --memory 64M -- /bin/sh >/dev/null || fail "create v2m"
 out=$(vd start v2m 2>&1) && fail "a memory limit without the memory controller was accepted"
 echo "$out" | grep -q "memory.max" || fail "refusal does not name memory.max: $out"
-[ -z "$(ls -d "$V2"/virtdeck/v2m* 2>/dev/null)" ] || fail "half-created v2 group left behind"
+[ -z "$(find "$V2" -maxdepth 3 -name v2m 2>/dev/null)" ] || fail "half-created v2 group left behind"
 ok "memory limit without a v2 memory controller refused, nothing left ($out)"
