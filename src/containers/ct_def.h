@@ -7,6 +7,16 @@
 
 #include "common/error.h"
 
+/*
+ * The file (sections are for people; keys are unique across them):
+ *   [container]  rootfs = DIR (absolute; required)   hostname = NAME (default: the container's)
+ *                cmd = /bin/sh -c 'quoted words'      cwd = / (inside)
+ *                cgroups = true|false                 seccomp = true|false
+ *                userns_base = HOSTUID (0 = none)     userns_size = 65536
+ *   [resources]  memory = 256M   memory_high = 200M   cpus = 0.5   cpu_weight = 1..10000
+ *                cpuset = 0-1    pids_max = N         nofile = 1024
+ *   [network]    net = none|loopback|bridge           bridge = vdbr0   subnet = 10.88.0.0/24
+ */
 enum ct_net_mode { CT_NET_NONE, CT_NET_LOOPBACK, CT_NET_BRIDGE };
 
 /* Smallest memory limit accepted: below this the kernel OOM-kills busybox while it execs. */

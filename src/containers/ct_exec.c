@@ -78,6 +78,8 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 		return vd_error_set(err, EINVAL, "exec in container %s: no command given", name);
 	if (ct_exec_status(name, &st, err) < 0)
 		return -ESRCH;
+	if (vd_streq(vd_json_str(st, "state", ""), "paused"))
+		return vd_error_set(err, EAGAIN, "container %s is paused: resume it before exec", name);
 	pid_t init = (pid_t)vd_json_i64(st, "init_pid", 0);
 	bool seccomp = vd_json_bool(st, "seccomp", true);
 	if (init <= 0)
