@@ -27,9 +27,10 @@ static pid_t ct_ns_clone3(unsigned long flags, int cgroup_fd)
 	return r < 0 ? -errno : (pid_t)r;
 }
 
-pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, struct vd_error **err)
+pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, bool *placed, struct vd_error **err)
 {
 	pid_t pid = ct_ns_clone3(flags, cgroup_fd);
+	*placed = pid >= 0 && cgroup_fd >= 0;
 	if (pid >= 0)
 		return pid;
 	/* Old kernels (no clone3, or no CLONE_INTO_CGROUP): plain clone, the caller attaches. */

@@ -205,7 +205,7 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 	return vd_error_set(err, atoi(msg), "%s", sp ? sp + 1 : msg);
 }
 
-static int ct_super_parent_side(struct ct_super *s, int sync, struct vd_error **err)
+static int ct_super_parent_side(struct ct_super *s, int sync, bool attach, struct vd_error **err)
 {
 	uint64_t size = s->def.userns_size ? s->def.userns_size : 65536;
 	if (s->def.userns_base && ct_ns_write_maps(s->def.name, s->init, s->def.userns_base, size, err) < 0)
@@ -215,7 +215,7 @@ static int ct_super_parent_side(struct ct_super *s, int sync, struct vd_error **
 	if (send(sync, "G", 1, MSG_NOSIGNAL) != 1)
 		return vd_error_errno(err, errno, "container %s: init died during set-up", s->def.name);
 	/* v2 placed the child at clone (CLONE_INTO_CGROUP); v1 attaches while the child mounts. */
-	if (s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && ct_cgroup_attach(s->cg, s->init, err) < 0)
+	if (s->cg && attach && ct_cgroup_attach(s->cg, s->init, err) < 0)
 		return -EIO;
 	if (send(sync, "C", 1, MSG_NOSIGNAL) != 1)
 		return ct_super_handshake(s, sync, err); /* init failed: its message says why */
@@ -230,7 +230,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	_cleanup_close_ int parent = sp[0], child = sp[1];
 	_cleanup_close_ int cgfd = s->cg ? ct_cgroup_fd(s->cg, NULL) : -1;
 	unsigned long flags = CT_NS_CLONE_FLAGS | (s->def.userns_base ? CLONE_NEWUSER : 0);
-	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, err);
+	bool placed = false;
+	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, &placed, err);
 	if (pid < 0)
 		return pid;
 	if (pid == 0) {
@@ -242,7 +243,7 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	}
 	s->init = pid;
 	ct_super_close(&child);
-	return ct_super_parent_side(s, parent, err);
+	return ct_super_parent_side(s, parent, !placed, err);
 }
 
 static void ct_super_cleanup(struct ct_super *s)
