@@ -697,6 +697,15 @@ int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err)
 	return 0;
 }
 
+int ct_cgroup_enter_self(struct ct_cgroup *cg, struct vd_error **err)
+{
+	const char *file = cg->version == CT_CGROUP_V1 ? "tasks" : "cgroup.procs";
+	for (size_t i = 0; cg->dirs[i]; i++)
+		if (ct_cg_write(cg, cg->dirs[i], file, "0", err) < 0)
+			return -EIO;
+	return 0;
+}
+
 int ct_cgroup_fd(struct ct_cgroup *cg, struct vd_error **err)
 {
 	if (cg->version != CT_CGROUP_V2)

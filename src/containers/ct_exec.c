@@ -41,7 +41,7 @@ static int ct_exec_join_cgroup(const char *name, struct json_object *st, struct 
 	struct ct_cgroup *cg = NULL;
 	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
 		return -EIO;
-	int r = ct_cgroup_attach(cg, getpid(), err);
+	int r = ct_cgroup_enter_self(cg, err);
 	ct_cgroup_free(cg);
 	return r;
 }

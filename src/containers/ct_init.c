@@ -110,6 +110,8 @@ static int ct_init_limits(const struct ct_def *d, struct vd_error **err)
 static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
+	if (a->self_attach && ct_cgroup_enter_self(a->self_attach, err) < 0)
+		return -EIO;
 	if (d->userns_base && ct_ns_become_root(d->name, err) < 0)
 		return -EPERM;
 	if (d->net != CT_NET_NONE && ct_net_child_setup(d->name, a->net, err) < 0)

@@ -231,6 +231,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	_cleanup_close_ int cgfd = s->cg ? ct_cgroup_fd(s->cg, NULL) : -1;
 	unsigned long flags = CT_NS_CLONE_FLAGS | (s->def.userns_base ? CLONE_NEWUSER : 0);
 	bool placed = false;
+	/* v1: init joins its groups itself (fast path); in a user namespace it no longer may. */
+	bool self = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && !s->def.userns_base;
 	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, &placed, err);
 	if (pid < 0)
 		return pid;
@@ -238,12 +240,13 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		close(parent);
 		struct ct_init_args a = { .def = &s->def, .console = s->con.slave_path, .console_fd = s->con.slave,
 					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL,
-					  .cgroup_v2 = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2 };
+					  .cgroup_v2 = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2,
+					  .self_attach = self ? s->cg : NULL };
 		ct_init_run(&a);
 	}
 	s->init = pid;
 	ct_super_close(&child);
-	return ct_super_parent_side(s, parent, !placed, err);
+	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
 
 static void ct_super_cleanup(struct ct_super *s)
