@@ -217,8 +217,8 @@ static int ct_super_parent_side(struct ct_super *s, int sync, bool attach, struc
 	/* v2 placed the child at clone (CLONE_INTO_CGROUP); v1 attaches while the child mounts. */
 	if (s->cg && attach && ct_cgroup_attach(s->cg, s->init, err) < 0)
 		return -EIO;
-	if (send(sync, "C", 1, MSG_NOSIGNAL) != 1)
-		return ct_super_handshake(s, sync, err); /* init failed: its message says why */
+	/* If init already failed this send fails too; its message, read next, says why. */
+	send(sync, "C", 1, MSG_NOSIGNAL);
 	return ct_super_handshake(s, sync, err);
 }
 
