@@ -48,6 +48,19 @@ grep -q "memory = 50331648" "$VIRTDECK_DATA_DIR/containers/res.ini" || fail "res
 ctx res -- sh -c 'head -c 24m /dev/zero | tail >/dev/null' || fail "24M workload failed after growing to 48M"
 ok "live resize to 48M / 1.5 CPUs applied and saved"
 
+# Shrinking below what the container holds (no swap to push it to): the kernel refuses, the
+# old limit stays, and the error says what to do.
+ctx res -- sh -c 'x=$(head -c 20971520 /dev/zero | tr "\000" a); sleep 4; echo ${#x} >/dev/null' &
+holder=$!
+sleep 1.5
+if [ "$(awk '/SwapTotal/ {print $2}' /proc/meminfo)" = 0 ]; then
+	out=$(vd resize --memory 8M res 2>&1) && fail "shrinking below current use was accepted"
+	echo "$out" | grep -q "pick a larger limit" || fail "shrink refusal does not say what to do: $out"
+	[ "$(ct_field stats res mem_limit)" = 50331648 ] || fail "a refused shrink changed the limit"
+	ok "shrink below current use refused, limit kept ($out)"
+fi
+wait $holder
+
 out=$(vd resize --memory 1M res 2>&1) && fail "1M accepted"
 echo "$out" | grep -q "minimum" || fail "bad limit error does not say why: $out"
 ok "limit below the minimum refused ($out)"
