@@ -573,7 +573,7 @@ int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *
 /* Group names are global while state directories are not: two virtdecks (a user's and a test
  * suite's) may both run a container "web". With $VIRTDECK_STATE_DIR set, the groups live in
  * vd-HASH/virtdeck/NAME, HASH naming that state directory; otherwise in virtdeck/NAME. */
-static char *ct_cg_scope(void)
+char *ct_cgroup_scope(void)
 {
 	const char *state = getenv("VIRTDECK_STATE_DIR");
 	if (!state || !*state)
@@ -595,7 +595,7 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 	const char *parent = getenv("VIRTDECK_CGROUP_PARENT");
 	if (!parent && v == CT_CGROUP_V2)
 		parent = "";
-	_cleanup_free_ char *scope = ct_cg_scope();
+	_cleanup_free_ char *scope = ct_cgroup_scope();
 	return ct_cgroup_new_at(root, v, parent, scope, name, out, err);
 }
 

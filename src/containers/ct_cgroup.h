@@ -54,6 +54,8 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,
 			struct ct_cgroup **out, struct vd_error **err);
 void ct_cgroup_free(struct ct_cgroup *cg);
+/* "vd-HASH" naming $VIRTDECK_STATE_DIR (the level above virtdeck/NAME), or NULL without one. */
+char *ct_cgroup_scope(void);
 enum ct_cgroup_version ct_cgroup_version(const struct ct_cgroup *cg);
 /* NULL-terminated list of the cgroup's directories (one per v1 hierarchy; one for v2). */
 char *const *ct_cgroup_dirs(const struct ct_cgroup *cg);
