@@ -57,7 +57,7 @@ if [ -z "$deb" ]; then
 fi
 
 release=${pkg#linux-image-}
-stamp="$(basename "$deb")"
+stamp="$(basename "$deb") +balloon"
 
 # ---- extract (skipped when already done for this .deb)
 if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$dir/vmlinuz" ]; then
@@ -75,7 +75,7 @@ if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$di
 		drivers/crypto/ccp/ccp \
 		drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_mmio \
 		drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
-		drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/net/net_failover \
+		drivers/virtio/virtio_pci drivers/virtio/virtio_balloon drivers/block/virtio_blk drivers/net/net_failover \
 		net/core/failover drivers/net/virtio_net drivers/char/virtio_console \
 		drivers/char/hw_random/virtio-rng net/vmw_vsock/vsock \
 		net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport; do
@@ -107,7 +107,7 @@ order() {
 # ccp exists as a module only in the generic flavour, where kvm-amd needs it.
 kvm_mods=$(order irqbypass ccp kvm kvm-amd)
 virtio_mods=$(order virtio_ring virtio virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci virtio_blk failover net_failover virtio_net virtio_console virtio-rng)
+	virtio_pci virtio_blk failover net_failover virtio_net virtio_console virtio-rng virtio_balloon)
 
 [ -f "$dir/modules/kvm.ko" ] || [ -n "$(grep -s '^CONFIG_KVM=y' "$dir/config")" ] ||
 	die "$pkg has no kvm module"
