@@ -101,7 +101,9 @@ struct vmm_virtio_mmio *vmm_balloon_create(const struct vmm_mem *mem)
 {
 	struct vmm_virtio_mmio *d = vd_xcalloc(1, sizeof(*d));
 	vmm_virtio_mmio_init(d, &vmm_balloon_dev_ops, vd_xcalloc(1, sizeof(struct vmm_balloon)), mem,
-			     (1ull << VIRTIO_BALLOON_F_STATS_VQ) | (1ull << VIRTIO_BALLOON_F_DEFLATE_ON_OOM),
+			     /* No DEFLATE_ON_OOM: then an inflated balloon shrinks the guest's MemTotal,
+			      * which is what a resize should show. */
+			     1ull << VIRTIO_BALLOON_F_STATS_VQ,
 			     sizeof(struct vmm_balloon_config));
 	return d;
 }

@@ -169,3 +169,40 @@ void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req)
 	if (vd_ctl_send(fd, reply, &err) < 0)
 		vd_debug("VM %s: control reply: %s", vm->name, err->msg);
 }
+
+/* The reply and the fd arrive in one message (see vmm_ctl_console). */
+static int vmm_ctl_recv_fd(int s, int *fd, struct vd_error **err)
+{
+	char line[4096];
+	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return vd_error_errno(err, n < 0 ? errno : EPIPE, "receiving the console");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+		line[n] = 0;
+		_cleanup_json_ struct json_object *o = json_tokener_parse(line);
+		return vd_error_set(err, EPROTO, "no console fd in the reply: %s",
+				    vd_json_str(o, "error", "protocol error"));
+	}
+	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)
+{
+	_cleanup_close_ int s = vd_ctl_connect(sock, err);
+	if (s < 0)
+		return s;
+	_cleanup_json_ struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("console"));
+	if (vd_ctl_send(s, req, err) < 0)
+		return -EIO;
+	return vmm_ctl_recv_fd(s, fd, err);
+}

@@ -20,6 +20,8 @@
 #define VMM_BALLOON_POLL_NS 1000000000ull
 
 struct vmm_opts {
+	const char *ctl_sock;   /* client mode: send one request */
+	const char *attach_sock; /* client mode: relay the console */
 	const char *config;
 	const char *state_dir;
 	bool daemon;
@@ -45,7 +47,9 @@ static void vmm_usage(FILE *f)
 	fputs("usage: virtdeck-vmm [--daemon] [--state-dir DIR] [--console-stdout] --config FILE.ini\n"
 	      "                    [--name N --kernel K --initrd I --disk D --memory 512M --vcpus 2\n"
 	      "                     --cmdline C --no-balloon --no-rng]\n"
-	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n", f);
+	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n"
+	      "       virtdeck-vmm --ctl SOCK '{\"cmd\":\"status\"}'   (one control request)\n"
+	      "       virtdeck-vmm --attach SOCK  (relay the serial console to stdio)\n", f);
 }
 
 static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_def *d,
@@ -56,7 +60,7 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		{ "console-stdout", 0, 0, 'S' }, { "probe", 0, 0, 'P' }, { "name", 1, 0, 'n' },
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
 		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
-		{ "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
 		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" } };
@@ -69,6 +73,8 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		case 'D': o->daemon = true; break;
 		case 'S': o->console_stdout = true; break;
 		case 'P': o->probe = true; break;
+		case 'C': o->ctl_sock = optarg; break;
+		case 'A': o->attach_sock = optarg; break;
 		case 'B': d->balloon = false; break;
 		case 'R': d->rng = false; break;
 		case 'h': vmm_usage(stdout); exit(0);
@@ -81,7 +87,9 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		if (r < 0)
 			return r;
 	}
-	return o->probe ? 0 : vmm_def_check(d, err);
+	if (o->probe || o->ctl_sock || o->attach_sock)
+		return 0;
+	return vmm_def_check(d, err);
 }
 
 static int vmm_state_paths(struct vmm_opts *o, const char *name, char **dir, struct vd_error **err)
@@ -296,11 +304,58 @@ static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
 	return vm->exit_reason == VMM_EXIT_CRASH ? 2 : 0;
 }
 
+static int vmm_relay(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	return write(to, buf, (size_t)n) == n ? 0 : -1;
+}
+
+/* Client mode: fetch the console pty over the socket and copy it to and from stdio. */
+static int vmm_attach(const char *sock)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	int fd = -1;
+	if (vmm_ctl_console_fd(sock, &fd, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+	while (poll(p, 2, -1) >= 0) {
+		if ((p[0].revents & (POLLIN | POLLHUP)) && vmm_relay(fd, STDOUT_FILENO) < 0)
+			break;
+		if ((p[1].revents & (POLLIN | POLLHUP)) && vmm_relay(STDIN_FILENO, fd) < 0)
+			p[1].fd = -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int vmm_probe(void)
 {
 	_cleanup_free_ char *what = vmm_kvm_describe_host();
 	printf("KVM on this host: %s\n", what);
 	return access("/dev/kvm", R_OK | W_OK) == 0 ? 0 : 1;
+}
+
+/* Client mode for scripts and tests: one request, the reply on stdout. */
+static int vmm_ctl_client(const char *sock, const char *json)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	_cleanup_json_ struct json_object *req = json_tokener_parse(json ? json : "");
+	_cleanup_json_ struct json_object *resp = NULL;
+	if (!req) {
+		fprintf(stderr, "virtdeck-vmm: --ctl needs a JSON request such as '{\"cmd\":\"status\"}'\n");
+		return 2;
+	}
+	if (vd_ctl_call(sock, req, 10000, &resp, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	return vd_json_bool(resp, "ok", false) ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -316,6 +371,10 @@ int main(int argc, char **argv)
 	}
 	if (o.probe)
 		return vmm_probe();
+	if (o.ctl_sock)
+		return vmm_ctl_client(o.ctl_sock, optind < argc ? argv[optind] : NULL);
+	if (o.attach_sock)
+		return vmm_attach(o.attach_sock);
 	_cleanup_free_ char *dir = NULL;
 	if (vmm_state_paths(&o, def.name, &dir, &err) < 0) {
 		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);

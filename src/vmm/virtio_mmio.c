@@ -116,6 +116,8 @@ static uint32_t vmm_virtio_mmio_read_reg(struct vmm_virtio_mmio *d, uint64_t off
 	}
 }
 
+static void vmm_virtio_mmio_notify(struct vmm_virtio_mmio *d, uint32_t qi);
+
 /* FEATURES_OK sticks only when the driver took a subset of ours that includes VERSION_1. */
 static void vmm_virtio_mmio_status(struct vmm_virtio_mmio *d, uint32_t v)
 {
@@ -127,7 +129,13 @@ static void vmm_virtio_mmio_status(struct vmm_virtio_mmio *d, uint32_t v)
 	    ((d->driver_features & ~d->features) ||
 	     !(d->driver_features & (1ull << VIRTIO_F_VERSION_1))))
 		v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
+	bool was_ok = d->status & VIRTIO_STATUS_DRIVER_OK;
 	d->status = v | (d->status & VIRTIO_STATUS_NEEDS_RESET);
+	/* Drivers may kick before DRIVER_OK (virtio-balloon's first stats buffer does): serve those
+	 * buffers now instead of leaving them to a kick that never comes. */
+	if (!was_ok && (v & VIRTIO_STATUS_DRIVER_OK))
+		for (unsigned q = 0; q < d->ops->nqueues; q++)
+			vmm_virtio_mmio_notify(d, q);
 }
 
 static void vmm_virtio_mmio_addr(uint64_t *slot, bool hi, uint32_t v)

@@ -54,8 +54,9 @@ static int vmm_virtq_walk(const struct vmm_mem *mem, const struct vmm_virtq *q, 
 	const struct vmm_virtq_desc *table = vmm_mem_ptr(mem, q->desc, 16ull * q->num);
 	if (!table)
 		return -EINVAL;
-	memset(c, 0, offsetof(struct vmm_virtq_chain, seg));
 	c->head = head;
+	c->nseg = c->nread = 0;
+	c->read_bytes = c->write_bytes = 0;
 	uint16_t i = head;
 	/* A chain longer than the table must revisit an entry: that is a loop. */
 	for (unsigned steps = 0; steps < q->num; steps++) {

@@ -113,6 +113,8 @@ struct vmm {
 /* ctl.c: one control request from a connected client; replies on fd. */
 struct json_object;
 void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req);
+/* Client side of "console": connect to sock and receive the pty fd. */
+int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err);
 
 struct vmm_def;
 /* vm.c: build the whole machine from a definition; extra_cmdline may be NULL. */

@@ -1,0 +1,116 @@
+#!/bin/sh
+# vmm-payload.sh - runs where /dev/kvm is real (inside the nested harness, or on a KVM host), packed
+# by vmm-guest.sh: boots the inner guest with virtdeck-vmm and checks, in one boot, the /init
+# marker, two vCPUs, virtio-blk read+write, balloon stats and inflate, pause/resume, a console
+# client killed with SIGKILL, and shutdown by Ctrl-Alt-Del, all through the control socket.
+# Usage: sh vmm-payload.sh VMM DISK.img
+# Prints "VMMTEST PASS|FAIL <what>" lines and "VMMTEST-FIGURE <name>=<value>"; exit 0 = all passed.
+vmm=$1
+disk=$2
+st=/tmp/vd-vmm-test
+sock=$st/vmm/t1.sock
+con=$st/vmm/t1.console
+failed=0
+pass() { echo "VMMTEST PASS $*"; }
+fail() { echo "VMMTEST FAIL $*"; failed=1; }
+now() { cut -d' ' -f1 /proc/uptime; }
+ctl() { "$vmm" --ctl "$sock" "$1"; }
+# json NAME: the first integer value of "NAME": in stdin
+json() { sed -n "s/.*\"$1\":\\(-\\{0,1\\}[0-9]*\\).*/\\1/p" | head -n 1; }
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
+	n=$(($1 * 5)); shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done
+	return 1
+}
+in_console() { grep -q "^$1" "$con" 2>/dev/null; }
+
+rm -rf "$st"
+t0=$(now)
+# Started by a subshell that is SIGKILLed at once: the VMM must not depend on its starter.
+( exec "$vmm" --daemon --state-dir "$st" --name t1 --kernel "$VD_GUEST_KERNEL" \
+	--initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 2 --disk "$disk" \
+	--cmdline "$VD_GUEST_APPEND vd.sleep=30" ) &
+starter=$!
+wait "$starter"
+rc=$?
+kill -9 "$starter" 2>/dev/null
+[ "$rc" = 0 ] || { fail "virtdeck-vmm --daemon exited $rc"; cat "$st/vmm/t1.log" 2>/dev/null; exit 1; }
+pass "virtdeck-vmm detached and answers on $sock"
+
+if wait_for 60 in_console VIRTDECK-GUEST-UP; then
+	pass "guest reached its /init marker"
+	echo "VMMTEST-FIGURE start_to_marker_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+else
+	fail "no VIRTDECK-GUEST-UP on the console in 60 s"
+	tr -d '\r' <"$con" | tail -n 30
+	cat "$st/vmm/t1.log"
+	exit 1
+fi
+wait_for 10 in_console GUEST-BLK= || true
+tr -d '\r' <"$con" | sed 's/^/guest: /'
+in_console GUEST-NPROC=2 && pass "guest sees 2 vCPUs" || fail "guest does not see 2 vCPUs"
+in_console GUEST-BLK-READ=hello-from-host && pass "virtio-blk: guest read the host's file" ||
+	fail "virtio-blk: guest did not read hello.txt"
+in_console GUEST-BLK=ok && pass "virtio-blk: guest wrote, synced and unmounted" || fail "virtio-blk write"
+
+# ---- balloon statistics, then inflate by 96 MiB
+has_stats() { ctl '{"cmd":"stats"}' | grep -q '"valid":true'; }
+if wait_for 15 has_stats; then
+	s=$(ctl '{"cmd":"stats"}')
+	echo "stats: $s"
+	total0=$(echo "$s" | sed 's/.*"balloon"://' | json total)
+	avail0=$(echo "$s" | sed 's/.*"balloon"://' | json available)
+	pass "balloon reports guest memory: total $total0 available $avail0"
+	echo "VMMTEST-FIGURE vmm_overhead_bytes=$(echo "$s" | json vmm_overhead)"
+	echo "VMMTEST-FIGURE rss_bytes=$(echo "$s" | json rss)"
+	echo "VMMTEST-FIGURE mem_touched_bytes=$(echo "$s" | json mem_touched)"
+	ctl '{"cmd":"balloon","bytes":167772160}' >/dev/null || fail "balloon request refused"
+	shrunk() {
+		t=$(ctl '{"cmd":"stats"}' | sed 's/.*"balloon"://' | json total)
+		[ -n "$t" ] && [ "$t" -lt $((total0 - 64 * 1048576)) ]
+	}
+	if wait_for 20 shrunk; then
+		s=$(ctl '{"cmd":"stats"}')
+		pass "balloon inflated: guest total $total0 -> $(echo "$s" | sed 's/.*"balloon"://' | json total)"
+	else
+		fail "balloon target set but the guest's total did not drop: $(ctl '{"cmd":"stats"}')"
+	fi
+else
+	fail "no balloon statistics: $(ctl '{"cmd":"stats"}')"
+fi
+
+# ---- pause / resume: paused vCPUs burn no CPU
+ctl '{"cmd":"pause"}' | grep -q '"state":"paused"' && pass "pause" || fail "pause"
+c1=$(ctl '{"cmd":"stats"}' | json cpu_ns)
+sleep 1
+c2=$(ctl '{"cmd":"stats"}' | json cpu_ns)
+[ -n "$c1" ] && [ $((c2 - c1)) -lt 5000000 ] && pass "paused vCPUs used $(((c2 - c1) / 1000)) us in 1 s" ||
+	fail "paused vCPUs still ran: $c1 -> $c2 ns"
+ctl '{"cmd":"resume"}' | grep -q '"state":"running"' && pass "resume" || fail "resume"
+
+# ---- a console client killed with SIGKILL leaves the VM running
+"$vmm" --attach "$sock" >/tmp/attach.out </dev/null &
+att=$!
+sleep 1
+kill -9 "$att"
+wait "$att" 2>/dev/null
+ctl '{"cmd":"status"}' | grep -q '"state":"running"' && pass "console client SIGKILLed, VM still running" ||
+	fail "VM gone after its console client was killed"
+
+# ---- graceful shutdown: Ctrl-Alt-Del through the i8042, the guest resets, the VMM exits
+pid=$(ctl '{"cmd":"status"}' | json pid)
+ctl '{"cmd":"shutdown","timeout":20}' >/dev/null || fail "shutdown request refused"
+gone() { ! kill -0 "$pid" 2>/dev/null; }
+if wait_for 25 gone; then
+	if grep -q "stopped: reset" "$st/vmm/t1.log"; then
+		pass "shutdown: Ctrl-Alt-Del made the guest reset and the VMM exit"
+	else
+		fail "shutdown: VMM exited but not by guest reset: $(tail -n 2 "$st/vmm/t1.log")"
+	fi
+else
+	fail "shutdown: VMM still running 25 s after Ctrl-Alt-Del"
+	ctl '{"cmd":"kill"}'
+fi
+[ -e "$sock" ] && fail "control socket left behind" || pass "control socket removed"
+cat "$st/vmm/t1.log"
+exit "$failed"
