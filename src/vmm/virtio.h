@@ -85,5 +85,6 @@ void vmm_balloon_set_target(struct vmm_virtio_mmio *d, uint32_t pages);
 /* Create the devices a definition asks for and put them on the MMIO bus. */
 int vmm_virtio_setup_all(struct vmm *vm, const struct vmm_def *def, struct vd_error **err);
 void vmm_virtio_teardown_all(struct vmm *vm);
+void vmm_virtio_teardown_one(struct vmm_virtio_mmio *d);
 
 #endif

@@ -309,15 +309,19 @@ int vmm_virtio_setup_all(struct vmm *vm, const struct vmm_def *def, struct vd_er
 	return r;
 }
 
+void vmm_virtio_teardown_one(struct vmm_virtio_mmio *d)
+{
+	if (d->ops->destroy)
+		d->ops->destroy(d);
+	if (d->irq == vmm_virtio_irq)
+		free(d->irq_opaque);
+	free(d);
+}
+
 void vmm_virtio_teardown_all(struct vmm *vm)
 {
-	for (unsigned i = 0; i < vm->ndevs; i++) {
-		struct vmm_virtio_mmio *d = vm->virtio[i];
-		if (d->ops->destroy)
-			d->ops->destroy(d);
-		free(d->irq_opaque);
-		free(d);
-	}
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		vmm_virtio_teardown_one(vm->virtio[i]);
 	vm->ndevs = 0;
 	vm->balloon = NULL;
 }
