@@ -82,8 +82,23 @@ static int vmm_kvm_check_caps(struct vmm *vm, struct vd_error **err)
 	return 0;
 }
 
+/* PVM's /dev/kvm creates VMs but runs only PVM-enabled guest kernels: an ordinary kernel spins
+ * silently. Refuse up front (VIRTDECK_VMM_ALLOW_PVM=1 overrides, for PVM guest kernels). */
+static int vmm_kvm_refuse_pvm(struct vmm *vm, struct vd_error **err)
+{
+	if (!vmm_kvm_exists("/sys/module/kvm_pvm") || vmm_kvm_exists("/sys/module/kvm_intel") ||
+	    vmm_kvm_exists("/sys/module/kvm_amd") || getenv("VIRTDECK_VMM_ALLOW_PVM"))
+		return 0;
+	return vd_error_set(err, ENOTSUP, "this host's /dev/kvm is PVM (kvm_pvm), which boots only "
+			    "PVM guest kernels: run VM %s on a host with hardware KVM (kvm_intel/kvm_amd), "
+			    "or inside the nested test harness", vm->name);
+}
+
 int vmm_kvm_open(struct vmm *vm, struct vd_error **err)
 {
+	int r = vmm_kvm_refuse_pvm(vm, err);
+	if (r < 0)
+		return r;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		int e = errno;

@@ -18,7 +18,7 @@ echo hello-from-host >"$work/disk/hello.txt"
 
 set +e
 "$src/tests/harness/run-in-kvm.sh" --timeout 240 --guest -- \
-	sh "$src/tests/integration/vmm-payload.sh" "$vmm" "$work/disk.img" >"$work/out" 2>&1
+	sh "$src/tests/integration/vmm-payload.sh" "$vmm" "$work/disk.img" "$build/virtdeck" >"$work/out" 2>&1
 rc=$?
 set -e
 cat "$work/out"

@@ -3,10 +3,14 @@
 # by vmm-guest.sh: boots the inner guest with virtdeck-vmm and checks, in one boot, the /init
 # marker, two vCPUs, virtio-blk read+write, balloon stats and inflate, pause/resume, a console
 # client killed with SIGKILL, and shutdown by Ctrl-Alt-Del, all through the control socket.
-# Usage: sh vmm-payload.sh VMM DISK.img
+# With VIRTDECK (the console binary) it then does the user's path through the CLI: create, start,
+# list (memory really used from the balloon), resize by balloon, pause/resume, a console killed
+# with SIGKILL, stop, delete.
+# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK]
 # Prints "VMMTEST PASS|FAIL <what>" lines and "VMMTEST-FIGURE <name>=<value>"; exit 0 = all passed.
 vmm=$1
 disk=$2
+vd=${3:-}
 st=/tmp/vd-vmm-test
 sock=$st/vmm/t1.sock
 con=$st/vmm/t1.console
@@ -113,4 +117,35 @@ else
 fi
 [ -e "$sock" ] && fail "control socket left behind" || pass "control socket removed"
 cat "$st/vmm/t1.log"
+[ -n "$vd" ] || exit "$failed"
+
+# ---- the same through the virtdeck CLI and the vmm engine
+export VIRTDECK_STATE_DIR=/tmp/vd-cli/state VIRTDECK_DATA_DIR=/tmp/vd-cli/data
+con=$VIRTDECK_STATE_DIR/vmm/c1.console
+vdj() { "$vd" list --json 2>/dev/null | tr -d ' \n'; }
+"$vd" create vm c1 --kernel "$VD_GUEST_KERNEL" --initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 1 \
+	--cmdline "$VD_GUEST_APPEND vd.sleep=40" && pass "cli: create vm" || fail "cli: create vm"
+"$vd" start c1 && pass "cli: start" || fail "cli: start"
+wait_for 60 in_console VIRTDECK-GUEST-UP && pass "cli: guest booted to its marker" || fail "cli: no marker"
+balloon_src() { vdj | grep -q '"name":"c1","type":"vm","state":"running".*"mem_source":"balloon"'; }
+if wait_for 15 balloon_src; then
+	pass "cli: list shows the memory really used, from the balloon: $(vdj | grep -o '"mem_alloc_bytes":[0-9]*,"mem_used_bytes":[0-9]*')"
+else
+	fail "cli: list never showed balloon memory: $(vdj)"
+fi
+"$vd" resize --memory 160M c1 && pass "cli: resize --memory 160M" || fail "cli: resize"
+resized() { vdj | grep -q '"mem_alloc_bytes":167772160'; }
+wait_for 10 resized && pass "cli: allocation now 160M" || fail "cli: allocation not 160M: $(vdj)"
+"$vd" pause c1 && vdj | grep -q '"state":"paused"' && pass "cli: pause" || fail "cli: pause"
+"$vd" resume c1 && vdj | grep -q '"state":"running"' && pass "cli: resume" || fail "cli: resume"
+"$vd" console c1 </dev/null >/tmp/console.out 2>&1 &
+cpid=$!
+sleep 1
+kill -9 "$cpid"
+wait "$cpid" 2>/dev/null
+vdj | grep -q '"state":"running"' && pass "cli: console SIGKILLed, VM still running" ||
+	fail "cli: VM not running after the console was killed"
+"$vd" stop --timeout 20 c1 && vdj | grep -q '"state":"stopped"' && pass "cli: stop (Ctrl-Alt-Del)" ||
+	fail "cli: stop: $(vdj)"
+"$vd" delete c1 && ! vdj | grep -q '"name":"c1"' && pass "cli: delete" || fail "cli: delete"
 exit "$failed"
