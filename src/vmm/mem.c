@@ -17,9 +17,11 @@ int vmm_mem_alloc(struct vmm_mem *mem, uint64_t size, struct vd_error **err)
 	if (p == MAP_FAILED)
 		return vd_error_errno(err, errno, "mmap %llu bytes of guest memory",
 				      (unsigned long long)size);
-	/* Identical guest pages may be merged by KSM where the host runs it; best effort. */
-	madvise(p, size, MADV_MERGEABLE);
+	/* Huge pages make the second-level page walk shorter; KSM may merge identical guest pages
+	 * where the host runs it. Both are hints: failure changes nothing. */
 	madvise(p, size, MADV_HUGEPAGE);
+	if (getenv("VIRTDECK_VMM_KSM"))
+		madvise(p, size, MADV_MERGEABLE);
 	mem->base = p;
 	mem->size = size;
 	uint64_t low = size < VMM_LOWMEM_MAX ? size : VMM_LOWMEM_MAX;
