@@ -1,4 +1,6 @@
 /* virtdeck.c - main(): the command line, and the console when no command is given. */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -18,11 +20,24 @@ static void main_open_log(void)
 	vd_log_open(path);
 }
 
+/* Braille needs a UTF-8 locale; anything else gets ASCII graphs. */
+static enum ui_glyphs main_glyphs(enum ui_glyphs want)
+{
+	if (want != UI_GLYPHS_AUTO)
+		return want;
+	setlocale(LC_ALL, "");
+	return vd_streq(nl_langinfo(CODESET), "UTF-8") ? UI_GLYPHS_BRAILLE : UI_GLYPHS_ASCII;
+}
+
 static int main_console(struct vd_cli *cli)
 {
 	struct ui_app app;
 	ui_app_init(&app, &cli->reg);
+	ui_app_apply_settings(&app, &cli->settings, cli->no_color, cli->ascii);
+	app.glyphs = main_glyphs(app.glyphs);
 	app.interval_ms = cli->interval_ms;
+	for (size_t i = 0; cli->problems && cli->problems[i]; i++)
+		ui_app_log(&app, UI_WARN, "%s", cli->problems[i]);
 	if (cli->demo)
 		snprintf(app.banner, sizeof(app.banner), "demo: fake engine");
 	main_open_log();

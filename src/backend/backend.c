@@ -52,6 +52,11 @@ int vd_backend_open_ops(const struct vd_backend_ops *ops, const char *uri, const
 	be->ops = ops;
 	be->uri = uri ? vd_xstrdup(uri) : NULL;
 	be->label = vd_xstrdup(label && *label ? label : "local");
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&be->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	if (ops->open) {
 		int r = ops->open(be, err);
 		if (r < 0) {
@@ -82,6 +87,7 @@ void vd_backend_close(struct vd_backend *be)
 	if (be->ops && be->ops->close && be->priv)
 		be->ops->close(be);
 	vd_error_free(be->last_error);
+	pthread_mutex_destroy(&be->lock);
 	free(be->uri);
 	free(be->label);
 	free(be);
@@ -123,8 +129,12 @@ static int vd_done(int r, struct vd_backend *be, const char *op, const char *nam
 	({                                                                                         \
 		int _r = vd_check(be, name, (be) && (be)->ops ? (const void *)(be)->ops->slot : NULL, \
 				  op, err);                                                        \
-		if (_r == 0)                                                                       \
-			_r = vd_done((be)->ops->slot(be, __VA_ARGS__), be, op, name, err);        \
+		if (_r == 0) {                                                                     \
+			pthread_mutex_lock(&(be)->lock);                                           \
+			_r = (be)->ops->slot(be, __VA_ARGS__);                                     \
+			pthread_mutex_unlock(&(be)->lock);                                         \
+			_r = vd_done(_r, be, op, name, err);                                       \
+		}                                                                                  \
 		_r;                                                                                \
 	})
 
@@ -137,6 +147,15 @@ int vd_backend_list(struct vd_backend *be, struct vd_guest **out, size_t *n, str
 	int r = VD_DISPATCH(be, NULL, list, "list", err, out, n, err);
 	for (size_t i = 0; r >= 0 && i < *n; i++)
 		(*out)[i].backend = be;
+	return r;
+}
+
+int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err)
+{
+	if (!be || pthread_mutex_trylock(&be->lock) != 0)
+		return be ? -EBUSY : vd_error_set(err, EINVAL, "list: no backend given");
+	int r = vd_backend_list(be, out, n, err);
+	pthread_mutex_unlock(&be->lock);
 	return r;
 }
 

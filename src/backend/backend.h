@@ -3,6 +3,7 @@
 #define VD_BACKEND_BACKEND_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "backend/guest.h"
@@ -18,7 +19,9 @@ struct vd_backend {
 	vd_clock_fn clock; /* sampling clock; tests inject a fixed one */
 	void *priv;  /* engine state */
 	bool lost;   /* the last list failed: shown as a lost connection */
+	bool busy;   /* the last refresh found an operation running: its guests are from before */
 	struct vd_error *last_error;
+	pthread_mutex_t lock; /* one engine call at a time: the console's job thread and its refresh */
 };
 
 /*
@@ -69,6 +72,8 @@ const struct vd_backend_ops *const *vd_backend_engines(void);
 const struct vd_backend_ops *vd_backend_find_engine(const char *name);
 
 int vd_backend_list(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
+/* Like vd_backend_list, but returns -EBUSY (without an error) when an operation holds the engine. */
+int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
 int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
 int vd_backend_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
 int vd_backend_remove(struct vd_backend *be, const char *name, struct vd_error **err);

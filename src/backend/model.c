@@ -95,12 +95,16 @@ int vd_model_compare(const struct vd_guest *a, const struct vd_guest *b, enum vd
 static const struct vd_guest *model_sort_guests;
 static enum vd_sort_key model_sort_key;
 static bool model_sort_desc;
+static enum vd_sort_key model_group_key = VD_SORT__COUNT;
 
 static int model_qsort_cmp(const void *pa, const void *pb)
 {
 	const struct vd_guest *a = &model_sort_guests[*(const size_t *)pa];
 	const struct vd_guest *b = &model_sort_guests[*(const size_t *)pb];
-	int c = vd_model_compare(a, b, model_sort_key);
+	int c = model_group_key < VD_SORT__COUNT ? vd_model_compare(a, b, model_group_key) : 0;
+	if (c)
+		return c;
+	c = vd_model_compare(a, b, model_sort_key);
 	if (model_sort_desc)
 		c = -c;
 	if (c == 0)
@@ -115,6 +119,12 @@ static int model_qsort_cmp(const void *pa, const void *pb)
 void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_sort_key key, bool descending,
 		   struct vd_view *out)
 {
+	vd_model_view_grouped(reg, filter, VD_SORT__COUNT, key, descending, out);
+}
+
+void vd_model_view_grouped(const struct vd_registry *reg, const char *filter, enum vd_sort_key group,
+			   enum vd_sort_key key, bool descending, struct vd_view *out)
+{
 	out->idx = vd_xcalloc(reg->n_guests, sizeof(*out->idx));
 	out->n = 0;
 	for (size_t i = 0; i < reg->n_guests; i++)
@@ -123,6 +133,7 @@ void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_so
 	model_sort_guests = reg->guests;
 	model_sort_key = key;
 	model_sort_desc = descending;
+	model_group_key = group;
 	qsort(out->idx, out->n, sizeof(*out->idx), model_qsort_cmp);
 }
 

@@ -18,6 +18,7 @@ void vd_registry_free(struct vd_registry *reg)
 	free(reg->backends);
 	free(reg->guests);
 	free(reg->poll_counts);
+	vd_trends_free(&reg->trends);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -49,12 +50,30 @@ void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsign
 	cur->cpu_pct_host = 100.0 * used / (host_cpus ? host_cpus : 1);
 }
 
+static void registry_keep(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)
+{
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		if (reg->guests[i].backend != be)
+			continue;
+		*all = vd_xrealloc(*all, (*n + 1) * sizeof(**all));
+		(*all)[(*n)++] = reg->guests[i];
+	}
+}
+
 static void registry_poll(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)
 {
 	struct vd_guest *list = NULL;
 	size_t cnt = 0;
+	struct vd_error *err = NULL;
+	int r = vd_backend_trylist(be, &list, &cnt, &err);
+	be->busy = r == -EBUSY;
+	if (be->busy) { /* an operation holds the engine: keep showing what we had */
+		registry_keep(reg, be, all, n);
+		return;
+	}
 	vd_error_freep(&be->last_error);
-	if (vd_backend_list(be, &list, &cnt, &be->last_error) < 0) {
+	be->last_error = err;
+	if (r < 0) {
 		if (!be->lost)
 			vd_warn("%s", be->last_error->msg);
 		be->lost = true;
@@ -88,6 +107,7 @@ int vd_registry_refresh(struct vd_registry *reg)
 	free(reg->guests);
 	reg->guests = all;
 	reg->n_guests = n;
+	vd_trends_record(&reg->trends, all, n);
 	return lost;
 }
 

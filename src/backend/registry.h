@@ -4,6 +4,7 @@
 
 #include "backend/backend.h"
 #include "backend/host.h"
+#include "backend/trend.h"
 
 struct vd_registry {
 	struct vd_backend **backends; /* owned */
@@ -13,6 +14,7 @@ struct vd_registry {
 	struct vd_host host;
 	bool host_frozen; /* tests and goldens keep a fixed host */
 	int *poll_counts; /* per backend: how many pollfds it filled last time */
+	struct vd_trends trends; /* the last minutes of every guest, for graphs */
 };
 
 /* Totals across guests, for the header's allocated-vs-used meters. */

@@ -3,6 +3,7 @@
 #define VD_CLI_CLI_H
 
 #include "backend/registry.h"
+#include "ui/config.h"
 
 /* Exit codes: 0 ok, 1 the operation failed, 2 bad usage (like grep and virsh). */
 enum { VD_EXIT_OK = 0, VD_EXIT_FAIL = 1, VD_EXIT_USAGE = 2 };
@@ -14,6 +15,10 @@ struct vd_cli {
 	const char *config;
 	int interval_ms;
 	bool ascii;
+	bool no_color;
+	bool interval_set;   /* -d given: it beats the config file */
+	struct ui_settings settings;
+	char **problems;     /* config problems, "file:line: what", NULL-terminated */
 	vd_clock_fn clock; /* tests inject a clock; NULL = monotonic */
 	struct vd_registry reg;
 	int (*console)(struct vd_cli *cli); /* the TUI entry, provided by the binary */
@@ -46,6 +51,7 @@ extern const char vd_cli_global_short[];
 
 /* Commands (one file each). */
 int vd_cmd_list(struct vd_cli *cli, int argc, char **argv);
+int vd_cmd_top(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_create(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv);

@@ -1,13 +1,11 @@
 /* cmd-guest.c - create, lifecycle, resize, console and exec commands, all through the dispatcher. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/relay.h"
 
-#define CLI_DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh console */
 
 /* Refresh once and resolve NAME (or ENGINE:NAME, HOST/NAME) to a guest. */
 static struct vd_guest *cli_guest(struct vd_cli *cli, const char *spec, struct vd_error **err)
@@ -72,7 +70,7 @@ int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 	static const struct option own[] = { { "timeout", required_argument, NULL, 't' } };
 	const char *verb = argv[0];
 	int timeout = 10;
-	int i = cli_opts(cli, argc, argv, "+t:", own, 1, stop_timeout_opt, &timeout);
+	int i = cli_opts(cli, argc, argv, "t:", own, 1, stop_timeout_opt, &timeout);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)
@@ -210,7 +208,7 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 		{ "config", no_argument, NULL, 'f' },
 	};
 	struct resize_ctx x = { { 0 } };
-	int i = cli_opts(cli, argc, argv, "+", own, VD_ARRAY_SIZE(own), resize_opt, &x);
+	int i = cli_opts(cli, argc, argv, "", own, VD_ARRAY_SIZE(own), resize_opt, &x);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)
@@ -225,47 +223,9 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 	return VD_EXIT_OK;
 }
 
-static void cli_restore_tty(struct termios *saved)
-{
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, saved);
-}
-
-/* Copy one chunk from `from` to `to`; returns bytes moved, 0 at EOF, -1 to detach. */
-static ssize_t console_pump(int from, int to, bool from_user)
-{
-	char buf[4096];
-	ssize_t n = read(from, buf, sizeof(buf));
-	if (n <= 0)
-		return n < 0 && errno == EINTR ? 1 : 0;
-	if (from_user && memchr(buf, CLI_DETACH_KEY, (size_t)n))
-		return -1;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		off += w;
-	}
-	return n;
-}
-
-static void console_relay(int fd)
-{
-	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			return;
-		if (p[0].revents & (POLLIN | POLLHUP) && console_pump(STDIN_FILENO, fd, true) <= 0)
-			return;
-		if (p[1].revents & (POLLIN | POLLHUP) && console_pump(fd, STDOUT_FILENO, false) <= 0)
-			return;
-	}
-}
-
 int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
 {
-	int i = cli_opts(cli, argc, argv, "+", NULL, 0, NULL, NULL);
+	int i = cli_opts(cli, argc, argv, "", NULL, 0, NULL, NULL);
 	if (i < 0)
 		return -i;
 	if (i + 1 != argc)
@@ -276,17 +236,11 @@ int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
 	if (!g || vd_backend_console(g->backend, g->name, &fd, &err) < 0)
 		return vd_cli_fail(err);
 	fprintf(stderr, "Connected to %s's console. Escape character is ^]\n", g->name);
-	struct termios saved, raw;
-	bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
-	if (tty) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
-	}
-	console_relay(fd);
-	if (tty)
-		cli_restore_tty(&saved);
+	int r = vd_relay_console(fd);
 	close(fd);
+	if (r)
+		fprintf(stderr, "\nThe console of %s closed.\n", g->name);
+	else
 	fprintf(stderr, "\nDetached from %s.\n", g->name);
 	return VD_EXIT_OK;
 }

@@ -8,21 +8,9 @@
 
 static void list_text(const struct vd_registry *reg, const struct vd_view *v)
 {
-	int w[UI_COL__COUNT];
-	for (int c = 0; c < UI_COL__COUNT; c++)
-		w[c] = ui_columns()[c].width;
-	w[UI_COL_NAME] = 20;
-	for (int c = 0; c < UI_COL__COUNT; c++)
-		printf(ui_columns()[c].right ? "%*s%s" : "%-*s%s", w[c], ui_columns()[c].title,
-		       c + 1 < UI_COL__COUNT ? " " : "\n");
-	char buf[96];
-	for (size_t i = 0; i < v->n; i++) {
-		const struct vd_guest *g = &reg->guests[v->idx[i]];
-		for (int c = 0; c < UI_COL__COUNT; c++) {
-			ui_columns()[c].format(g, buf, sizeof(buf));
-			printf(ui_columns()[c].right ? "%*s%s" : "%-*s%s", w[c], buf, c + 1 < UI_COL__COUNT ? " " : "\n");
-		}
-	}
+	ui_columns_print(stdout, NULL);
+	for (size_t i = 0; i < v->n; i++)
+		ui_columns_print(stdout, &reg->guests[v->idx[i]]);
 }
 
 static void list_json(const struct vd_registry *reg, const struct vd_view *v)

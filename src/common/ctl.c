@@ -190,24 +190,25 @@ const char *vd_json_str(struct json_object *o, const char *key, const char *def)
 	return json_object_get_string(v);
 }
 
-int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def)
+/* The number under key, if there is one (JSON has one number type; json-c has two). */
+static struct json_object *ctl_json_number(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	if (!o || !json_object_object_get_ex(o, key, &v))
-		return def;
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		return def;
-	return json_object_get_int64(v);
+		return NULL;
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double) ? v : NULL;
+}
+
+int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def)
+{
+	struct json_object *v = ctl_json_number(o, key);
+	return v ? json_object_get_int64(v) : def;
 }
 
 double vd_json_double(struct json_object *o, const char *key, double def)
 {
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return def;
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		return def;
-	return json_object_get_double(v);
+	struct json_object *v = ctl_json_number(o, key);
+	return v ? json_object_get_double(v) : def;
 }
 
 bool vd_json_bool(struct json_object *o, const char *key, bool def)

@@ -12,9 +12,7 @@ static int vd_error_vset(struct vd_error **err, int code, bool with_errno, const
 		code = EIO;
 	if (!err || *err)
 		return -code; /* first error wins: it names the root cause */
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = vd_xvasprintf(fmt, ap);
 	if (with_errno) {
 		char *full = vd_xasprintf("%s: %s", msg, strerror(code));
 		free(msg);
@@ -49,11 +47,9 @@ int vd_error_wrap(struct vd_error **err, const char *fmt, ...)
 {
 	if (!err || !*err)
 		return -EIO;
-	char *ctx = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&ctx, fmt, ap) < 0)
-		abort();
+	char *ctx = vd_xvasprintf(fmt, ap);
 	va_end(ap);
 	char *full = vd_xasprintf("%s: %s", ctx, (*err)->msg);
 	free(ctx);

@@ -78,15 +78,20 @@ char *vd_xstrdup(const char *s)
 	return p;
 }
 
+char *vd_xvasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		vd_oom();
+	return s;
+}
+
 char *vd_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = vd_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		vd_oom();
 	return s;
 }
 

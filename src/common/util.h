@@ -48,6 +48,7 @@ void *vd_xcalloc(size_t n, size_t sz);
 void *vd_xrealloc(void *p, size_t n);
 char *vd_xstrdup(const char *s);
 char *vd_xasprintf(const char *fmt, ...) VD_PRINTF(1, 2);
+char *vd_xvasprintf(const char *fmt, va_list ap) VD_PRINTF(1, 0);
 
 /* Bounded copy that always terminates; returns false when the source was truncated. */
 bool vd_strlcpy(char *dst, const char *src, size_t size);

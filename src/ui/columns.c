@@ -114,6 +114,7 @@ static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_VCPU, "vCPU", "vcpus", 5, true, 4, VD_SORT_VCPU, col_vcpu },
 	{ UI_COL_CPU, "CPU%", "cpu_pct_alloc", 6, true, 2, VD_SORT_CPU, col_cpu },
 	{ UI_COL_CPU_HOST, "HOST%", "cpu_pct_host", 6, true, 8, VD_SORT_CPU_HOST, col_cpu_host },
+	{ UI_COL_CPU_GRAPH, "CPU% HISTORY", "cpu_graph", 16, false, 6, VD_SORT_CPU, NULL },
 	{ UI_COL_MEM_ALLOC, "MEM ALLOC", "mem_alloc", 9, true, 2, VD_SORT_MEM_ALLOC, col_mem_alloc },
 	{ UI_COL_MEM_USED, "MEM USED", "mem_used", 8, true, 2, VD_SORT_MEM_USED, col_mem_used },
 	{ UI_COL_MEM_PCT, "%MEM/ALLOC", "mem_pct_alloc", 10, true, 2, VD_SORT_MEM_PCT, col_mem_pct },
@@ -130,35 +131,56 @@ const struct ui_column *ui_column_get(enum ui_col_id id)
 	return (unsigned)id < UI_COL__COUNT ? &ui_column_table[id] : NULL;
 }
 
+static int columns_priority(const struct ui_column *c, bool multi_host)
+{
+	return c->id == UI_COL_HOST && multi_host ? 1 : c->priority;
+}
+
 /* Width of the columns of priority <= p, with one space between columns. */
-static int columns_width_at(int p)
+static int columns_width_at(int p, bool multi_host)
 {
 	int w = -1;
 	for (int i = 0; i < UI_COL__COUNT; i++)
-		if (ui_column_table[i].priority <= p)
+		if (columns_priority(&ui_column_table[i], multi_host) <= p)
 			w += ui_column_table[i].width + 1;
 	return w;
 }
 
-size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max)
+/* The user's columns, in their order, while they fit; NAME takes what is left (up to +20). */
+static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
+				 int *out_w, size_t max)
 {
-	int p = 0;
-	while (p < 9 && columns_width_at(p + 1) <= width)
-		p++;
 	size_t n = 0;
-	int name_slot = -1;
-	for (int i = 0; i < UI_COL__COUNT && n < max; i++) {
-		if (ui_column_table[i].priority > p)
-			continue;
-		if (ui_column_table[i].id == UI_COL_NAME)
+	int used = -1, name_slot = -1;
+	for (size_t i = 0; i < n_chosen && n < max; i++) {
+		const struct ui_column *c = ui_column_get(chosen[i]);
+		if (!c || used + 1 + c->width > width)
+			break;
+		if (c->id == UI_COL_NAME)
 			name_slot = (int)n;
-		out[n] = ui_column_table[i].id;
-		out_w[n++] = ui_column_table[i].width;
+		out[n] = c->id;
+		out_w[n++] = c->width;
+		used += c->width + 1;
 	}
-	int slack = width - columns_width_at(p);
-	if (name_slot >= 0 && slack > 0)
-		out_w[name_slot] += slack < 20 ? slack : 20; /* long names, but keep numbers near them */
+	if (name_slot >= 0 && width > used)
+		out_w[name_slot] += width - used < 20 ? width - used : 20;
 	return n;
+}
+
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, bool multi_host,
+		      enum ui_col_id *out, int *out_w, size_t max)
+{
+	if (n_chosen)
+		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
+	int p = 0;
+	while (p < 9 && columns_width_at(p + 1, multi_host) <= width)
+		p++;
+	enum ui_col_id auto_cols[UI_COL__COUNT];
+	size_t n = 0;
+	for (int i = 0; i < UI_COL__COUNT; i++)
+		if (columns_priority(&ui_column_table[i], multi_host) <= p)
+			auto_cols[n++] = ui_column_table[i].id;
+	return columns_fit_chosen(width, auto_cols, n, out, out_w, max);
 }
 
 static void json_add_pct(struct json_object *o, const char *k, double v, bool active)
@@ -192,4 +214,21 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
 	return o;
+}
+
+void ui_columns_print(FILE *out, const struct vd_guest *g)
+{
+	char buf[96];
+	bool first = true;
+	for (int c = 0; c < UI_COL__COUNT; c++) {
+		const struct ui_column *col = &ui_column_table[c];
+		if (!col->format)
+			continue;
+		if (g)
+			col->format(g, buf, sizeof(buf));
+		int w = col->id == UI_COL_NAME ? 20 : col->width;
+		fprintf(out, col->right ? "%s%*s" : "%s%-*s", first ? "" : " ", w, g ? buf : col->title);
+		first = false;
+	}
+	fputc('\n', out);
 }

@@ -14,6 +14,7 @@ enum ui_col_id {
 	UI_COL_VCPU,
 	UI_COL_CPU,
 	UI_COL_CPU_HOST,
+	UI_COL_CPU_GRAPH, /* drawn by the table from the guest's trend: format is NULL */
 	UI_COL_MEM_ALLOC,
 	UI_COL_MEM_USED,
 	UI_COL_MEM_PCT,
@@ -35,8 +36,13 @@ struct ui_column {
 
 const struct ui_column *ui_columns(void);
 const struct ui_column *ui_column_get(enum ui_col_id id);
-/* Pick the columns that fit `width`, in display order; returns how many, widths in out_w. */
-size_t ui_columns_fit(int width, enum ui_col_id *out, int *out_w, size_t max);
+/* Pick the columns that fit `width`, in display order; returns how many, widths in out_w.
+ * With a chosen list (n_chosen > 0) those columns are kept in that order, as many as fit.
+ * multi_host: guests come from several hosts, so HOST is as important as NAME. */
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, bool multi_host,
+		      enum ui_col_id *out, int *out_w, size_t max);
+/* One plain-text line of every text column: the headings when g is NULL (list, top -b). */
+void ui_columns_print(FILE *out, const struct vd_guest *g);
 /* One guest as a JSON object with stable keys (list --json, top -b --json). */
 struct json_object;
 struct json_object *ui_guest_json(const struct vd_guest *g);

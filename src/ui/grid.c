@@ -76,9 +76,7 @@ int ui_grid_printf(struct ui_grid *g, int x, int y, int max_w, enum ui_style st,
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	char *s = vd_xvasprintf(fmt, ap);
 	va_end(ap);
 	int n = ui_grid_put(g, x, y, max_w, st, s);
 	free(s);

@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "common/log.h"
+#include "common/relay.h"
 #include "ui/screen.h"
 
 static volatile sig_atomic_t render_stop_signal;
@@ -53,43 +54,31 @@ static void render_signals(void)
 
 static attr_t render_attrs[UI_STYLE__COUNT];
 
-static void render_pair(enum ui_style st, short fg, short bg, attr_t extra)
+static attr_t render_attr_bits(unsigned a)
 {
-	init_pair((short)(st + 1), fg, bg);
-	render_attrs[st] = COLOR_PAIR(st + 1) | extra;
+	return ((a & UI_A_BOLD) ? A_BOLD : 0) | ((a & UI_A_REVERSE) ? A_REVERSE : 0) |
+	       ((a & UI_A_DIM) ? A_DIM : 0) | ((a & UI_A_UNDERLINE) ? A_UNDERLINE : 0);
 }
 
-/* Colour when the terminal has it and NO_COLOR is unset; otherwise attributes only. */
-static void render_colors(void)
+/* The theme's colours when the terminal has them; its attributes always. */
+static void render_colors(const struct ui_theme *t)
 {
-	render_attrs[UI_TITLE] = A_BOLD;
-	render_attrs[UI_COLHEAD] = A_REVERSE;
-	render_attrs[UI_SORTHEAD] = A_REVERSE | A_BOLD;
-	render_attrs[UI_SELECTED] = A_REVERSE;
-	render_attrs[UI_STATUS] = A_REVERSE;
-	render_attrs[UI_KEY] = A_BOLD;
-	render_attrs[UI_DIM] = A_DIM;
-	render_attrs[UI_BAD] = A_BOLD;
-	render_attrs[UI_WARN] = A_BOLD;
-	const char *nc = getenv("NO_COLOR");
-	if ((nc && *nc) || !has_colors() || start_color() == ERR)
-		return;
-	use_default_colors();
-	render_pair(UI_TITLE, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_LABEL, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_COLHEAD, COLOR_BLACK, COLOR_GREEN, 0);
-	render_pair(UI_SORTHEAD, COLOR_BLACK, COLOR_CYAN, A_BOLD);
-	render_pair(UI_SELECTED, COLOR_BLACK, COLOR_CYAN, 0);
-	render_pair(UI_STATUS, COLOR_BLACK, COLOR_CYAN, 0);
-	render_pair(UI_KEY, COLOR_CYAN, -1, A_BOLD);
-	render_pair(UI_GOOD, COLOR_GREEN, -1, 0);
-	render_pair(UI_WARN, COLOR_YELLOW, -1, A_BOLD);
-	render_pair(UI_BAD, COLOR_RED, -1, A_BOLD);
-	render_pair(UI_METER_USED, COLOR_GREEN, -1, 0);
-	render_pair(UI_METER_ALLOC, COLOR_BLUE, -1, 0);
+	bool color = t->color && has_colors() && start_color() != ERR;
+	if (color)
+		use_default_colors();
+	for (int st = 0; st < UI_STYLE__COUNT; st++) {
+		render_attrs[st] = render_attr_bits(t->st[st].attr);
+		if (!color)
+			continue;
+		init_pair((short)(st + 1), t->st[st].fg, t->st[st].bg);
+		render_attrs[st] |= COLOR_PAIR(st + 1);
+	}
+	if (!color) /* a theme meant for colour still needs its bars visible without it */
+		render_attrs[UI_COLHEAD] |= A_REVERSE, render_attrs[UI_SELECTED] |= A_REVERSE,
+			render_attrs[UI_STATUS] |= A_REVERSE;
 }
 
-static int render_init(void)
+static int render_init(const struct ui_theme *theme)
 {
 	setlocale(LC_ALL, "");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -107,7 +96,7 @@ static int render_init(void)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
-	render_colors();
+	render_colors(theme);
 	vd_log_quiet_stderr(true);
 	return 0;
 }
@@ -140,9 +129,31 @@ static void render_grid(const struct ui_grid *g)
 	doupdate();
 }
 
-static int render_key(int ch)
+/* Mouse events become UI_KEY_MOUSE with the position and kind stored in the app. */
+static int render_mouse(struct ui_app *app)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return UI_KEY_NONE;
+	app->mouse_x = ev.x;
+	app->mouse_y = ev.y;
+	if (ev.bstate & BUTTON4_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_UP;
+	else if (ev.bstate & BUTTON5_PRESSED)
+		app->mouse_ev = UI_MOUSE_WHEEL_DOWN;
+	else if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		app->mouse_ev = UI_MOUSE_DOUBLE;
+	else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED))
+		app->mouse_ev = UI_MOUSE_CLICK;
+	else
+		return UI_KEY_NONE;
+	return UI_KEY_MOUSE;
+}
+
+static int render_key(struct ui_app *app, int ch)
 {
 	switch (ch) {
+	case KEY_MOUSE: return render_mouse(app);
 	case KEY_UP: return UI_KEY_UP;
 	case KEY_DOWN: return UI_KEY_DOWN;
 	case KEY_LEFT: return UI_KEY_LEFT;
@@ -173,8 +184,11 @@ static void render_draw(struct ui_app *app, struct ui_grid *g)
 static int render_keys(struct ui_app *app)
 {
 	int react = UI_REACT_NONE, ch;
-	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR)
-		react |= ui_app_key(app, render_key(ch));
+	while (!(react & UI_REACT_QUIT) && (ch = getch()) != ERR) {
+		int key = render_key(app, ch);
+		if (key != UI_KEY_NONE)
+			react |= ui_app_key(app, key);
+	}
 	return react;
 }
 
@@ -185,20 +199,47 @@ static int render_wait(struct ui_app *app, uint64_t next)
 	struct pollfd fds[64] = { { .fd = STDIN_FILENO, .events = POLLIN } };
 	uint64_t now = vd_now_mono_ns();
 	int timeout = now >= next ? 0 : (int)((next - now) / 1000000ull) + 1;
-	int n = 1 + vd_registry_pollfds(app->reg, fds + 1, 63, &timeout);
+	fds[1] = (struct pollfd){ .fd = vd_jobs_fd(&app->jobs), .events = POLLIN };
+	int n = 2 + vd_registry_pollfds(app->reg, fds + 2, 62, &timeout);
 	int r = poll(fds, (nfds_t)n, timeout);
 	int react = render_keys(app); /* also after EINTR: SIGWINCH arrives as KEY_RESIZE */
-	if (r > 0 && n > 1 && vd_registry_dispatch(app->reg, fds + 1, n - 1) > 0)
+	if (r > 0 && fds[1].revents)
+		react |= ui_app_jobs_collect(app);
+	if (r > 0 && n > 2 && vd_registry_dispatch(app->reg, fds + 2, n - 2) > 0)
 		react |= UI_REACT_REFRESH;
 	return react;
 }
 
+/* Leave curses, hand the terminal to the guest's console until Ctrl-], then come back. */
+static void render_console(struct ui_app *app)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	int fd = -1;
+	if (vd_backend_console(app->console_be, app->console_name, &fd, &err) < 0) {
+		ui_app_log(app, UI_BAD, "%s", err->msg);
+		return;
+	}
+	def_prog_mode();
+	endwin();
+	printf("\r\nConnected to the console of %s. Ctrl-] detaches.\r\n", app->console_name);
+	fflush(stdout);
+	int closed = vd_relay_console(fd);
+	close(fd);
+	reset_prog_mode();
+	refresh();
+	ui_app_log(app, UI_NORMAL, closed ? "console of %s closed" : "detached from %s", app->console_name);
+}
+
 int ui_render_run(struct ui_app *app)
 {
-	if (render_init() < 0)
+	if (render_init(app->theme) < 0)
 		return 1;
 	render_signals();
 	nodelay(stdscr, TRUE);
+	if (app->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(200);
+	}
 	struct ui_grid g;
 	ui_grid_init(&g, COLS, LINES);
 	ui_app_resize(app, COLS, LINES);
@@ -212,6 +253,11 @@ int ui_render_run(struct ui_app *app)
 			ui_app_refresh(app);
 		if (react & (UI_REACT_REDRAW | UI_REACT_REFRESH))
 			render_draw(app, &g);
+		if (react & UI_REACT_CONSOLE) {
+			render_console(app);
+			react = UI_REACT_REFRESH;
+			continue;
+		}
 		react = render_wait(app, next);
 		if (vd_now_mono_ns() >= next) {
 			react |= UI_REACT_REFRESH;

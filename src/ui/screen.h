@@ -9,5 +9,6 @@
 /* Build whatever screen the app is on into g (sized app->w x app->h). */
 void ui_screen_draw(struct ui_app *app, struct ui_grid *g);
 int ui_screen_help_key(struct ui_app *app, int key);
+int ui_screen_log_key(struct ui_app *app, int key);
 
 #endif

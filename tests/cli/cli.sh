@@ -44,6 +44,9 @@ err=$($VD --demo console nginx 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "operation console is not supported by engine fake" || fail "console on fake: $rc $err"
 err=$($VD --demo resize nginx 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "nothing to change" || fail "resize without size: $rc $err"
+out=$($VD --demo resize nginx --memory 300M --cpus 0.5) || fail "resize NAME --memory (options after the name): $out"
+echo "$out" | grep -q "nginx: resized" || fail "resize output: $out"
+out=$($VD --demo stop nginx --timeout 3) || fail "stop NAME --timeout: $out"
 err=$($VD --demo resize nginx --memory lots 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "resize --memory lots exit $rc: $err"
 err=$($VD --connect fake:///nowhere list 2>&1); rc=$?
@@ -52,4 +55,27 @@ err=$($VD create box x 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "create box exit $rc"
 err=$(echo | $VD --demo 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "needs a terminal" || fail "console without a tty: $rc $err"
+# Batch mode: one CSV header, one row per guest per tick, stable column names, numbers parse.
+csv=$($VD --demo top -b -n 3 -d 0.1 --csv) || fail "top -b --csv exit $?"
+python3 - "$csv" <<'PY' || fail "top -b --csv content: $csv"
+import csv, io, sys
+rows = list(csv.DictReader(io.StringIO(sys.argv[1])))
+assert len(rows) == 3 * 8, len(rows)
+need = ["time", "engine", "host", "name", "type", "state", "vcpus", "cpu_limit", "cpu_pct_alloc",
+        "cpu_pct_host", "mem_alloc_bytes", "mem_used_bytes", "mem_pct_alloc", "mem_source", "cpu_time_ns"]
+assert list(rows[0].keys()) == need, list(rows[0].keys())
+assert sys.argv[1].count("time,engine") == 1
+for r in rows:
+    if r["state"] == "running":
+        assert 0 <= float(r["cpu_pct_alloc"]) <= 100, r
+        assert int(r["mem_used_bytes"]) <= int(r["mem_alloc_bytes"]), r
+stopped = [r for r in rows if r["name"] == "legacy-erp"]
+assert stopped and all(r["cpu_pct_alloc"] == "" for r in stopped)
+ticks = sorted({r["cpu_time_ns"] for r in rows if r["name"] == "ci-runner"})
+assert len(ticks) == 3, ticks  # CPU time grows every tick
+PY
+n=$($VD --demo top -b -n 2 -d 0.1 --json | wc -l)
+[ "$n" -eq 16 ] || fail "top -b --json should print 16 lines, got $n"
+err=$($VD --demo top -b -n 0 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$err" | grep -q "bad -n '0'" || fail "top -n 0: $rc $err"
 echo "PASS: cli"

@@ -1,0 +1,524 @@
+/* ct.c - the container engine as the console sees it: definitions plus virtdeck-ct supervisors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/engines.h"
+#include "common/ctl.h"
+#include "common/paths.h"
+#include "containers/ct_def.h"
+
+#define CT_CALL_MS 5000
+
+struct ct_priv {
+	char *state_dir; /* <statedir>/ct */
+	char *def_dir;   /* <datadir>/containers */
+};
+
+static struct ct_priv *ct_priv(struct vd_backend *be)
+{
+	return be->priv;
+}
+
+static int ct_open(struct vd_backend *be, struct vd_error **err)
+{
+	_cleanup_free_ char *state = NULL, *defs = NULL;
+	if (vd_paths_state_dir(&state, err) < 0 || ct_def_dir(&defs, err) < 0)
+		return -ENOENT;
+	struct ct_priv *p = vd_xcalloc(1, sizeof(*p));
+	p->state_dir = vd_xasprintf("%s/ct", state);
+	p->def_dir = TAKE_PTR(defs);
+	be->priv = p;
+	return 0;
+}
+
+static void ct_close(struct vd_backend *be)
+{
+	struct ct_priv *p = ct_priv(be);
+	free(p->state_dir);
+	free(p->def_dir);
+	free(p);
+	be->priv = NULL;
+}
+
+static char *ct_sock(struct vd_backend *be, const char *name)
+{
+	return vd_xasprintf("%s/%s.sock", ct_priv(be)->state_dir, name);
+}
+
+/* One request to a supervisor; -ESRCH (with a message) when it is not running. */
+static int ct_call(struct vd_backend *be, const char *name, struct json_object *req, int timeout_ms,
+		   struct json_object **resp, struct vd_error **err)
+{
+	_cleanup_free_ char *sock = ct_sock(be, name);
+	struct vd_error *e = NULL;
+	int r = vd_ctl_call(sock, req, timeout_ms, resp, &e);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		vd_error_free(e);
+		return vd_error_set(err, ESRCH, "container %s is not running: start it with `virtdeck start %s`", name,
+				    name);
+	}
+	if (r < 0) {
+		*err = e;
+		return r;
+	}
+	return vd_ctl_check_reply(*resp, err);
+}
+
+static int ct_op(struct vd_backend *be, const char *name, const char *op, struct json_object **resp,
+		 struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "op", json_object_new_string(op));
+	return ct_call(be, name, req, CT_CALL_MS, resp, err);
+}
+
+/* ------------------------------------------------------------------ list / lookup */
+
+static void ct_fill_def(struct vd_guest *g, const struct ct_def *d)
+{
+	g->alloc.cpu_limit = d->cpus;
+	g->alloc.mem_bytes = d->mem_max;
+	g->alloc.mem_max_bytes = d->mem_max;
+	g->alloc.pids_max = (uint32_t)d->pids_max;
+}
+
+static void ct_fill_status(struct vd_guest *g, struct json_object *st)
+{
+	struct json_object *lim = NULL;
+	g->state = vd_streq(vd_json_str(st, "state", ""), "paused") ? VD_STATE_PAUSED : VD_STATE_RUNNING;
+	if (!json_object_object_get_ex(st, "limits", &lim))
+		return;
+	g->alloc.cpu_limit = vd_json_double(lim, "cpus", 0);
+	g->alloc.mem_bytes = (uint64_t)vd_json_i64(lim, "mem_max", 0);
+	g->alloc.mem_max_bytes = g->alloc.mem_bytes;
+	g->alloc.pids_max = (uint32_t)vd_json_i64(lim, "pids_max", 0);
+}
+
+static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct vd_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->valid = true;
+	s->t_ns = vd_backend_now(be);
+	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
+	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
+	s->mem_peak = (uint64_t)vd_json_i64(o, "mem_peak", 0);
+	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);
+	s->io_write = (uint64_t)vd_json_i64(o, "io_write", 0);
+	s->net_rx = (uint64_t)vd_json_i64(o, "net_rx", 0);
+	s->net_tx = (uint64_t)vd_json_i64(o, "net_tx", 0);
+	s->oom_events = (uint64_t)vd_json_i64(o, "oom_events", 0);
+	s->pids = (uint32_t)vd_json_i64(o, "pids", 0);
+	s->mem_source = vd_json_bool(o, "cgroups", false) ? VD_MEM_SRC_CGROUP : VD_MEM_SRC_NONE;
+}
+
+static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	if (ct_op(be, name, "stats", &o, err) < 0)
+		return -ESRCH;
+	ct_fill_sample(be, o, out);
+	return 0;
+}
+
+/* A socket nobody answers on: the supervisor died (killed -9) and left its files. */
+static bool ct_stale(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = ct_sock(be, name);
+	return access(sock, F_OK) == 0;
+}
+
+static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
+{
+	memset(g, 0, sizeof(*g));
+	vd_strlcpy(g->name, name, sizeof(g->name));
+	vd_strlcpy(g->host, be->label, sizeof(g->host));
+	g->kind = VD_KIND_CT;
+	g->backend = be;
+	g->cpu_pct_alloc = g->cpu_pct_host = -1;
+	struct ct_def d;
+	bool have_def = ct_def_load(name, &d, NULL) == 0;
+	if (have_def) {
+		ct_fill_def(g, &d);
+		ct_def_free(&d);
+	}
+	_cleanup_json_ struct json_object *st = NULL;
+	if (ct_op(be, name, "status", &st, NULL) < 0) {
+		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+		if (!have_def && g->state == VD_STATE_STOPPED)
+			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
+					    "--rootfs DIR`", name, name);
+		return 0;
+	}
+	ct_fill_status(g, st);
+	ct_stats(be, name, &g->sample, NULL);
+	return 0;
+}
+
+static int ct_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+{
+	return ct_describe(be, name, out, err);
+}
+
+static char *ct_strip_ext(const char *base, const char *ext)
+{
+	size_t n = strlen(base), e = strlen(ext) + 1;
+	return vd_xasprintf("%.*s", (int)(n > e ? n - e : 0), base);
+}
+
+/* Names of the files "DIR/NAME.EXT", added to v unless already there. */
+static void ct_names(const char *dir, const char *ext, char ***v, size_t *n)
+{
+	_cleanup_free_ char *pat = vd_xasprintf("%s/*.%s", dir, ext);
+	glob_t gl;
+	if (glob(pat, 0, NULL, &gl) != 0)
+		return;
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		const char *base = strrchr(gl.gl_pathv[i], '/') + 1;
+		_cleanup_free_ char *name = ct_strip_ext(base, ext);
+		bool dup = !vd_name_valid(name);
+		for (size_t k = 0; k < *n && !dup; k++)
+			dup = vd_streq((*v)[k], name);
+		if (dup)
+			continue;
+		*v = vd_xrealloc(*v, (*n + 1) * sizeof(char *));
+		(*v)[(*n)++] = TAKE_PTR(name);
+	}
+	globfree(&gl);
+}
+
+static int ct_list(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err)
+{
+	char **names = NULL;
+	size_t count = 0;
+	ct_names(ct_priv(be)->def_dir, "ini", &names, &count);
+	ct_names(ct_priv(be)->state_dir, "sock", &names, &count); /* running even if undefined since */
+	struct vd_guest *g = vd_xcalloc(count ? count : 1, sizeof(*g));
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (ct_describe(be, names[i], &g[k], NULL) == 0)
+			k++;
+		free(names[i]);
+	}
+	free(names);
+	*out = g;
+	*n = k;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ create / remove */
+
+/* "cmd=/bin/sh" "arg=-c" "arg=..." from the CLI become one cmd line; other keys are ct_def keys. */
+static int ct_def_from_opts(struct ct_def *d, const struct vd_guest_def *def, struct vd_error **err)
+{
+	_cleanup_free_ char *cmd = NULL;
+	for (const char *const *o = def->opts; o && *o; o++) {
+		const char *eq = strchr(*o, '=');
+		if (!eq)
+			return vd_error_set(err, EINVAL, "container %s: option '%s' is not key=value", d->name, *o);
+		_cleanup_free_ char *key = vd_xasprintf("%.*s", (int)(eq - *o), *o);
+		if (vd_streq(key, "cmd") || vd_streq(key, "arg")) {
+			char *next = cmd ? vd_xasprintf("%s %s", cmd, eq + 1) : vd_xstrdup(eq + 1);
+			free(cmd);
+			cmd = next;
+		} else if (ct_def_set(d, key, eq + 1, err) < 0) {
+			return vd_error_wrap(err, "container %s", d->name);
+		}
+	}
+	if (cmd)
+		ct_def_set(d, "cmd", cmd, NULL);
+	return 0;
+}
+
+static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, struct vd_error **err)
+{
+	d->mem_max = def->mem_bytes;
+	d->cpus = def->cpus;
+	if (def->vcpus) {
+		long host = sysconf(_SC_NPROCESSORS_ONLN);
+		if ((long)def->vcpus > host)
+			return vd_error_set(err, EINVAL, "container %s: %u CPUs asked, the host has %ld", d->name,
+					    def->vcpus, host);
+		free(d->cpuset);
+		d->cpuset = def->vcpus == 1 ? vd_xstrdup("0") : vd_xasprintf("0-%u", def->vcpus - 1);
+	}
+	if (ct_def_from_opts(d, def, err) < 0)
+		return -EINVAL;
+	if (d->rootfs && d->rootfs[0] != '/') {
+		char *abs = realpath(d->rootfs, NULL);
+		if (abs) {
+			free(d->rootfs);
+			d->rootfs = abs;
+		}
+	}
+	return ct_def_validate(d, err);
+}
+
+static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	if (ct_def_path(def->name, &path, err) < 0)
+		return -EINVAL;
+	if (access(path, F_OK) == 0)
+		return vd_error_set(err, EEXIST, "a container named %s already exists: pick another name or delete it",
+				    def->name);
+	struct ct_def d;
+	ct_def_init(&d, def->name);
+	int r = ct_def_from_guest(&d, def, err);
+	if (r == 0)
+		r = ct_def_save(&d, err);
+	ct_def_free(&d);
+	return r;
+}
+
+static bool ct_running(struct vd_backend *be, const char *name)
+{
+	_cleanup_json_ struct json_object *st = NULL;
+	return ct_op(be, name, "status", &st, NULL) == 0;
+}
+
+static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	if (ct_running(be, name))
+		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
+	_cleanup_free_ char *path = NULL;
+	if (ct_def_path(name, &path, err) < 0)
+		return -EINVAL;
+	if (unlink(path) < 0)
+		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
+	const char *stale[] = { "log", "sock", "pid", "lock" };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(stale); i++) {
+		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, stale[i]);
+		unlink(f);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+/* Run the helper with argv; its stderr becomes the error message when it fails. */
+static int ct_helper(const char *name, char *const *argv, struct vd_error **err)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return vd_error_errno(err, errno, "container %s: pipe", name);
+	pid_t pid = fork();
+	if (pid < 0)
+		return vd_error_errno(err, errno, "container %s: fork", name);
+	if (pid == 0) {
+		dup2(pfd[1], STDERR_FILENO);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "virtdeck-ct: cannot run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	char msg[2048];
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof(msg) - 1 && (n = read(pfd[0], msg + len, sizeof(msg) - 1 - len)) != 0)
+		if (n > 0)
+			len += (size_t)n;
+		else if (errno != EINTR)
+			break;
+	close(pfd[0]);
+	msg[len] = '\0';
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	msg[strcspn(msg, "\n")] = '\0';
+	const char *m = vd_str_has_prefix(msg, "virtdeck-ct: ") ? msg + 13 : msg;
+	return vd_error_set(err, EIO, "%s", *m ? m : "virtdeck-ct failed without a message: see its log");
+}
+
+static int ct_start(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	struct ct_def d;
+	if (ct_def_load(name, &d, err) < 0)
+		return -ENOENT;
+	ct_def_free(&d);
+	if (ct_running(be, name))
+		return vd_error_set(err, EBUSY, "container %s is already running", name);
+	_cleanup_free_ char *helper = NULL;
+	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
+		return -ENOENT;
+	char *argv[] = { helper, "start", (char *)name, NULL };
+	return ct_helper(name, argv, err);
+}
+
+static int ct_stop_call(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *req = json_object_new_object(), *resp = NULL;
+	json_object_object_add(req, "op", json_object_new_string("stop"));
+	json_object_object_add(req, "timeout_s", json_object_new_int(timeout_s));
+	return ct_call(be, name, req, (timeout_s + 10) * 1000, &resp, err);
+}
+
+static int ct_stop(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
+{
+	return ct_stop_call(be, name, timeout_s < 0 ? 10 : timeout_s, err);
+}
+
+static int ct_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	return ct_stop_call(be, name, 0, err);
+}
+
+static int ct_simple(struct vd_backend *be, const char *name, const char *op, struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *resp = NULL;
+	return ct_op(be, name, op, &resp, err);
+}
+
+static int ct_pause(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	return ct_simple(be, name, "pause", err);
+}
+
+static int ct_resume(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	return ct_simple(be, name, "resume", err);
+}
+
+static int ct_resize_live(struct vd_backend *be, const char *name, const struct vd_resize *rq,
+			  struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *req = json_object_new_object(), *resp = NULL;
+	json_object_object_add(req, "op", json_object_new_string("resize"));
+	if (rq->mem_bytes)
+		json_object_object_add(req, "mem_bytes", json_object_new_int64((int64_t)rq->mem_bytes));
+	if (rq->cpus > 0)
+		json_object_object_add(req, "cpus", json_object_new_double(rq->cpus));
+	return ct_call(be, name, req, CT_CALL_MS, &resp, err);
+}
+
+static int ct_resize_config(const char *name, const struct vd_resize *rq, struct vd_error **err)
+{
+	struct ct_def d;
+	if (ct_def_load(name, &d, err) < 0)
+		return -ENOENT;
+	if (rq->mem_bytes)
+		d.mem_max = rq->mem_bytes;
+	if (rq->cpus > 0)
+		d.cpus = rq->cpus;
+	int r = ct_def_validate(&d, err);
+	if (r == 0)
+		r = ct_def_save(&d, err);
+	ct_def_free(&d);
+	return r;
+}
+
+static int ct_resize(struct vd_backend *be, const char *name, const struct vd_resize *rq, struct vd_error **err)
+{
+	if (rq->vcpus)
+		return vd_error_set(err, ENOTSUP, "container %s: resize --vcpus is for VMs; use --cpus for a CPU quota",
+				    name);
+	if (rq->mem_bytes && rq->mem_bytes < CT_MEM_MIN)
+		return vd_error_set(err, EINVAL, "container %s: memory below the minimum of 4M", name);
+	bool live = !rq->flags || (rq->flags & VD_RESIZE_LIVE);
+	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
+	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)
+		return -EIO;
+	if (live && !config && !ct_running(be, name))
+		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
+				    name);
+	return config ? ct_resize_config(name, rq, err) : 0;
+}
+
+/* ------------------------------------------------------------------ console / exec */
+
+/* Read the reply line byte by byte: what follows it is console output for the caller. */
+static int ct_console_reply(int fd, const char *name, struct vd_error **err)
+{
+	char line[1024];
+	size_t len = 0;
+	while (len < sizeof(line) - 1) {
+		ssize_t n = read(fd, line + len, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vd_error_set(err, EPIPE, "container %s: supervisor closed the console", name);
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	_cleanup_json_ struct json_object *o = json_tokener_parse(line);
+	return vd_ctl_check_reply(o, err);
+}
+
+static int ct_console(struct vd_backend *be, const char *name, int *out, struct vd_error **err)
+{
+	_cleanup_free_ char *sock = ct_sock(be, name);
+	struct vd_error *e = NULL;
+	_cleanup_close_ int fd = vd_ctl_connect(sock, &e);
+	if (fd < 0) {
+		vd_error_free(e);
+		return vd_error_set(err, ESRCH, "container %s is not running: start it first", name);
+	}
+	_cleanup_json_ struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "op", json_object_new_string("console"));
+	if (vd_ctl_send(fd, req, err) < 0 || ct_console_reply(fd, name, err) < 0)
+		return -EIO;
+	*out = TAKE_FD(fd);
+	return 0;
+}
+
+static int ct_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
+		   struct vd_error **err)
+{
+	_cleanup_free_ char *helper = NULL;
+	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
+		return -ENOENT;
+	if (!ct_running(be, name))
+		return vd_error_set(err, ESRCH, "container %s is not running: start it first", name);
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	_cleanup_free_ char **av = vd_xcalloc(n + 5, sizeof(char *));
+	av[0] = helper;
+	av[1] = "exec";
+	av[2] = (char *)name;
+	av[3] = "--";
+	memcpy(av + 4, argv, n * sizeof(char *));
+	pid_t pid = fork();
+	if (pid < 0)
+		return vd_error_errno(err, errno, "exec in container %s: fork", name);
+	if (pid == 0) {
+		execv(helper, av);
+		_exit(127);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+const struct vd_backend_ops vd_ct_ops = {
+	.name = "ct",
+	.open = ct_open,
+	.close = ct_close,
+	.list = ct_list,
+	.lookup = ct_lookup,
+	.create = ct_create,
+	.remove = ct_remove,
+	.start = ct_start,
+	.stop = ct_stop,
+	.pause = ct_pause,
+	.resume = ct_resume,
+	.destroy = ct_destroy,
+	.stats = ct_stats,
+	.resize = ct_resize,
+	.console = ct_console,
+	.exec = ct_exec,
+};

@@ -1,0 +1,30 @@
+/* ct_console.h - the container's pty: the supervisor keeps the master, init gets the slave. */
+#ifndef VD_CT_CONSOLE_H
+#define VD_CT_CONSOLE_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+#define CT_CONSOLE_BACKLOG 16384
+
+struct ct_console {
+	int master;
+	int slave;           /* closed in the supervisor once init has it */
+	char slave_path[64];
+	/* Recent output, replayed to a console that attaches later (like a terminal's scrollback). */
+	char ring[CT_CONSOLE_BACKLOG];
+	size_t ring_len, ring_head;
+};
+
+int ct_console_open(struct ct_console *c, const char *name, struct vd_error **err);
+void ct_console_close(struct ct_console *c);
+/* In the child: new session, the slave as controlling terminal and stdio. */
+int ct_console_attach_child(struct ct_console *c, struct vd_error **err);
+/* Remember output for the next attach. */
+void ct_console_record(struct ct_console *c, const char *buf, size_t n);
+/* Copy the backlog, oldest first, into out (CT_CONSOLE_BACKLOG bytes); returns its length. */
+size_t ct_console_backlog(const struct ct_console *c, char *out);
+int ct_console_resize(struct ct_console *c, unsigned rows, unsigned cols);
+
+#endif

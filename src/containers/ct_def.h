@@ -1,0 +1,55 @@
+/* ct_def.h - container definitions: the INI file under <datadir>/containers/NAME.ini. */
+#ifndef VD_CT_DEF_H
+#define VD_CT_DEF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+enum ct_net_mode { CT_NET_NONE, CT_NET_LOOPBACK, CT_NET_BRIDGE };
+
+/* Smallest memory limit accepted: below this the kernel OOM-kills busybox while it execs. */
+#define CT_MEM_MIN (4ull * 1024 * 1024)
+
+struct ct_def {
+	char *name;
+	char *path;     /* file it was read from / is written to */
+	char *rootfs;   /* absolute host path */
+	char *hostname; /* default: name */
+	char *cmd;      /* shell-free argv, split on blanks; default /sbin/init, then /bin/sh */
+	char *cwd;      /* inside the container; default / */
+	enum ct_net_mode net;
+	char *bridge;   /* host bridge for net=bridge; default vdbr0 */
+	char *subnet;   /* private IPv4 range a.b.c.0/24 for net=bridge; default 10.88.0.0/24 */
+	bool cgroups;   /* false: no cgroup at all (benchmarks against crun --cgroup-manager=disabled) */
+	bool seccomp;
+	uint64_t mem_max;  /* bytes, 0 = unlimited */
+	uint64_t mem_high; /* bytes, 0 = none (v2 only) */
+	double cpus;       /* CFS quota in CPUs, 0 = none */
+	uint64_t cpu_weight; /* 1..10000 (v2 scale), 0 = default */
+	char *cpuset;        /* "0-1", NULL = inherit */
+	uint64_t pids_max;   /* 0 = unlimited */
+	uint64_t nofile;     /* RLIMIT_NOFILE for init */
+};
+
+/* <datadir>/containers, created on demand. */
+int ct_def_dir(char **out, struct vd_error **err);
+/* <datadir>/containers/NAME.ini */
+int ct_def_path(const char *name, char **out, struct vd_error **err);
+void ct_def_init(struct ct_def *d, const char *name);
+void ct_def_free(struct ct_def *d);
+/* Parse a file; every error names file:line and what to change. */
+int ct_def_load_file(const char *path, const char *name, struct ct_def *d, struct vd_error **err);
+int ct_def_load(const char *name, struct ct_def *d, struct vd_error **err);
+/* Set one key (the same keys as the file); used by the parser and by create's opts. */
+int ct_def_set(struct ct_def *d, const char *key, const char *value, struct vd_error **err);
+/* Check the definition is runnable: rootfs, an executable command, sane limits. */
+int ct_def_validate(const struct ct_def *d, struct vd_error **err);
+/* Write atomically (temp file + rename). */
+int ct_def_save(const struct ct_def *d, struct vd_error **err);
+/* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics). */
+char **ct_def_argv(const struct ct_def *d);
+const char *ct_net_mode_name(enum ct_net_mode m);
+
+#endif

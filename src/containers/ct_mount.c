@@ -1,0 +1,207 @@
+/* ct_mount.c - building a container's filesystem view and switching into it with pivot_root. */
+#include "containers/ct_mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+const char *const ct_mount_masked[] = {
+	"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap", NULL,
+};
+const char *const ct_mount_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+struct ct_mount_node {
+	const char *name;
+	unsigned maj, min;
+};
+
+static const struct ct_mount_node ct_mount_nodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const char *const ct_mount_links[][2] = {
+	{ "/proc/self/fd", "fd" },	   { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+};
+
+/* Open rel below dirfd with no symlink anywhere on the way (CVE-2019-19921, CVE-2023-27561). */
+static int ct_mount_open_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* The mount target rel (a directory, created if missing), as an O_PATH fd. */
+static int ct_mount_target(const char *name, int rootfd, const char *rel, struct vd_error **err)
+{
+	int fd = ct_mount_open_beneath(rootfd, rel, O_PATH | O_DIRECTORY);
+	if (fd == -ENOENT && mkdirat(rootfd, rel, 0755) == 0)
+		fd = ct_mount_open_beneath(rootfd, rel, O_PATH | O_DIRECTORY);
+	if (fd == -ELOOP || fd == -ENOTDIR)
+		return vd_error_set(err, ELOOP, "container %s: /%s in the rootfs is a symlink or not a directory: "
+				    "refusing to mount over it (it could point at the host)", name, rel);
+	if (fd < 0)
+		return vd_error_errno(err, fd, "container %s: cannot open /%s in the rootfs", name, rel);
+	return fd;
+}
+
+/* Mount through /proc/self/fd/N so the target cannot be swapped for a symlink in between. */
+static int ct_mount_fd(const char *name, const char *src, int fd, const char *what, const char *type,
+		       unsigned long flags, const char *data, struct vd_error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (mount(src, path, type, flags, data) < 0)
+		return vd_error_errno(err, errno, "container %s: mounting %s on %s", name, type ? type : src, what);
+	return 0;
+}
+
+static int ct_mount_at(const char *name, int rootfd, const char *rel, const char *src, const char *type,
+		       unsigned long flags, const char *data, struct vd_error **err)
+{
+	_cleanup_close_ int fd = ct_mount_target(name, rootfd, rel, err);
+	if (fd < 0)
+		return fd;
+	return ct_mount_fd(name, src, fd, rel, type, flags, data, err);
+}
+
+static int ct_mount_dev_nodes(const char *name, int devfd, struct vd_error **err)
+{
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_mount_nodes); i++) {
+		const struct ct_mount_node *n = &ct_mount_nodes[i];
+		if (mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->maj, n->min)) < 0)
+			return vd_error_errno(err, errno, "container %s: mknod /dev/%s", name, n->name);
+	}
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_mount_links); i++)
+		if (symlinkat(ct_mount_links[i][0], devfd, ct_mount_links[i][1]) < 0)
+			return vd_error_errno(err, errno, "container %s: symlink /dev/%s", name, ct_mount_links[i][1]);
+	return 0;
+}
+
+/* The pty slave appears as /dev/console, bound over an empty file like runc does. */
+static int ct_mount_console(const char *name, int devfd, const char *console, struct vd_error **err)
+{
+	_cleanup_close_ int f = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f < 0)
+		return vd_error_errno(err, errno, "container %s: creating /dev/console", name);
+	_cleanup_close_ int t = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return vd_error_errno(err, errno, "container %s: opening /dev/console", name);
+	return ct_mount_fd(name, console, t, "dev/console", NULL, MS_BIND, NULL, err);
+}
+
+static int ct_mount_dev(const char *name, int rootfd, const char *console, struct vd_error **err)
+{
+	unsigned long fl = MS_NOSUID | MS_NOEXEC;
+	if (ct_mount_at(name, rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+			err) < 0)
+		return -EIO;
+	_cleanup_close_ int devfd = ct_mount_open_beneath(rootfd, "dev", O_DIRECTORY | O_RDONLY);
+	if (devfd < 0)
+		return vd_error_errno(err, devfd, "container %s: opening the new /dev", name);
+	if (ct_mount_dev_nodes(name, devfd, err) < 0)
+		return -EIO;
+	if (ct_mount_at(name, devfd, "pts", "devpts", "devpts", fl, "newinstance,ptmxmode=0666,mode=0620", err) < 0 ||
+	    ct_mount_at(name, devfd, "shm", "shm", "tmpfs", fl | MS_NODEV, "mode=1777,size=65536k", err) < 0 ||
+	    ct_mount_at(name, devfd, "mqueue", "mqueue", "mqueue", fl | MS_NODEV, NULL, err) < 0)
+		return -EIO;
+	return console ? ct_mount_console(name, devfd, console, err) : 0;
+}
+
+static int ct_mount_kernel_fs(const char *name, int rootfd, struct vd_error **err)
+{
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (ct_mount_at(name, rootfd, "proc", "proc", "proc", fl, NULL, err) < 0)
+		return -EIO;
+	return ct_mount_at(name, rootfd, "sys", "sysfs", "sysfs", fl | MS_RDONLY, NULL, err);
+}
+
+/* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours. */
+static int ct_mount_pivot(const char *name, int rootfd, struct vd_error **err)
+{
+	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0 || fchdir(rootfd) < 0)
+		return vd_error_errno(err, errno, "container %s: entering the rootfs", name);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return vd_error_errno(err, errno, "container %s: pivot_root", name);
+	if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return vd_error_errno(err, errno, "container %s: isolating the old root", name);
+	if (umount2(".", MNT_DETACH) < 0)
+		return vd_error_errno(err, errno, "container %s: detaching the old root", name);
+	if (fchdir(rootfd) < 0 || chdir("/") < 0)
+		return vd_error_errno(err, errno, "container %s: chdir to the new root", name);
+	return 0;
+}
+
+/* Mask with the /dev/null we made, after checking it really is the 1:3 device (CVE-2025-31133). */
+static int ct_mount_mask_one(const char *name, const char *path, struct vd_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0; /* not present on this kernel: nothing to hide */
+	if (S_ISDIR(st.st_mode))
+		return ct_mount_fd(name, "tmpfs", fd, path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				   "size=0", err);
+	struct stat ns;
+	if (stat("/dev/null", &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
+		return vd_error_set(err, EPERM, "container %s: /dev/null is not the null device: refusing to mask %s",
+				    name, path);
+	return ct_mount_fd(name, "/dev/null", fd, path, NULL, MS_BIND, NULL, err);
+}
+
+static int ct_mount_readonly_one(const char *name, const char *path, struct vd_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (ct_mount_fd(name, path, fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -EIO;
+	_cleanup_close_ int top = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC); /* the new bind mount */
+	if (top < 0)
+		return vd_error_errno(err, errno, "container %s: reopening %s", name, path);
+	return ct_mount_fd(name, NULL, top, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+			   MS_NOEXEC, NULL, err);
+}
+
+static int ct_mount_masks(const char *name, struct vd_error **err)
+{
+	for (size_t i = 0; ct_mount_masked[i]; i++)
+		if (ct_mount_mask_one(name, ct_mount_masked[i], err) < 0)
+			return -EIO;
+	for (size_t i = 0; ct_mount_readonly[i]; i++)
+		if (ct_mount_readonly_one(name, ct_mount_readonly[i], err) < 0)
+			return -EIO;
+	return 0;
+}
+
+int ct_mount_setup(const char *name, const char *rootfs, const char *console, struct vd_error **err)
+{
+	/* Nothing we mount may propagate back to the host (containers.md §4.6). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return vd_error_errno(err, errno, "container %s: making / private", name);
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name, rootfs);
+	_cleanup_close_ int rootfd = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (rootfd < 0)
+		return vd_error_errno(err, errno, "container %s: opening rootfs %s", name, rootfs);
+	mode_t old = umask(0);
+	int r = ct_mount_kernel_fs(name, rootfd, err);
+	if (r == 0)
+		r = ct_mount_dev(name, rootfd, console, err);
+	umask(old);
+	if (r < 0 || ct_mount_pivot(name, rootfd, err) < 0)
+		return -EIO;
+	return ct_mount_masks(name, err);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# ct-console.sh - the pty console round-trips bytes; a console client killed with SIGKILL
+# leaves the container running, and a new client lists it and re-attaches.
+. "$(dirname "$0")/ct-lib.sh"
+
+ct_new con --memory 32M -- /bin/sh
+
+# Commands typed into the console run in init's shell (PID 1), output comes back.
+out=$( (echo 'echo PID=$$ SUM=$((40+2))'; sleep 1) | timeout 10 "$VD" console con 2>/dev/null | tr -d '\r')
+echo "$out" | grep -q "^PID=1 SUM=42" || fail "console round trip failed: $out"
+ok "console round trip through the pty (PID=1 SUM=42)"
+
+# A client attached and killed with SIGKILL: the supervisor and container do not care.
+mkfifo "$T/in"
+(sleep 30 > "$T/in" &)
+timeout 30 "$VD" console con < "$T/in" > "$T/out" 2>&1 &
+client=$!
+sleep 0.5
+kill -9 $client
+wait $client 2>/dev/null
+sleep 0.2
+[ "$(ct_state con)" = running ] || fail "container not running after its console client was killed"
+ok "console client killed with SIGKILL, container still running"
+
+# A brand-new client process (a new console) finds it through the state directory.
+json=$(vd list --json)
+echo "$json" | grep -q '"name": *"con"' || fail "new client does not list con: $json"
+echo "$json" | tr -d ' \n' | grep -q '"name":"con","type":"ct","state":"running"' ||
+	fail "new client does not see con running"
+out=$( (echo 'echo again-$((6*7))'; sleep 1) | timeout 10 "$VD" console con 2>/dev/null | tr -d '\r')
+echo "$out" | grep -q "^again-42" || fail "re-attach failed: $out"
+echo "$out" | grep -q "SUM=42" || fail "re-attach did not replay the backlog"
+ok "a new client lists it running and re-attaches (backlog replayed)"
+
+# The supervisor also survives the death of the client that started it.
+sup=$(ct_field status con supervisor_pid)
+[ "$(awk '{print $7}' /proc/"$sup"/stat)" = 0 ] || fail "supervisor still has a controlling tty"
+[ "$(awk '{print $6}' /proc/"$sup"/stat)" != "$(awk '{print $6}' /proc/$$/stat)" ] ||
+	fail "supervisor shares the test's session"
+[ "$(awk '{print $4}' /proc/"$sup"/stat)" = 1 ] || [ "$(awk '{print $4}' /proc/"$sup"/stat)" != $$ ] ||
+	fail "supervisor is still our child"
+ok "supervisor $sup runs in its own session without a tty (daemonised)"

@@ -1,0 +1,50 @@
+#!/bin/sh
+# ct-escape.sh - escape checks from runc/crun CVE history: a /proc that is a symlink
+# (CVE-2019-19921), a cwd through a leaked fd (CVE-2024-21626), fds leaked by the caller.
+# Each refused start must leave nothing behind.
+. "$(dirname "$0")/ct-lib.sh"
+
+# 1. /proc in the rootfs is a symlink to a host directory: the mount must not follow it.
+EVIL=$T/evil-rootfs
+cp -a "$ROOTFS" "$EVIL"
+mkdir -p "$T/hostdir"
+rmdir "$EVIL/proc"
+ln -s "$T/hostdir" "$EVIL/proc"
+CT_NAMES="$CT_NAMES evil"
+vd create ct evil --rootfs "$EVIL" --memory 32M -- /bin/sh >/dev/null || fail "create evil"
+out=$(vd start evil 2>&1) && fail "a rootfs whose /proc is a symlink started"
+echo "$out" | grep -q "symlink" || fail "refusal does not say why: $out"
+! grep -q "$T/hostdir" /proc/self/mountinfo || fail "something was mounted on the symlink's host target"
+[ "$(ct_state evil)" = stopped ] || fail "evil is not stopped after the refused start"
+ct_assert_gone evil
+ok "symlinked /proc refused ($out)"
+
+# 2. cwd through a descriptor: only host fds could lead outside, and none survive to chdir.
+for fd in 3 4 7; do
+	n=cwd$fd
+	CT_NAMES="$CT_NAMES $n"
+	vd create ct $n --rootfs "$ROOTFS" --memory 32M -- /bin/sh >/dev/null || fail "create $n"
+	sed -i "s|^\[container\]|[container]\ncwd = /proc/self/fd/$fd|" "$VIRTDECK_DATA_DIR/containers/$n.ini"
+	out=$(vd start $n 2>&1) && fail "cwd=/proc/self/fd/$fd was accepted"
+	echo "$out" | grep -q "cwd" || fail "refusal does not name the cwd: $out"
+	ct_assert_gone $n
+done
+ok "cwd=/proc/self/fd/N refused for N=3,4,7 and nothing left behind"
+
+# 3. The caller leaks descriptors (a console's files, sockets): none reach the container.
+CT_NAMES="$CT_NAMES leak"
+vd create ct leak --rootfs "$ROOTFS" --memory 32M -- /bin/sleep 600 >/dev/null || fail "create leak"
+exec 7</etc/hostname 8>"$T/leakfile" 9<"$VIRTDECK_DATA_DIR"
+vd start leak >/dev/null || fail "start leak"
+exec 7<&- 8>&- 9<&-
+fds=$(ctx leak -- ls /proc/1/fd | tr '\n' ' ')
+[ "$fds" = "0 1 2 " ] || fail "init of leak holds fds: $fds"
+sup=$(ct_field status leak supervisor_pid)
+sfds=$(ls -l /proc/"$sup"/fd | grep -c -e "$T/leakfile" -e "/etc/hostname")
+[ "$sfds" = 0 ] || fail "the supervisor kept the caller's fds"
+ok "no caller fd reaches the supervisor or init (init fds: $fds)"
+
+# 4. An exec'd process cannot reach the host root through /proc/1/root or cwd.
+[ "$(ctx leak -- sh -c 'cd /proc/1/root/.. && ls / | wc -l')" = "$(ctx leak -- sh -c 'ls / | wc -l')" ] ||
+	fail "/proc/1/root/.. leads out of the rootfs"
+ok "/proc/1/root/.. stays inside"

@@ -1,0 +1,49 @@
+#!/bin/sh
+# ct-resources.sh - cgroup limits are real: a workload over the memory limit is OOM-killed and
+# the event shows in stats; CPU time moves under load and the quota throttles; live resize and
+# pause/resume act on the kernel's files.
+. "$(dirname "$0")/ct-lib.sh"
+
+ct_new res --memory 16M --cpus 0.5 -- /bin/sh
+
+[ "$(ct_field stats res mem_limit)" = 16777216 ] || fail "memory limit not 16M: $(ct_field stats res mem_limit)"
+before=$(ct_field stats res oom_events)
+ctx res -- sh -c 'head -c 64m /dev/zero | tail >/dev/null'
+rc=$?
+[ $rc = 137 ] || fail "the 64M workload was not SIGKILLed (exit $rc)"
+after=$(ct_field stats res oom_events)
+[ "$after" -gt "$before" ] || fail "oom_events did not move ($before -> $after)"
+[ "$(ct_field stats res mem_peak)" -le 16777216 ] || fail "peak above the limit"
+[ "$(ct_state res)" = running ] || fail "the container died with its workload"
+ok "16M limit enforced: workload OOM-killed, oom_events $before -> $after, container still running"
+
+c0=$(ct_field stats res cpu_ns)
+t0=$(ct_field stats res throttled_ns)
+ctx res -- timeout 2 sh -c 'while :; do :; done'
+c1=$(ct_field stats res cpu_ns)
+t1=$(ct_field stats res throttled_ns)
+burn=$(( (c1 - c0) / 1000000 ))
+[ "$burn" -ge 400 ] || fail "CPU time moved only ${burn} ms in a 2 s busy loop"
+[ "$burn" -le 1600 ] || fail "${burn} ms of CPU in 2 s despite a 0.5 CPU quota"
+[ "$t1" -gt "$t0" ] || fail "the 0.5 CPU quota never throttled"
+ok "2 s busy loop: ${burn} ms CPU (quota 0.5), throttled"
+
+vd resize --memory 48M --cpus 1.5 res >/dev/null || fail "resize"
+[ "$(ct_field stats res mem_limit)" = 50331648 ] || fail "live memory resize not applied"
+[ "$(ct_field status res cpus)" = 1.5 ] || fail "live cpu resize not reported"
+grep -q "memory = 50331648" "$VIRTDECK_DATA_DIR/containers/res.ini" || fail "resize not saved in the definition"
+ctx res -- sh -c 'head -c 24m /dev/zero | tail >/dev/null' || fail "24M workload failed after growing to 48M"
+ok "live resize to 48M / 1.5 CPUs applied and saved"
+
+out=$(vd resize --memory 1M res 2>&1) && fail "1M accepted"
+echo "$out" | grep -q "minimum" || fail "bad limit error does not say why: $out"
+ok "limit below the minimum refused ($out)"
+
+vd pause res >/dev/null || fail "pause"
+[ "$(ct_state res)" = paused ] || fail "not paused"
+c0=$(ct_field stats res cpu_ns)
+sleep 0.3
+[ "$(ct_field stats res cpu_ns)" = "$c0" ] || fail "CPU time moves while paused"
+vd resume res >/dev/null || fail "resume"
+[ "$(ct_state res)" = running ] || fail "not running after resume"
+ok "pause freezes the container, resume thaws it"

@@ -1,0 +1,227 @@
+/* test-ct-def.c - container definitions: good and bad INI files (every error names file:line),
+ * validation against a real rootfs in a temp dir, and the save/load round trip. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "containers/ct_def.h"
+
+static char dir[256];
+
+static char *write_file(const char *name, const char *content)
+{
+	char *path = vd_xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test-ct-def.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	setenv("VIRTDECK_DATA_DIR", dir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	_cleanup_free_ char *cmd = vd_xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void test_good_file(void **state)
+{
+	_cleanup_free_ char *p = write_file("good.ini", "# a comment\n[container]\nrootfs = /srv/rootfs\nhostname = web1\n"
+							"cmd = /bin/sh -c true\ncwd = /tmp\nseccomp = no\n"
+							"[resources]\nmemory = 256M\nmemory_high = 200M\ncpus = 0.5\n"
+							"cpu_weight = 200\ncpuset = 0-1\npids_max = 64\nnofile = 4096\n"
+							"[network]\nnet = bridge\nbridge = br9\nsubnet = 10.9.0.0/24\n");
+	struct ct_def d;
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_def_load_file(p, "good", &d, &e), 0);
+	assert_string_equal(d.rootfs, "/srv/rootfs");
+	assert_string_equal(d.hostname, "web1");
+	assert_string_equal(d.cwd, "/tmp");
+	assert_false(d.seccomp);
+	assert_true(d.cgroups);
+	assert_int_equal(d.mem_max, 256ull << 20);
+	assert_int_equal(d.mem_high, 200ull << 20);
+	assert_true(d.cpus > 0.49 && d.cpus < 0.51);
+	assert_int_equal(d.cpu_weight, 200);
+	assert_string_equal(d.cpuset, "0-1");
+	assert_int_equal(d.pids_max, 64);
+	assert_int_equal(d.nofile, 4096);
+	assert_int_equal(d.net, CT_NET_BRIDGE);
+	assert_string_equal(d.bridge, "br9");
+	char **argv = ct_def_argv(&d);
+	assert_string_equal(argv[0], "/bin/sh");
+	assert_string_equal(argv[1], "-c");
+	assert_string_equal(argv[2], "true");
+	assert_null(argv[3]);
+	vd_strvfreep(&argv);
+	ct_def_free(&d);
+}
+
+static void test_defaults(void **state)
+{
+	_cleanup_free_ char *p = write_file("min.ini", "rootfs=/r\n");
+	struct ct_def d;
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_def_load_file(p, "min", &d, &e), 0);
+	assert_int_equal(d.net, CT_NET_LOOPBACK);
+	assert_true(d.cgroups && d.seccomp);
+	assert_int_equal(d.mem_max, 0);
+	char **argv = ct_def_argv(&d);
+	assert_string_equal(argv[0], "/bin/sh");
+	vd_strvfreep(&argv);
+	ct_def_free(&d);
+}
+
+/* Each bad file must fail with "PATH:LINE: ..." naming the problem. */
+static void expect_bad(const char *content, int line, const char *needle)
+{
+	_cleanup_free_ char *p = write_file("bad.ini", content);
+	struct ct_def d;
+	struct vd_error *e = NULL;
+	assert_true(ct_def_load_file(p, "bad", &d, &e) < 0);
+	assert_non_null(e);
+	_cleanup_free_ char *prefix = vd_xasprintf("%s:%d: ", p, line);
+	if (!vd_str_has_prefix(e->msg, prefix) || !strstr(e->msg, needle))
+		fail_msg("got '%s', want prefix '%s' and '%s'", e->msg, prefix, needle);
+	vd_error_free(e);
+}
+
+static void test_bad_files(void **state)
+{
+	expect_bad("[container]\nrootfs = /r\nfoo = 1\n", 3, "unknown key 'foo'");
+	expect_bad("[resources]\nmemory = lots\n", 2, "memory=lots");
+	expect_bad("\n\n[network]\nnet = wifi\n", 4, "none, loopback or bridge");
+	expect_bad("[container]\nseccomp = maybe\n", 2, "true or false");
+	expect_bad("[elsewhere]\nrootfs = /r\n", 2, "unknown section [elsewhere]");
+	expect_bad("[container]\nthis line has no equals sign\n", 2, "malformed line");
+	expect_bad("cpus = -2\n", 1, "cpus=-2");
+	expect_bad("pids_max = 1.5\n", 1, "whole number");
+	/* The first bad line wins even when later lines are bad too. */
+	expect_bad("rootfs=/r\nnet=x\nfoo=1\n", 2, "net=x");
+}
+
+static void test_missing_file(void **state)
+{
+	struct ct_def d;
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_def_load("nosuch", &d, &e), -ENOENT);
+	assert_non_null(strstr(e->msg, "no container named nosuch"));
+	vd_error_free(e);
+	e = NULL;
+	assert_int_equal(ct_def_load("../etc", &d, &e), -EINVAL);
+	vd_error_free(e);
+}
+
+static char *make_rootfs(bool with_busybox)
+{
+	char *r = vd_xasprintf("%s/rootfs", dir);
+	_cleanup_free_ char *bin = vd_xasprintf("%s/bin", r);
+	assert_int_equal(vd_mkdir_p(bin, 0755), 0);
+	_cleanup_free_ char *sh = vd_xasprintf("%s/sh", bin);
+	assert_int_equal(symlink("/bin/busybox", sh), 0); /* absolute: must resolve inside the rootfs */
+	if (with_busybox) {
+		_cleanup_free_ char *bb = write_file("rootfs/bin/busybox", "#!/bin/true\n");
+		assert_int_equal(chmod(bb, 0755), 0);
+	}
+	return r;
+}
+
+static int validate(const char *rootfs, const char *extra, struct vd_error **e)
+{
+	struct ct_def d;
+	ct_def_init(&d, "v");
+	d.rootfs = vd_xstrdup(rootfs);
+	int r = 0;
+	if (extra) {
+		_cleanup_free_ char *kv = vd_xstrdup(extra);
+		char *eq = strchr(kv, '=');
+		*eq = '\0';
+		r = ct_def_set(&d, kv, eq + 1, e);
+	}
+	if (r == 0)
+		r = ct_def_validate(&d, e);
+	ct_def_free(&d);
+	return r;
+}
+
+static void expect_invalid(const char *rootfs, const char *extra, const char *needle)
+{
+	struct vd_error *e = NULL;
+	assert_true(validate(rootfs, extra, &e) < 0);
+	if (!strstr(e->msg, needle) || !strstr(e->msg, "container v"))
+		fail_msg("got '%s', want '%s'", e->msg, needle);
+	vd_error_free(e);
+}
+
+static void test_validate(void **state)
+{
+	_cleanup_free_ char *r = make_rootfs(true);
+	struct vd_error *e = NULL;
+	assert_int_equal(validate(r, NULL, &e), 0);
+	assert_int_equal(validate(r, "memory=4M", &e), 0);
+	expect_invalid("/nonexistent/rootfs", NULL, "is not a directory");
+	expect_invalid("relative/rootfs", NULL, "absolute");
+	expect_invalid(r, "memory=1M", "minimum");
+	expect_invalid(r, "cpus=0.001", "out of range");
+	expect_invalid(r, "cpu_weight=20000", "out of range");
+	expect_invalid(r, "cwd=tmp", "must be absolute");
+	expect_invalid(r, "cmd=/bin/nothere", "not an executable");
+	expect_invalid(r, "cmd=bin/sh", "absolute path");
+}
+
+/* /bin/sh -> /bin/busybox exists on the host, not in this rootfs: must be refused. */
+static void test_validate_resolves_in_root(void **state)
+{
+	_cleanup_free_ char *r = make_rootfs(false);
+	expect_invalid(r, NULL, "not an executable file inside rootfs");
+}
+
+static void test_save_roundtrip(void **state)
+{
+	struct ct_def d, back;
+	ct_def_init(&d, "rt");
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_def_set(&d, "rootfs", "/srv/r", &e), 0);
+	assert_int_equal(ct_def_set(&d, "cmd", "/bin/sleep 5", &e), 0);
+	assert_int_equal(ct_def_set(&d, "net", "none", &e), 0);
+	assert_int_equal(ct_def_set(&d, "cgroups", "false", &e), 0);
+	d.mem_max = 64 << 20;
+	d.cpus = 1.25;
+	assert_int_equal(ct_def_save(&d, &e), 0);
+	assert_int_equal(ct_def_load("rt", &back, &e), 0);
+	assert_string_equal(back.rootfs, "/srv/r");
+	assert_string_equal(back.cmd, "/bin/sleep 5");
+	assert_int_equal(back.net, CT_NET_NONE);
+	assert_false(back.cgroups);
+	assert_int_equal(back.mem_max, 64 << 20);
+	assert_true(back.cpus > 1.24 && back.cpus < 1.26);
+	ct_def_free(&d);
+	ct_def_free(&back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_resolves_in_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_roundtrip, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
