@@ -39,6 +39,7 @@ struct vmm_loop {
 	int listen_fd;
 	struct vmm_client clients[VMM_MAX_CLIENTS];
 	uint64_t next_balloon_ns;
+	bool stdin_eof;
 	bool done;
 };
 
@@ -211,8 +212,11 @@ static unsigned vmm_loop_fds(struct vmm_loop *l, struct pollfd *p)
 	unsigned n = 0;
 	p[n++] = (struct pollfd){ .fd = l->vm->event_fd, .events = POLLIN };
 	p[n++] = (struct pollfd){ .fd = l->listen_fd, .events = POLLIN };
-	p[n++] = (struct pollfd){ .fd = l->vm->pty_master, .events = POLLIN };
-	p[n++] = (struct pollfd){ .fd = l->vm->console_stdout ? STDIN_FILENO : -1, .events = POLLIN };
+	/* While the guest leaves the UART full, input waits in the pty instead of spinning poll(). */
+	short in = vmm_vm_console_full(l->vm) ? 0 : POLLIN;
+	p[n++] = (struct pollfd){ .fd = l->vm->pty_master, .events = in };
+	p[n++] = (struct pollfd){ .fd = l->vm->console_stdout && !l->stdin_eof ? STDIN_FILENO : -1,
+				  .events = in };
 	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
 		p[n++] = (struct pollfd){ .fd = l->clients[i].fd, .events = POLLIN };
 	return n;
@@ -232,8 +236,8 @@ static void vmm_loop_run(struct vmm_loop *l)
 			vmm_loop_accept(l);
 		if (p[2].revents & POLLIN)
 			vmm_vm_console_input(l->vm, l->vm->pty_master);
-		if (p[3].revents & POLLIN)
-			vmm_vm_console_input(l->vm, STDIN_FILENO);
+		if ((p[3].revents & (POLLIN | POLLHUP)) && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
+			l->stdin_eof = true; /* /dev/null or a closed pipe would otherwise spin */
 		for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
 			if (p[4 + i].revents && l->clients[i].fd >= 0)
 				vmm_loop_client(l, &l->clients[i]);

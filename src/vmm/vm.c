@@ -144,15 +144,23 @@ void vmm_vm_teardown(struct vmm *vm)
 	vmm_mem_free(&vm->mem);
 }
 
-void vmm_vm_console_input(struct vmm *vm, int fd)
+int vmm_vm_console_input(struct vmm *vm, int fd)
 {
 	uint8_t buf[VMM_SERIAL_RX_MAX];
 	size_t room = vmm_serial_room(vm->serial);
 	if (room == 0)
-		return;
+		return 0;
 	ssize_t n = read(fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 	if (n > 0)
 		vmm_serial_input(vm->serial, buf, (size_t)n);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	return 0;
+}
+
+bool vmm_vm_console_full(struct vmm *vm)
+{
+	return vmm_serial_room(vm->serial) == 0;
 }
 
 const char *vmm_vm_state_name(const struct vmm *vm)

@@ -120,8 +120,10 @@ struct vmm_def;
 /* vm.c: build the whole machine from a definition; extra_cmdline may be NULL. */
 int vmm_vm_setup(struct vmm *vm, const struct vmm_def *def, struct vd_error **err);
 void vmm_vm_teardown(struct vmm *vm);
-/* Console input from the pty or stdin into the UART. */
-void vmm_vm_console_input(struct vmm *vm, int fd);
+/* Console input from the pty or stdin into the UART; -1 at end of input. */
+int vmm_vm_console_input(struct vmm *vm, int fd);
+/* The guest has not drained the UART: stop reading input until it does. */
+bool vmm_vm_console_full(struct vmm *vm);
 const char *vmm_vm_state_name(const struct vmm *vm);
 const char *vmm_vm_exit_name(enum vmm_exit_reason r);
 
