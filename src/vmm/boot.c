@@ -175,8 +175,24 @@ static int vmm_boot_open(const char *path, uint64_t *size, struct vd_error **err
 	return fd;
 }
 
+/* An ELF vmlinux: what the initrd placement and command line need, as a bzImage would say it. */
+static int vmm_boot_elf(struct vmm *vm, int fd, uint64_t size, const char *path,
+			struct vmm_boot_kernel *k, struct vmm_boot_layout *lay, struct vd_error **err)
+{
+	uint64_t end = 0;
+	int r = vmm_pvh_load_elf(&vm->mem, fd, size, &lay->entry, &end, err);
+	if (r < 0)
+		return vd_error_wrap(err, "loading ELF kernel %s of VM %s", path, vm->name);
+	memset(k, 0, sizeof(*k));
+	k->hdr.initrd_addr_max = 0x7fffffff;
+	k->hdr.cmdline_size = 2047;
+	k->init_size = end - VMM_BOOT_KERNEL;
+	lay->pvh = true;
+	return 0;
+}
+
 static int vmm_boot_kernel_file(struct vmm *vm, const char *path, struct vmm_boot_kernel *k,
-				struct vd_error **err)
+				struct vmm_boot_layout *lay, struct vd_error **err)
 {
 	uint64_t size;
 	_cleanup_close_ int fd = vmm_boot_open(path, &size, err);
@@ -186,12 +202,15 @@ static int vmm_boot_kernel_file(struct vmm *vm, const char *path, struct vmm_boo
 	ssize_t n = pread(fd, head, sizeof(head), 0);
 	if (n < 0)
 		return vd_error_errno(err, errno, "read %s", path);
+	if (vmm_pvh_is_elf(head, (size_t)n))
+		return vmm_boot_elf(vm, fd, size, path, k, lay, err);
 	int r = vmm_boot_parse_header(head, (size_t)n, size, k, err);
 	if (r == 0 && VMM_BOOT_KERNEL + k->init_size > vm->mem.regions[0].size)
 		r = vd_error_set(err, ENOMEM, "kernel %s needs %llu bytes from 1 MiB: give VM %s more "
 				 "memory", path, (unsigned long long)k->init_size, vm->name);
 	if (r == 0)
 		r = vmm_boot_read_into(&vm->mem, fd, k->pm_offset, k->pm_size, VMM_BOOT_KERNEL, path, err);
+	lay->entry = VMM_BOOT_KERNEL + 0x200; /* the 64-bit entry, 512 bytes into the kernel */
 	return r < 0 ? vd_error_wrap(err, "loading kernel of VM %s", vm->name) : 0;
 }
 
@@ -222,7 +241,7 @@ int vmm_boot_load(struct vmm *vm, const char *kernel, const char *initrd, const 
 {
 	struct vmm_boot_kernel k;
 	memset(lay, 0, sizeof(*lay));
-	int r = vmm_boot_kernel_file(vm, kernel, &k, err);
+	int r = vmm_boot_kernel_file(vm, kernel, &k, lay, err);
 	if (r == 0 && initrd)
 		r = vmm_boot_initrd_file(vm, initrd, &k, lay, err);
 	if (r < 0)
@@ -233,8 +252,11 @@ int vmm_boot_load(struct vmm *vm, const char *kernel, const char *initrd, const 
 	if (vmm_boot_page_tables(&vm->mem) < 0 || vmm_boot_gdt(&vm->mem) < 0)
 		return vd_error_set(err, EFAULT, "writing page tables of VM %s", vm->name);
 	r = vmm_acpi_build(&vm->mem, vm->nvcpus, devs, ndevs, &rsdp, err);
+	if (r == 0 && lay->pvh)
+		r = vmm_boot_cmdline(&vm->mem, &k, cmdline, err);
+	if (r == 0 && lay->pvh)
+		return vmm_pvh_start_info(&vm->mem, lay, rsdp, err);
 	if (r == 0)
 		r = vmm_boot_params(&vm->mem, &k, cmdline, lay, rsdp, err);
-	lay->entry = VMM_BOOT_KERNEL + 0x200;
 	return r;
 }

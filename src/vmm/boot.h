@@ -17,6 +17,7 @@
 #define VMM_BOOT_EBDA 0x9fc00ull /* RAM below this; firmware area (ACPI tables) above */
 #define VMM_BOOT_ACPI 0xe0000ull
 #define VMM_BOOT_KERNEL 0x100000ull
+#define VMM_PVH_START_INFO 0x6000ull
 
 /* What the loader learnt from a bzImage's setup header. */
 struct vmm_boot_kernel {
@@ -28,7 +29,8 @@ struct vmm_boot_kernel {
 
 /* Where vmm_boot_load put things, for the vCPU registers and the tests. */
 struct vmm_boot_layout {
-	uint64_t entry;      /* 64-bit entry point */
+	bool pvh;            /* entry is the 32-bit PVH entry of an ELF vmlinux */
+	uint64_t entry;      /* 64-bit entry point (bzImage) or 32-bit PVH entry */
 	uint64_t initrd_gpa, initrd_size;
 };
 
@@ -50,6 +52,15 @@ int vmm_boot_place_initrd(const struct vmm_mem *mem, const struct vmm_boot_kerne
 /* Load kernel (and initrd) files into guest memory and set everything up; fills *lay. */
 int vmm_boot_load(struct vmm *vm, const char *kernel, const char *initrd, const char *cmdline,
 		  struct vmm_boot_layout *lay, struct vd_error **err);
+
+/* pvh.c: uncompressed ELF kernels with a PVH entry note. */
+bool vmm_pvh_is_elf(const uint8_t *head, size_t len);
+/* Load PT_LOAD segments at their physical addresses, find the PVH entry. */
+int vmm_pvh_load_elf(const struct vmm_mem *mem, int fd, uint64_t fsize, uint64_t *entry,
+		     uint64_t *kernel_end, struct vd_error **err);
+/* Write hvm_start_info (command line, initrd module, memory map, RSDP) at VMM_PVH_START_INFO. */
+int vmm_pvh_start_info(const struct vmm_mem *mem, const struct vmm_boot_layout *lay, uint64_t rsdp,
+		       struct vd_error **err);
 
 /* acpi.c: RSDP, XSDT, FADT (hardware-reduced), MADT and a DSDT naming the virtio-mmio devices. */
 struct vmm_acpi_dev {

@@ -264,8 +264,29 @@ int vmm_vcpu_start_all(struct vmm *vm, struct vd_error **err)
 	return 0;
 }
 
-int vmm_vcpu_boot(struct vmm *vm, uint64_t entry, struct vd_error **err)
+/* PVH: 32-bit protected mode, paging off, flat segments, EBX = hvm_start_info. */
+static int vmm_vcpu_pvh_regs(struct vmm_vcpu *vcpu, uint64_t entry, struct vd_error **err)
 {
+	struct kvm_sregs sr;
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sr) < 0)
+		return vd_error_errno(err, errno, "KVM_GET_SREGS on vCPU %u", vcpu->id);
+	vmm_vcpu_seg(&sr.cs, 0x10, 0xb, false);
+	vmm_vcpu_seg(&sr.ds, 0x18, 0x3, false);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.tr = (struct kvm_segment){ .selector = 0x20, .limit = 0x67, .type = 0xb, .present = 1 };
+	sr.gdt = (struct kvm_dtable){ .base = VMM_BOOT_GDT, .limit = 5 * 8 - 1 };
+	sr.cr0 = 0x11; /* PE, ET */
+	sr.cr3 = sr.cr4 = sr.efer = 0;
+	struct kvm_regs r = { .rflags = 2, .rip = entry, .rbx = VMM_PVH_START_INFO };
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
+		return vd_error_errno(err, errno, "setting PVH registers of vCPU %u", vcpu->id);
+	return 0;
+}
+
+int vmm_vcpu_boot(struct vmm *vm, bool pvh, uint64_t entry, struct vd_error **err)
+{
+	if (pvh)
+		return vmm_vcpu_pvh_regs(&vm->vcpus[0], entry, err);
 	return vmm_vcpu_boot_regs(&vm->vcpus[0], entry, err);
 }
 

@@ -134,7 +134,7 @@ int vmm_vm_setup(struct vmm *vm, const struct vmm_def *def, struct vd_error **er
 	if (r == 0)
 		r = vmm_boot_load(vm, def->kernel, def->initrd, cmdline, &lay, err);
 	if (r == 0)
-		r = vmm_vcpu_boot(vm, lay.entry, err);
+		r = vmm_vcpu_boot(vm, lay.pvh, lay.entry, err);
 	return r;
 }
 

@@ -158,8 +158,8 @@ void vmm_vcpu_pause_all(struct vmm *vm);
 void vmm_vcpu_resume_all(struct vmm *vm);
 void vmm_vcpu_stop_all(struct vmm *vm);
 uint64_t vmm_vcpu_cpu_ns(const struct vmm_vcpu *vcpu);
-/* Long-mode registers of the boot vCPU, entering at entry. */
-int vmm_vcpu_boot(struct vmm *vm, uint64_t entry, struct vd_error **err);
+/* Registers of the boot vCPU: long mode for a bzImage, 32-bit protected mode for PVH. */
+int vmm_vcpu_boot(struct vmm *vm, bool pvh, uint64_t entry, struct vd_error **err);
 /* Ask the main loop to end the VM (from any thread). */
 void vmm_request_exit(struct vmm *vm, enum vmm_exit_reason why);
 

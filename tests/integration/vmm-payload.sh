@@ -6,11 +6,13 @@
 # With VIRTDECK (the console binary) it then does the user's path through the CLI: create, start,
 # list (memory really used from the balloon), resize by balloon, pause/resume, a console killed
 # with SIGKILL, stop, delete.
-# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK]
+# With VMLINUX (an uncompressed ELF kernel) it finally boots that through its PVH entry note.
+# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK [VMLINUX]]
 # Prints "VMMTEST PASS|FAIL <what>" lines and "VMMTEST-FIGURE <name>=<value>"; exit 0 = all passed.
 vmm=$1
 disk=$2
 vd=${3:-}
+vmlinux=${4:-none}
 st=/tmp/vd-vmm-test
 sock=$st/vmm/t1.sock
 con=$st/vmm/t1.console
@@ -117,6 +119,21 @@ else
 fi
 [ -e "$sock" ] && fail "control socket left behind" || pass "control socket removed"
 cat "$st/vmm/t1.log"
+
+# ---- PVH: the same kernel uncompressed, entered at its PVH note (one vCPU, straight to poweroff)
+if [ -f "$vmlinux" ]; then
+	t=$(now)
+	timeout 90 "$vmm" --state-dir "$st" --name pvh --console-stdout --kernel "$vmlinux" \
+		--initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 1 --cmdline "$VD_GUEST_APPEND" \
+		</dev/null >/tmp/pvh.out 2>&1
+	rc=$?
+	if grep -q '^VIRTDECK-GUEST-UP' /tmp/pvh.out && [ "$rc" = 0 ]; then
+		pass "PVH: vmlinux booted to its marker and powered off"
+		echo "VMMTEST-FIGURE pvh_start_to_poweroff_s=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+	else
+		fail "PVH boot (exit $rc): $(tail -n 5 /tmp/pvh.out)"
+	fi
+fi
 [ -n "$vd" ] || exit "$failed"
 
 # ---- the same through the virtdeck CLI and the vmm engine

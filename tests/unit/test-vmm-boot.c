@@ -1,5 +1,6 @@
 /* test-vmm-boot.c - virtdeck-vmm's boot path without KVM: bzImage header checks, e820, page
  * tables, boot_params, initrd placement, ACPI tables and VM definitions. */
+#include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -222,6 +223,60 @@ static void test_def_ini(void **state)
 	unlink(path);
 }
 
+/* A synthetic vmlinux: one PT_LOAD at 16 MiB and a PT_NOTE with the PVH entry. */
+static int fake_elf(uint64_t paddr, bool with_note)
+{
+	char path[] = "/tmp/vd-test-elf-XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	Elf64_Ehdr eh = { .e_ident = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+			  .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_phoff = sizeof(Elf64_Ehdr),
+			  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 2 };
+	Elf64_Phdr ph[2] = {
+		{ .p_type = PT_LOAD, .p_offset = 0x1000, .p_paddr = paddr, .p_filesz = 16, .p_memsz = 0x2000 },
+		{ .p_type = with_note ? PT_NOTE : PT_NULL, .p_offset = 0x800, .p_filesz = 24 },
+	};
+	uint32_t note[6] = { 4, 8, 18, 0x006e6558 /* "Xen\0" */, 0x1000123, 0 };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, note, sizeof(note), 0x800), sizeof(note));
+	assert_int_equal(pwrite(fd, "kernel-text-here", 16, 0x1000), 16);
+	return fd;
+}
+
+static void test_pvh_elf(void **state)
+{
+	struct vmm_mem mem;
+	struct vd_error *err = NULL;
+	uint64_t entry = 0, end = 0;
+	assert_int_equal(vmm_mem_alloc(&mem, 64ull << 20, &err), 0);
+	int fd = fake_elf(16ull << 20, true);
+	assert_int_equal(vmm_pvh_load_elf(&mem, fd, 0x1010, &entry, &end, &err), 0);
+	assert_int_equal(entry, 0x1000123);
+	assert_int_equal(end, (16ull << 20) + 0x2000);
+	assert_memory_equal(vmm_mem_ptr(&mem, 16ull << 20, 16), "kernel-text-here", 16);
+	close(fd);
+	fd = fake_elf(16ull << 20, false);
+	assert_int_equal(vmm_pvh_load_elf(&mem, fd, 0x1010, &entry, &end, &err), -ENOTSUP);
+	vd_error_freep(&err);
+	close(fd);
+	fd = fake_elf((64ull << 20) - 0x1000, true); /* 8 KiB from 4 KiB below the end of RAM */
+	assert_int_equal(vmm_pvh_load_elf(&mem, fd, 0x1010, &entry, &end, &err), -EINVAL);
+	vd_error_freep(&err);
+	close(fd);
+	fd = fake_elf(16ull << 20, true); /* the file is shorter than the segment says */
+	assert_int_equal(vmm_pvh_load_elf(&mem, fd, 0x1008, &entry, &end, &err), -EINVAL);
+	vd_error_freep(&err);
+	close(fd);
+
+	struct vmm_boot_layout lay = { .pvh = true, .initrd_gpa = 0x2000000, .initrd_size = 1234 };
+	assert_int_equal(vmm_pvh_start_info(&mem, &lay, 0xe0000, &err), 0);
+	uint32_t *si = vmm_mem_ptr(&mem, VMM_PVH_START_INFO, 64);
+	assert_int_equal(si[0], 0x336ec578);
+	assert_int_equal(si[3], 1); /* one module: the initrd */
+	vmm_mem_free(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_boot_params_and_initrd),
 		cmocka_unit_test(test_acpi_tables),
 		cmocka_unit_test(test_def_ini),
+		cmocka_unit_test(test_pvh_elf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
