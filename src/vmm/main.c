@@ -47,7 +47,7 @@ static void vmm_usage(FILE *f)
 {
 	fputs("usage: virtdeck-vmm [--daemon] [--state-dir DIR] [--console-stdout] --config FILE.ini\n"
 	      "                    [--name N --kernel K --initrd I --disk D --memory 512M --vcpus 2\n"
-	      "                     --cmdline C --no-balloon --no-rng]\n"
+	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng]\n"
 	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n"
 	      "       virtdeck-vmm --ctl SOCK '{\"cmd\":\"status\"}'   (one control request)\n"
 	      "       virtdeck-vmm --attach SOCK  (relay the serial console to stdio)\n", f);
@@ -61,10 +61,11 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		{ "console-stdout", 0, 0, 'S' }, { "probe", 0, 0, 'P' }, { "name", 1, 0, 'n' },
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
 		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
-		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "net", 1, 0, 'N' },
+		{ "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
-		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" } };
+		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" } };
 	int c;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		int r = 0;
@@ -219,12 +220,17 @@ static unsigned vmm_loop_fds(struct vmm_loop *l, struct pollfd *p)
 				  .events = in };
 	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
 		p[n++] = (struct pollfd){ .fd = l->clients[i].fd, .events = POLLIN };
+	int tap = -1, kick = -1;
+	if (l->vm->net)
+		vmm_net_pollfds(l->vm->net, &tap, &kick);
+	p[n++] = (struct pollfd){ .fd = tap, .events = POLLIN };
+	p[n++] = (struct pollfd){ .fd = kick, .events = POLLIN };
 	return n;
 }
 
 static void vmm_loop_run(struct vmm_loop *l)
 {
-	struct pollfd p[4 + VMM_MAX_CLIENTS];
+	struct pollfd p[6 + VMM_MAX_CLIENTS];
 	while (!l->done) {
 		unsigned n = vmm_loop_fds(l, p);
 		int r = poll(p, n, 200);
@@ -241,6 +247,8 @@ static void vmm_loop_run(struct vmm_loop *l)
 		for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
 			if (p[4 + i].revents && l->clients[i].fd >= 0)
 				vmm_loop_client(l, &l->clients[i]);
+		if (p[4 + VMM_MAX_CLIENTS].revents || p[5 + VMM_MAX_CLIENTS].revents)
+			vmm_net_rx(l->vm->net);
 		vmm_loop_timers(l);
 	}
 }

@@ -68,6 +68,13 @@ struct vmm_virtio_mmio *vmm_blk_create(const struct vmm_mem *mem, const char *pa
 				       struct vd_error **err);
 struct vmm_virtio_mmio *vmm_rng_create(const struct vmm_mem *mem);
 struct vmm_virtio_mmio *vmm_balloon_create(const struct vmm_mem *mem);
+/* virtio-net on a tap "vd-NAME" enslaved to bridge (created if missing). */
+struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm, const char *bridge,
+				       struct vd_error **err);
+/* Main loop side of the network: the fds to poll (tap is -1 while the guest gave no buffers)
+ * and the receive path to run when either is ready. */
+void vmm_net_pollfds(struct vmm_virtio_mmio *d, int *tap, int *kick);
+void vmm_net_rx(struct vmm_virtio_mmio *d);
 
 /* Balloon statistics as the guest last reported them (bytes; 0 = not reported). */
 struct vmm_balloon_stats {

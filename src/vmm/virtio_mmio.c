@@ -306,6 +306,12 @@ int vmm_virtio_setup_all(struct vmm *vm, const struct vmm_def *def, struct vd_er
 	}
 	if (r == 0 && def->rng)
 		r = vmm_virtio_attach(vm, vmm_rng_create(&vm->mem), err);
+	if (r == 0 && def->net) {
+		vm->net = vmm_net_create(&vm->mem, vm->name, def->net, err);
+		if (!vm->net)
+			return vd_error_wrap(err, "network of VM %s", vm->name);
+		r = vmm_virtio_attach(vm, vm->net, err);
+	}
 	return r;
 }
 
@@ -323,5 +329,5 @@ void vmm_virtio_teardown_all(struct vmm *vm)
 	for (unsigned i = 0; i < vm->ndevs; i++)
 		vmm_virtio_teardown_one(vm->virtio[i]);
 	vm->ndevs = 0;
-	vm->balloon = NULL;
+	vm->balloon = vm->net = NULL;
 }

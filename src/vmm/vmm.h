@@ -88,6 +88,7 @@ struct vmm {
 	unsigned ndevs;
 	struct vmm_virtio_mmio *virtio[8];
 	struct vmm_virtio_mmio *balloon; /* also in virtio[]; the control socket's balloon */
+	struct vmm_virtio_mmio *net;     /* also in virtio[]; its receive path runs in the main loop */
 
 	/* Pause/stop handshake between the main thread and vCPU threads. */
 	pthread_mutex_t lock;

@@ -7,12 +7,21 @@
 # list (memory really used from the balloon), resize by balloon, pause/resume, a console killed
 # with SIGKILL, stop, delete.
 # With VMLINUX (an uncompressed ELF kernel) it finally boots that through its PVH entry note.
-# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK [VMLINUX]]
+# With KMODS (a folder with tun/llc/stp/bridge.ko) the first VM also gets virtio-net on a tap in
+# bridge vdbr0, and host and guest ping each other.
+# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK [VMLINUX [KMODS]]]
 # Prints "VMMTEST PASS|FAIL <what>" lines and "VMMTEST-FIGURE <name>=<value>"; exit 0 = all passed.
 vmm=$1
 disk=$2
 vd=${3:-}
 vmlinux=${4:-none}
+kmods=${5:-none}
+net=
+if [ -d "$kmods" ]; then
+	for m in tun llc stp bridge; do insmod "$kmods/$m.ko" 2>/dev/null; done
+	[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200; }
+	net="--net vdbr0"
+fi
 st=/tmp/vd-vmm-test
 sock=$st/vmm/t1.sock
 con=$st/vmm/t1.console
@@ -34,7 +43,7 @@ rm -rf "$st"
 t0=$(now)
 # Started by a subshell that is SIGKILLed at once: the VMM must not depend on its starter.
 ( exec "$vmm" --daemon --state-dir "$st" --name t1 --kernel "$VD_GUEST_KERNEL" \
-	--initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 2 --disk "$disk" \
+	--initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 2 --disk "$disk" $net \
 	--cmdline "$VD_GUEST_APPEND vd.sleep=30" ) &
 starter=$!
 wait "$starter"
@@ -42,6 +51,10 @@ rc=$?
 kill -9 "$starter" 2>/dev/null
 [ "$rc" = 0 ] || { fail "virtdeck-vmm --daemon exited $rc"; cat "$st/vmm/t1.log" 2>/dev/null; exit 1; }
 pass "virtdeck-vmm detached and answers on $sock"
+if [ -n "$net" ]; then
+	ip addr add 10.0.2.1/24 dev vdbr0 && ip link set vdbr0 up && pass "net: bridge vdbr0 made by the VMM" ||
+		fail "net: no bridge vdbr0: $(ip link 2>&1 | tail -n 4)"
+fi
 
 if wait_for 60 in_console VIRTDECK-GUEST-UP; then
 	pass "guest reached its /init marker"
@@ -58,6 +71,13 @@ in_console GUEST-NPROC=2 && pass "guest sees 2 vCPUs" || fail "guest does not se
 in_console GUEST-BLK-READ=hello-from-host && pass "virtio-blk: guest read the host's file" ||
 	fail "virtio-blk: guest did not read hello.txt"
 in_console GUEST-BLK=ok && pass "virtio-blk: guest wrote, synced and unmounted" || fail "virtio-blk write"
+if [ -n "$net" ]; then
+	wait_for 20 in_console GUEST-NET= || true
+	in_console GUEST-NET=ok && pass "virtio-net: guest pinged the host over tap+bridge" ||
+		fail "virtio-net: guest could not ping 10.0.2.1"
+	ping -c 1 -W 5 10.0.2.15 >/dev/null 2>&1 && pass "virtio-net: host pinged the guest" ||
+		fail "virtio-net: host could not ping the guest"
+fi
 
 # ---- balloon statistics, then inflate by 96 MiB
 has_stats() { ctl '{"cmd":"stats"}' | grep -q '"valid":true'; }
