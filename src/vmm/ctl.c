@@ -39,6 +39,8 @@ static struct json_object *vmm_ctl_status(struct vmm *vm)
 	vmm_ctl_add_u64(o, "uptime_ns", vd_now_mono_ns() - vm->start_ns);
 	if (vm->first_byte_seen)
 		vmm_ctl_add_u64(o, "first_byte_ns", vm->first_byte_ns - vm->start_ns);
+	vmm_ctl_add_u64(o, "setup_ns", vm->setup_ns);
+	vmm_ctl_add_u64(o, "setup_cpu_ns", vm->setup_cpu_ns);
 	return o;
 }
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/ctl.h"
@@ -42,6 +43,17 @@ struct vmm_loop {
 	bool stdin_eof;
 	bool done;
 };
+
+static int vmm_term_fd = -1; /* the VM's eventfd, for the SIGTERM handler */
+
+/* SIGTERM/SIGINT stop the VM like "kill" does, so the socket and pid file are cleaned up. */
+static void vmm_on_term(int sig)
+{
+	uint64_t one = 1;
+	(void)sig;
+	if (vmm_term_fd >= 0 && write(vmm_term_fd, &one, sizeof(one)) < 0)
+		_exit(1);
+}
 
 static void vmm_usage(FILE *f)
 {
@@ -302,6 +314,10 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 	if (l->listen_fd < 0)
 		return l->listen_fd;
 	vmm_write_pid(f->pid);
+	struct timespec cpu;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	vm->setup_cpu_ns = (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec;
+	vm->setup_ns = vd_now_mono_ns() - vm->start_ns;
 	return vmm_vcpu_start_all(vm, err);
 }
 
@@ -415,7 +431,12 @@ int main(int argc, char **argv)
 	}
 	vd_info("VM %s running: %u vCPUs, %llu MiB, console %s", vm.name, vm.nvcpus,
 		(unsigned long long)(vm.mem.size >> 20), vm.pty_path);
+	vmm_term_fd = vm.event_fd;
+	signal(SIGTERM, vmm_on_term);
+	signal(SIGINT, vmm_on_term);
 	vmm_notify(&notify_fd, "ok\n");
 	vmm_loop_run(&l);
+	if (vm.exit_reason == VMM_EXIT_NONE)
+		vm.exit_reason = VMM_EXIT_KILLED;
 	return vmm_finish(&vm, &f, &l);
 }

@@ -59,6 +59,8 @@ fi
 if wait_for 60 in_console VIRTDECK-GUEST-UP; then
 	pass "guest reached its /init marker"
 	echo "VMMTEST-FIGURE start_to_marker_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+	s=$(ctl '{"cmd":"status"}')
+	echo "VMMTEST-FIGURE vmm_setup_us=$(($(echo "$s" | json setup_ns) / 1000)) vmm_setup_cpu_us=$(($(echo "$s" | json setup_cpu_ns) / 1000))"
 else
 	fail "no VIRTDECK-GUEST-UP on the console in 60 s"
 	tr -d '\r' <"$con" | tail -n 30
