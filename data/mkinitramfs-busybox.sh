@@ -4,12 +4,16 @@
 #
 # Usage: data/mkinitramfs-busybox.sh OUT.cpio.gz [--init SCRIPT] [--add SRC[:DST]]... [--kmod F.ko]...
 #   --init SCRIPT   run by /init (with /bin/sh) once the system is up; default: print
-#                   VIRTDECK-GUEST-UP. /init powers off (poweroff -f) when SCRIPT returns.
-#   --add SRC[:DST] copy a file or directory into the image at DST (default: SRC's absolute path).
+#                   VIRTDECK-GUEST-UP. /init powers off (poweroff -f) when SCRIPT returns, or
+#                   resets (reboot -f) with vd.end=reboot on the kernel command line.
+#   --add SRC[:DST] copy a file or directory into the image at DST (default: SRC's absolute path;
+#                   a relative DST is taken from the image's root).
 #                   ELF programs and libraries bring the shared libraries `ldd` lists with them.
 #   --kmod F.ko     a module for /init to insmod, in the order given (.ko.xz/.zst/.gz are
 #                   decompressed here: busybox insmod loads plain .ko only). A module that fails to
 #                   load is written to /run/vd-insmod-failed; the script decides what that means.
+#                   MODULE.PARAM=VALUE words of the kernel command line are passed to insmod as
+#                   modprobe would (e.g. virtio_mmio.device=4K@0xd0000000:5).
 #   --gzip-level N  gzip level (default 6); 0: an uncompressed cpio (the kernel takes both; under
 #                   TCG unpacking a plain cpio is much faster than gunzip).
 #   --bare          only the --add'ed files (no busybox, no /init): an archive to append to another
@@ -83,9 +87,13 @@ copy_libs() {
 add() {
 	src=${1%%:*}
 	dst=${1#*:}
-	[ "$dst" != "$1" ] || dst=$src
 	[ -e "$src" ] || die "--add $1: $src does not exist"
-	case "$dst" in /*) ;; *) dst=$(cd "$(dirname "$src")" && pwd)/$(basename "$src") ;; esac
+	if [ "$dst" = "$1" ]; then
+		# no DST: the source's absolute path
+		dst=$(cd "$(dirname "$src")" && pwd)/$(basename "$src")
+	else
+		case "$dst" in /*) ;; *) dst=/$dst ;; esac
+	fi
 	mkdir -p "$stage$(dirname "$dst")"
 	if [ -d "$src" ]; then
 		mkdir -p "$stage$dst"
@@ -130,7 +138,7 @@ done
 if [ "$bare" = 1 ]; then
 	[ -z "$init_script" ] || cp "$init_script" "$stage/etc/vd-init.sh"
 	[ -z "$modlist" ] || die "--kmod needs a full image (not --bare)"
-	rmdir "$stage/usr/lib/vd-modules"
+	rmdir "$stage/usr/lib/vd-modules" 2>/dev/null || true
 else
 	echo "$modlist" | tr ' ' '\n' | sed '/^$/d' >"$stage/etc/vd-modules"
 	if [ -n "$init_script" ]; then
@@ -157,8 +165,19 @@ ln -sf /proc/self/fd /dev/fd 2>/dev/null
 hostname vd-guest
 ip link set lo up 2>/dev/null
 : >/run/vd-insmod-failed
+# Like modprobe, give each module its MODULE.PARAM=VALUE words from the kernel command line
+# (e.g. virtio_mmio.device=4K@0xd0000000:5); '-' and '_' are the same in module names.
+cmdline=$(cat /proc/cmdline)
 for m in $(cat /etc/vd-modules); do
-	if ! err=$(insmod "/lib/vd-modules/$m" 2>&1); then
+	name=${m#??-}
+	name=$(echo "${name%.ko}" | tr - _)
+	set --
+	for w in $cmdline; do
+		key=${w%%=*}
+		case "$key" in *.*) ;; *) continue ;; esac
+		[ "$(echo "${key%%.*}" | tr - _)" = "$name" ] && set -- "$@" "${w#*.}"
+	done
+	if ! err=$(insmod "/lib/vd-modules/$m" "$@" 2>&1); then
 		case "$err" in *"File exists"*) continue ;; esac
 		echo "init: insmod ${m#??-} failed: $err"
 		echo "${m#??-} $err" >>/run/vd-insmod-failed
@@ -167,6 +186,9 @@ done
 cd /
 sh /etc/vd-init.sh </dev/console
 sync
+# vd.end=reboot on the command line: end with a reset instead (a VMM without ACPI cannot power
+# off; QEMU's -no-reboot and most VMMs exit on a reset).
+case " $cmdline " in *" vd.end=reboot "*) reboot -f ;; esac
 poweroff -f
 # poweroff -f cannot fail on a working kernel; never return from /init (that panics).
 while :; do sleep 1000; done

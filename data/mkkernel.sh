@@ -6,7 +6,9 @@
 #   Prints, for `eval "$(data/mkkernel.sh DIR)"`:
 #     KERNEL_VMLINUZ=DIR/vmlinuz  KERNEL_CONFIG=DIR/config  KERNEL_RELEASE=6.1.0-NN-cloud-amd64
 #     KERNEL_MODDIR=DIR/modules   KERNEL_KVM_MODULES='irqbypass.ko kvm.ko kvm-amd.ko' (load order)
-#     KERNEL_VIRTIO_MODULES='virtio.ko virtio_ring.ko ...' (load order, for an inner guest)
+#     KERNEL_VIRTIO_MODULES='virtio_ring.ko virtio.ko ...' (load order, for an inner guest)
+#   DIR/modules also has tun, tap, vhost*, loop, bridge, veth, macvtap, vsock; DIR/modules/deps
+#   lists each module's dependencies ("name: dep dep"); tests/harness/run-in-kvm.sh --kmod uses it.
 # Idempotent: the .deb is cached in DIR and the extraction is skipped when DIR/stamp matches.
 # Environment: VD_KERNEL_PKG  the image package to use (default: what linux-image-cloud-amd64
 #                             depends on, resolved with apt-cache; a cached .deb is used offline).
@@ -60,7 +62,8 @@ release=${pkg#linux-image-}
 stamp="$(basename "$deb") +balloon"
 
 # ---- extract (skipped when already done for this .deb)
-if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$dir/vmlinuz" ]; then
+if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$dir/vmlinuz" ] ||
+	[ ! -f "$dir/modules/deps" ]; then
 	echo "$prog: extracting $(basename "$deb")" >&2
 	x="$dir/x.tmp"
 	rm -rf "$x" "$dir/modules" "$dir/vmlinuz" "$dir/config" "$dir/stamp"
@@ -78,7 +81,10 @@ if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$di
 		drivers/virtio/virtio_pci drivers/virtio/virtio_balloon drivers/block/virtio_blk drivers/net/net_failover \
 		net/core/failover drivers/net/virtio_net drivers/char/virtio_console \
 		drivers/char/hw_random/virtio-rng net/vmw_vsock/vsock \
-		net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport; do
+		net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport \
+		drivers/net/tun drivers/net/tap drivers/vhost/vhost_iotlb drivers/vhost/vhost \
+		drivers/vhost/vhost_net drivers/vhost/vhost_vsock drivers/block/loop net/llc/llc \
+		net/802/stp net/bridge/bridge drivers/net/veth drivers/net/macvlan drivers/net/macvtap; do
 		name=$(basename "$rel")
 		src=
 		for ext in ko ko.xz ko.zst ko.gz; do
@@ -93,6 +99,11 @@ if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$stamp" ] || [ ! -f "$di
 		esac
 	done
 	rm -rf "$x"
+	# DIR/modules/deps: "name: dep dep" from each module's modinfo (for load-order resolution).
+	for f in "$dir"/modules/*.ko; do
+		printf '%s: %s\n' "$(basename "$f" .ko)" \
+			"$(tr '\0' '\n' <"$f" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' ')"
+	done >"$dir/modules/deps"
 	echo "$stamp" >"$dir/stamp"
 fi
 

@@ -7,7 +7,9 @@
 #   VIRTDECK-GUEST-DONE
 # ext4 disk: prints /hello.txt's first line as GUEST-BLK-READ, writes /guest-wrote.txt.
 # raw disk: prints its first 16 bytes, writes "VIRTDECK-BLK-OK" at offset 4096 and reads it back.
-# The kernel command line may hold vd.sleep=<s> (stay up that long before powering off).
+# Network: vd.ip=<addr/prefix> configures eth0 (GUEST-NET=up eth0 <addr> <mac> | fail ...);
+# vd.ping=<addr> then pings it once (GUEST-PING=ok|fail <addr>).
+# vd.sleep=<s> stays up that long before powering off.
 
 echo VIRTDECK-GUEST-UP
 echo "GUEST-NPROC=$(nproc)"
@@ -30,6 +32,29 @@ if [ -b /dev/vda ]; then
 		echo 3 >/proc/sys/vm/drop_caches
 		back=$(dd if=/dev/vda bs=4096 skip=1 count=1 2>/dev/null | head -c 15)
 		if [ "$back" = VIRTDECK-BLK-OK ]; then echo "GUEST-BLK=ok"; else echo "GUEST-BLK=fail:read back '$back'"; fi
+	fi
+fi
+
+ip=
+peer=
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	vd.ip=*) ip=${w#vd.ip=} ;;
+	vd.ping=*) peer=${w#vd.ping=} ;;
+	esac
+done
+if [ -n "$ip" ]; then
+	if [ -d /sys/class/net/eth0 ] && ip addr add "$ip" dev eth0 && ip link set eth0 up; then
+		echo "GUEST-NET=up eth0 $ip $(cat /sys/class/net/eth0/address)"
+		if [ -n "$peer" ]; then
+			if ping -c 1 -W 3 "$peer" >/dev/null 2>&1 || ping -c 1 -W 3 "$peer" >/dev/null 2>&1; then
+				echo "GUEST-PING=ok $peer"
+			else
+				echo "GUEST-PING=fail $peer"
+			fi
+		fi
+	else
+		echo "GUEST-NET=fail (no eth0: $(ls /sys/class/net | tr '\n' ' '))"
 	fi
 fi
 

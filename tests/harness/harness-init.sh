@@ -3,10 +3,17 @@
 # Protocol lines (all at the start of a line): HARNESS-KVM=..., HARNESS-SKIP=<reason>,
 # HARNESS-EXIT=<n>. run-in-kvm.sh parses them; everything else is the payload's output.
 
+# The payload's channel is the second serial port (ttyS1): the kernel's console (ttyS0) goes to a
+# log of its own, so kernel messages never mix with the payload's output.
+out=/dev/console
+[ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null && out=/dev/ttyS1
+stty -F "$out" opost onlcr 2>/dev/null
+exec >"$out" 2>&1
+
 drain() {
 	# Wait until the serial port has sent everything (stty sets attributes with TCSADRAIN), so
 	# poweroff -f does not cut the last lines.
-	s=$(stty -g </dev/console 2>/dev/null) && stty "$s" </dev/console 2>/dev/null
+	s=$(stty -g <"$out" 2>/dev/null) && stty "$s" <"$out" 2>/dev/null
 	sleep 0.05 2>/dev/null || true
 }
 
@@ -17,7 +24,7 @@ finish() {
 }
 
 if [ -s /run/vd-insmod-failed ]; then
-	echo "HARNESS-SKIP=kvm modules did not load inside the harness VM: $(tr '\n' ';' </run/vd-insmod-failed)"
+	echo "HARNESS-SKIP=kernel modules did not load inside the harness VM: $(tr '\n' ';' </run/vd-insmod-failed)"
 	finish 77
 fi
 if [ ! -c /dev/kvm ]; then

@@ -7,7 +7,9 @@
 #   noaccess  /dev/kvm exists but this user cannot open it read-write
 #   missing   no /dev/kvm
 #   unknown   /dev/kvm with no module we know of
+# VD_HARNESS_HOST_KIND overrides the answer (to test the harness's own host path).
 vd_host_kvm_kind() {
+	if [ -n "${VD_HARNESS_HOST_KIND:-}" ]; then echo "$VD_HARNESS_HOST_KIND"; return; fi
 	if [ ! -e /dev/kvm ]; then echo missing; return; fi
 	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo noaccess; return; fi
 	if [ -d /sys/module/kvm_pvm ]; then echo pvm; return; fi

@@ -14,6 +14,9 @@
 #   --guest           pack an inner guest: VD_GUEST_KERNEL (Debian cloud kernel) and
 #                     VD_GUEST_INITRD (busybox, virtio modules, tests/harness/guest-init.sh)
 #   --guest-init F    like --guest, with F as the inner guest's payload script
+#   --kmod NAME       load this module (and what it depends on) in the harness VM too, after kvm:
+#                     tun, vhost_net, vhost_vsock, loop, bridge, veth, macvtap, ... (the modules
+#                     data/mkkernel.sh extracts). Repeatable.
 #   --append ARGS     extra harness kernel command line
 #   --mode M          auto (default; env VD_HARNESS_MODE): host if the host has hardware KVM,
 #                     else nested; host: run on the host; nested: always in the harness VM
@@ -28,7 +31,8 @@
 # kvm modules do not load inside: the reason is printed); 124 on timeout; 99 when the harness VM
 # itself broke (no HARNESS-EXIT line: see the log).
 # Environment: VD_HARNESS_CACHE (default tests/harness/cache), VD_HARNESS_QEMU (qemu binary),
-# VD_KERNEL_PKG (see data/mkkernel.sh).
+# VD_HARNESS_CPU (harness VM -cpu, default max: the one TCG model with svm), VD_KERNEL_PKG (see
+# data/mkkernel.sh).
 set -eu
 
 prog=run-in-kvm.sh
@@ -52,6 +56,7 @@ log=
 quiet=0
 adds=()
 envs=()
+kmods_extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=${2:?--mem needs MB}; shift 2 ;;
@@ -64,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--with-qemu) with_qemu=1; shift ;;
 	--guest) guest=1; shift ;;
 	--guest-init) guest=1; guest_init=${2:?--guest-init needs a script}; shift 2 ;;
+	--kmod) kmods_extra+=("${2:?--kmod needs a module name}"); shift 2 ;;
 	--append) append=${2?--append needs ARGS}; shift 2 ;;
 	--mode) mode=${2:?--mode needs auto|host|nested}; shift 2 ;;
 	--log) log=${2:?--log needs FILE}; shift 2 ;;
@@ -81,9 +87,6 @@ t0=$(date +%s.%N)
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cache=$(vd_harness_cache) || exit 99
-# The inner guest's kernel command line: quiet (each serial byte is a nested exit) and without the
-# rtc_cmos probe, which stalls ~5 s in a nested guest.
-guest_append="console=ttyS0 panic=-1 quiet loglevel=3 initcall_blacklist=cmos_init"
 mkkernel() {
 	# The Debian cloud kernel: the harness VM's and the inner guest's. 77 when it cannot be had.
 	local out
@@ -93,24 +96,41 @@ mkkernel() {
 	eval "$out"
 }
 
-# The inner guest's initramfs, rebuilt when its inputs change.
+# The inner guest (tests/harness/mkguest.sh): sets VD_GUEST_KERNEL, VD_GUEST_INITRD, VD_GUEST_APPEND.
 build_guest() {
-	local gi=$cache/guest-initrd.gz
-	if [ "$guest_init" != "$vd_harness_dir/guest-init.sh" ]; then gi=$work/guest-initrd.gz; fi
-	if [ ! -s "$gi" ] || [ "$guest_init" -nt "$gi" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$gi" ] ||
-		[ "$cache/kernel/stamp" -nt "$gi" ]; then
-		local kmods=() m
-		for m in $KERNEL_VIRTIO_MODULES; do kmods+=(--kmod "$KERNEL_MODDIR/$m"); done
-		"$top/data/mkinitramfs-busybox.sh" "$gi" --init "$guest_init" "${kmods[@]}" ||
-			die "building the inner guest's initramfs failed"
-	fi
-	guest_initrd=$gi
+	local gdir=$cache/guest out rc
+	[ "$guest_init" = "$vd_harness_dir/guest-init.sh" ] || gdir=$work/guest
+	set +e
+	out=$("$vd_harness_dir/mkguest.sh" --init "$guest_init" "$gdir")
+	rc=$?
+	set -e
+	[ "$rc" != 77 ] || skip "no kernel for the inner guest (data/mkkernel.sh failed: see above)"
+	[ "$rc" = 0 ] || die "building the inner guest failed (tests/harness/mkguest.sh)"
+	eval "$out"
+}
+
+# resolve_kmods NAME...: prints the module files (in KERNEL_MODDIR) to load, dependencies first.
+resolve_kmods() {
+	local done_=" " out=() n
+	visit() {
+		local n=${1//-/_} f d
+		case "$done_" in *" $n "*) return 0 ;; esac
+		done_="$done_$n "
+		f=
+		for c in "$n" "${n//_/-}"; do [ -f "$KERNEL_MODDIR/$c.ko" ] && { f=$c; break; }; done
+		[ -n "$f" ] || die "--kmod $1: no such module in $KERNEL_MODDIR (see data/mkkernel.sh)"
+		for d in $(sed -n "s/^$f: //p" "$KERNEL_MODDIR/deps"); do visit "$d"; done
+		out+=("$f.ko")
+	}
+	for n in "$@"; do visit "$n"; done
+	echo "${out[@]}"
 }
 
 # ------------------------------------------------------------------ host mode
 kind=$(vd_host_kvm_kind)
 if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "$kind" = nested ]; }; }; then
 	case "$kind" in hardware|nested) ;; *) skip "--mode host, but this host's /dev/kvm is '$kind'" ;; esac
+	[ ${#kmods_extra[@]} = 0 ] || echo "$prog: note: --kmod ignored on the host (load modules yourself)" >&2
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	export VD_IN_HARNESS=0 VD_HARNESS_MODE=host
@@ -119,7 +139,7 @@ if [ "$mode" = host ] || { [ "$mode" = auto ] && { [ "$kind" = hardware ] || [ "
 		mkkernel
 		build_guest
 		exec 9>&-
-		export VD_GUEST_KERNEL=$KERNEL_VMLINUZ VD_GUEST_INITRD=$guest_initrd VD_GUEST_APPEND="$guest_append"
+		export VD_GUEST_KERNEL VD_GUEST_INITRD VD_GUEST_APPEND
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do export "${e?}"; done
 	set +e
@@ -138,7 +158,11 @@ command -v cpio >/dev/null 2>&1 || skip "cpio not found: install the Debian pack
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vd-harness.XXXXXX")
 qpid=
-cleanup() { rm -rf "$work"; }
+# timeout puts qemu in its own process group, out of reach of the terminal's Ctrl-C: stop it here.
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	rm -rf "$work"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -187,7 +211,7 @@ mkdir -p "$work/p"
 	echo "export VD_IN_HARNESS=1 VD_HARNESS_MODE=nested"
 	if [ "$guest" = 1 ]; then
 		echo "export VD_GUEST_KERNEL=/harness/guest/vmlinuz VD_GUEST_INITRD=/harness/guest/initrd.gz"
-		echo "export VD_GUEST_APPEND='$guest_append'"
+		echo "export VD_GUEST_APPEND=$(q "$VD_GUEST_APPEND")"
 	fi
 	for e in ${envs[@]+"${envs[@]}"}; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
 } >"$work/p/env"
@@ -198,7 +222,19 @@ mkdir -p "$work/p"
 } >"$work/p/cmd"
 pwd >"$work/p/cwd"
 padds=(--add "$work/p/env:/harness/env" --add "$work/p/cmd:/harness/cmd" --add "$work/p/cwd:/harness/cwd")
-[ "$guest" = 1 ] && padds+=(--add "$guest_initrd:/harness/guest/initrd.gz")
+[ "$guest" = 1 ] && padds+=(--add "$VD_GUEST_INITRD:/harness/guest/initrd.gz")
+if [ ${#kmods_extra[@]} -gt 0 ]; then
+	# The payload archive replaces /etc/vd-modules: the kvm modules, then these.
+	mkdir -p "$work/kmod"
+	i=0
+	for m in $KERNEL_KVM_MODULES $(resolve_kmods "${kmods_extra[@]}"); do
+		i=$((i + 1))
+		f=$(printf '%02d-%s' "$i" "$m")
+		echo "$f" >>"$work/kmod/vd-modules"
+		padds+=(--add "$KERNEL_MODDIR/$m:/usr/lib/vd-modules/$f")
+	done
+	padds+=(--add "$work/kmod/vd-modules:/etc/vd-modules")
+fi
 for a in "$@"; do
 	[ -f "$a" ] && padds+=(--add "$a")
 done
@@ -212,29 +248,38 @@ accel=tcg
 [ "$smp" -gt 1 ] && accel=tcg,thread=multi
 [ -n "$log" ] || log=$work/serial.log
 : >"$log"
-set +e
-timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu max -m "$mem" -smp "$smp" -nodefaults -machine q35 \
-	-kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
+mkfifo "$work/serial"
+timeout -k 5 "$tmo" "$qemu" -accel "$accel" -cpu "${VD_HARNESS_CPU:-max}" -m "$mem" -smp "$smp" \
+	-nodefaults -machine q35 -kernel "$KERNEL_VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 $append" \
-	-display none -no-reboot -monitor none -serial stdio </dev/null 2>"$work/qemu.err" |
-	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line%$'\r'}
-		printf '%s\n' "$line" >>"$log"
-		case "$line" in
-		HARNESS-*|*"reboot: Power down"*) ;;
-		*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
-		esac
-	done
-st=("${PIPESTATUS[@]}")
+	-display none -no-reboot -monitor none -serial "file:$work/console.log" -serial stdio \
+	</dev/null >"$work/serial" 2>"$work/qemu.err" &
+qpid=$!
+while IFS= read -r line || [ -n "$line" ]; do
+	line=${line%$'\r'}
+	printf '%s\n' "$line" >>"$log"
+	case "$line" in
+	HARNESS-*) ;;
+	*) [ "$quiet" = 1 ] || printf '%s\n' "$line" ;;
+	esac
+done <"$work/serial"
+set +e
+wait "$qpid"
+qrc=$?
 set -e
-qrc=${st[0]}
+qpid=
+# The harness kernel's own messages (errors only: loglevel=3), to stderr and the log.
+if [ -s "$work/console.log" ]; then
+	tr -d '\r' <"$work/console.log" | grep -v 'reboot: Power down' | sed 's/^/harness-kernel: /' |
+		tee -a "$log" >&2 || true
+fi
 
 rc=$(sed -n 's/^HARNESS-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
 reason=$(sed -n 's/^HARNESS-SKIP=//p' "$log" | tail -n 1)
 if [ -z "$rc" ]; then
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		echo "$prog: TIMEOUT: the harness VM did not finish in $tmo s (serial log: $log)" >&2
-		[ "$log" != "$work/serial.log" ] || tail -n 20 "$log" >&2
+		echo "$prog: TIMEOUT: the harness VM did not finish in $tmo s; the serial log ends:" >&2
+		tail -n 20 "$log" | sed 's/^/serial: /' >&2
 		exit 124
 	fi
 	echo "$prog: the harness VM ended without a HARNESS-EXIT line (qemu exit $qrc)" >&2

@@ -1,7 +1,8 @@
 # selftest-payload.sh - runs inside the harness (tests/integration/harness-selftest.sh packs it):
 # 1. kvm-smoke (KVM_CREATE_VM, a real-mode vCPU, an IO exit, HLT) on /dev/kvm;
 # 2. QEMU's microvm with -accel kvm as the inner VMM boots the Debian cloud kernel with the inner
-#    busybox initramfs and an ext4 virtio-blk disk, to VIRTDECK-GUEST-UP; checks the guest's lines.
+#    busybox initramfs and an ext4 virtio-blk disk, to VIRTDECK-GUEST-UP; checks the guest's lines,
+#    then loop-mounts the disk to see the file the guest wrote.
 # Usage: sh selftest-payload.sh KVM-SMOKE DISK.img
 # Prints SELFTEST-STEP <name> PASS|FAIL|SKIP <detail>; exits 0 when no step failed.
 smoke=$1
@@ -38,6 +39,14 @@ else
 	grep -q '^GUEST-BLK-READ=hello-from-host' "$out" || why="$why did not read hello.txt;"
 	grep -q '^VIRTDECK-GUEST-DONE' "$out" || why="$why no VIRTDECK-GUEST-DONE;"
 	[ "$rc" = 0 ] || why="$why inner qemu exit $rc;"
+	# What the guest wrote must be on the disk: look with a loop mount here in the harness.
+	if mkdir -p /tmp/m && mount -o loop,ro -t ext4 "$disk" /tmp/m 2>/dev/null; then
+		[ "$(cat /tmp/m/guest-wrote.txt 2>/dev/null)" = written-by-guest ] ||
+			why="$why guest-wrote.txt not on the disk after the guest;"
+		umount /tmp/m
+	else
+		echo "(no loop mount here: the guest's write is not checked from outside)"
+	fi
 	if [ -z "$why" ]; then
 		echo "SELFTEST-STEP microvm-guest PASS ($(since "$t") s from inner VMM start to power off)"
 	else

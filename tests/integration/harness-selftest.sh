@@ -45,7 +45,7 @@ echo hello-from-host >"$work/disk/hello.txt"
 
 t=$(date +%s.%N)
 set +e
-"$run" --timeout 180 --with-qemu --guest -- sh "$src/tests/harness/selftest-payload.sh" \
+"$run" --timeout 180 --with-qemu --guest --kmod loop -- sh "$src/tests/harness/selftest-payload.sh" \
 	"$work/kvm-smoke" "$work/disk.img" >"$work/out" 2>&1
 rc=$?
 set -e
