@@ -30,22 +30,9 @@ if command -v lz4 >/dev/null 2>&1 && cache=$(vd_harness_cache) &&
 fi
 [ "$vmlinux" != none ] || echo "note: no vmlinux for the PVH boot (needs lz4 and an LZ4 kernel): skipped"
 
-# tap and bridge modules for the harness kernel, for virtio-net (the harness loads only kvm).
-kmods=none
-deb=$(ls "${cache:-/nonexistent}"/kernel/deb/*.deb 2>/dev/null | head -n 1)
-if [ -n "$deb" ] && mkdir -p "$work/kmod" &&
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/kmod" --wildcards \
-		'*/drivers/net/tun.ko' '*/net/llc/llc.ko' '*/net/802/stp.ko' '*/net/bridge/bridge.ko' 2>/dev/null; then
-	kmods=$work/kmods
-	mkdir -p "$kmods"
-	for m in tun llc stp bridge; do find "$work/kmod" -name "$m.ko" -exec cp {} "$kmods/" \; ; done
-fi
-kmods_add=()
-[ "$kmods" = none ] || kmods_add=(--add "$kmods")
-
 set +e
-"$src/tests/harness/run-in-kvm.sh" --timeout 300 ${kmods_add[@]+"${kmods_add[@]}"} --guest-init "$src/tests/integration/vmm-guest-init.sh" -- \
-	sh "$src/tests/integration/vmm-payload.sh" "$vmm" "$work/disk.img" "$build/virtdeck" "$vmlinux" "$kmods" \
+"$src/tests/harness/run-in-kvm.sh" --timeout 300 --guest --kmod tun --kmod bridge -- \
+	sh "$src/tests/integration/vmm-payload.sh" "$vmm" "$work/disk.img" "$build/virtdeck" "$vmlinux" \
 	>"$work/out" 2>&1
 rc=$?
 set -e

@@ -7,20 +7,19 @@
 # list (memory really used from the balloon), resize by balloon, pause/resume, a console killed
 # with SIGKILL, stop, delete.
 # With VMLINUX (an uncompressed ELF kernel) it finally boots that through its PVH entry note.
-# With KMODS (a folder with tun/llc/stp/bridge.ko) the first VM also gets virtio-net on a tap in
-# bridge vdbr0, and host and guest ping each other.
-# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK [VMLINUX [KMODS]]]
+# Where /dev/net/tun and the bridge module are there (run-in-kvm.sh --kmod tun --kmod bridge), the
+# first VM also gets virtio-net on a tap in bridge vdbr0, and host and guest ping each other.
+# Usage: sh vmm-payload.sh VMM DISK.img [VIRTDECK [VMLINUX]]
 # Prints "VMMTEST PASS|FAIL <what>" lines and "VMMTEST-FIGURE <name>=<value>"; exit 0 = all passed.
 vmm=$1
 disk=$2
 vd=${3:-}
 vmlinux=${4:-none}
-kmods=${5:-none}
 net=
-if [ -d "$kmods" ]; then
-	for m in tun llc stp bridge; do insmod "$kmods/$m.ko" 2>/dev/null; done
-	[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200; }
+netargs=
+if [ -c /dev/net/tun ] && [ -d /sys/module/bridge ]; then
 	net="--net vdbr0"
+	netargs="vd.ip=10.0.2.15/24 vd.ping=10.0.2.1"
 fi
 st=/tmp/vd-vmm-test
 sock=$st/vmm/t1.sock
@@ -44,7 +43,7 @@ t0=$(now)
 # Started by a subshell that is SIGKILLed at once: the VMM must not depend on its starter.
 ( exec "$vmm" --daemon --state-dir "$st" --name t1 --kernel "$VD_GUEST_KERNEL" \
 	--initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 2 --disk "$disk" $net \
-	--cmdline "$VD_GUEST_APPEND vd.sleep=30" ) &
+	--cmdline "$VD_GUEST_APPEND $netargs vd.sleep=150" ) &
 starter=$!
 wait "$starter"
 rc=$?
@@ -74,8 +73,8 @@ in_console GUEST-BLK-READ=hello-from-host && pass "virtio-blk: guest read the ho
 	fail "virtio-blk: guest did not read hello.txt"
 in_console GUEST-BLK=ok && pass "virtio-blk: guest wrote, synced and unmounted" || fail "virtio-blk write"
 if [ -n "$net" ]; then
-	wait_for 20 in_console GUEST-NET= || true
-	in_console GUEST-NET=ok && pass "virtio-net: guest pinged the host over tap+bridge" ||
+	wait_for 20 in_console GUEST-PING= || true
+	in_console GUEST-PING=ok && pass "virtio-net: guest pinged the host over tap+bridge" ||
 		fail "virtio-net: guest could not ping 10.0.2.1"
 	ping -c 1 -W 5 10.0.2.15 >/dev/null 2>&1 && pass "virtio-net: host pinged the guest" ||
 		fail "virtio-net: host could not ping the guest"
@@ -117,13 +116,17 @@ c2=$(ctl '{"cmd":"stats"}' | json cpu_ns)
 ctl '{"cmd":"resume"}' | grep -q '"state":"running"' && pass "resume" || fail "resume"
 
 # ---- a console client killed with SIGKILL leaves the VM running
-"$vmm" --attach "$sock" >/tmp/attach.out </dev/null &
+sleep 30 | "$vmm" --attach "$sock" >/tmp/attach.out &
 att=$!
 sleep 1
 kill -9 "$att"
 wait "$att" 2>/dev/null
-ctl '{"cmd":"status"}' | grep -q '"state":"running"' && pass "console client SIGKILLed, VM still running" ||
+if ctl '{"cmd":"status"}' | grep -q '"state":"running"'; then
+	pass "console client SIGKILLed, VM still running"
+else
 	fail "VM gone after its console client was killed"
+	ls -la "$st/vmm"; ps; dmesg | tail -n 20; tail -n 5 "$con"; cat "$st/vmm/t1.log"
+fi
 
 # ---- graceful shutdown: Ctrl-Alt-Del through the i8042, the guest resets, the VMM exits
 pid=$(ctl '{"cmd":"status"}' | json pid)
@@ -163,7 +166,7 @@ export VIRTDECK_STATE_DIR=/tmp/vd-cli/state VIRTDECK_DATA_DIR=/tmp/vd-cli/data
 con=$VIRTDECK_STATE_DIR/vmm/c1.console
 vdj() { "$vd" list --json 2>/dev/null | tr -d ' \n'; }
 "$vd" create vm c1 --kernel "$VD_GUEST_KERNEL" --initrd "$VD_GUEST_INITRD" --memory 256M --vcpus 1 \
-	--cmdline "$VD_GUEST_APPEND vd.sleep=40" && pass "cli: create vm" || fail "cli: create vm"
+	--cmdline "$VD_GUEST_APPEND vd.sleep=150" && pass "cli: create vm" || fail "cli: create vm"
 "$vd" start c1 && pass "cli: start" || fail "cli: start"
 wait_for 60 in_console VIRTDECK-GUEST-UP && pass "cli: guest booted to its marker" || fail "cli: no marker"
 balloon_src() { vdj | grep -q '"name":"c1","type":"vm","state":"running".*"mem_source":"balloon"'; }
@@ -177,9 +180,10 @@ resized() { vdj | grep -q '"mem_alloc_bytes":167772160'; }
 wait_for 10 resized && pass "cli: allocation now 160M" || fail "cli: allocation not 160M: $(vdj)"
 "$vd" pause c1 && vdj | grep -q '"state":"paused"' && pass "cli: pause" || fail "cli: pause"
 "$vd" resume c1 && vdj | grep -q '"state":"running"' && pass "cli: resume" || fail "cli: resume"
-"$vd" console c1 </dev/null >/tmp/console.out 2>&1 &
+sleep 30 | "$vd" console c1 >/tmp/console.out 2>&1 &
 cpid=$!
 sleep 1
+kill -0 "$cpid" 2>/dev/null && pass "cli: console attached" || fail "cli: console exited by itself"
 kill -9 "$cpid"
 wait "$cpid" 2>/dev/null
 vdj | grep -q '"state":"running"' && pass "cli: console SIGKILLed, VM still running" ||
