@@ -4,6 +4,7 @@
 probe=$1
 vmm=$2
 runs=${3:-2}
+vmlinux=${4:-none} # the same kernel uncompressed: both VMMs then enter it at its PVH note
 append="$VD_GUEST_APPEND vd.sleep=2"
 i=0
 while [ "$i" -lt "$runs" ]; do
@@ -13,5 +14,13 @@ while [ "$i" -lt "$runs" ]; do
 	echo "qemu-microvm $("$probe" VIRTDECK-GUEST-UP 256 -- qemu-system-x86_64 -machine microvm \
 		-accel kvm -cpu host -m 256 -smp 1 -nodefaults -no-reboot -display none -monitor none \
 		-serial stdio -kernel "$VD_GUEST_KERNEL" -initrd "$VD_GUEST_INITRD" -append "$append" </dev/null)"
+	if [ -f "$vmlinux" ]; then
+		echo "virtdeck-vmm-pvh $("$probe" VIRTDECK-GUEST-UP 256 -- "$vmm" --state-dir /tmp/vdb --name p$i \
+			--console-stdout --kernel "$vmlinux" --initrd "$VD_GUEST_INITRD" --memory 256M \
+			--vcpus 1 --no-rng --cmdline "$append" </dev/null)"
+		echo "qemu-microvm-pvh $("$probe" VIRTDECK-GUEST-UP 256 -- qemu-system-x86_64 -machine microvm \
+			-accel kvm -cpu host -m 256 -smp 1 -nodefaults -no-reboot -display none -monitor none \
+			-serial stdio -kernel "$vmlinux" -initrd "$VD_GUEST_INITRD" -append "$append" </dev/null)"
+	fi
 	i=$((i + 1))
 done
