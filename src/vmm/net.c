@@ -83,10 +83,16 @@ void vmm_net_rx(struct vmm_virtio_mmio *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Frames that arrive before the driver is up (the bridge's IPv6 chatter) stay queued in the tap:
+ * polling it then would spin, so it is polled only while there are receive buffers to fill.
+ * DRIVER_OK re-kicks every queue, which wakes us through kick_fd. */
 void vmm_net_pollfds(struct vmm_virtio_mmio *d, int *tap, int *kick)
 {
 	struct vmm_net *n = d->priv;
-	*tap = n->rx_starved ? -1 : n->tap_fd;
+	pthread_mutex_lock(&d->lock);
+	bool idle = n->rx_starved || !vmm_virtio_mmio_live(d, VMM_NET_RX);
+	pthread_mutex_unlock(&d->lock);
+	*tap = idle ? -1 : n->tap_fd;
 	*kick = n->kick_fd;
 }
 
