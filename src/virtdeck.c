@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "config.h"
+#include "ui/advice.h"
 #include "ui/app.h"
 #include "ui/render.h"
 
@@ -38,6 +39,7 @@ static int main_console(struct vd_cli *cli)
 	app.interval_ms = cli->interval_ms;
 	for (size_t i = 0; cli->problems && cli->problems[i]; i++)
 		ui_app_log(&app, UI_WARN, "%s", cli->problems[i]);
+	ui_advice_open(&app, &cli->settings, NULL);
 	if (cli->demo)
 		snprintf(app.banner, sizeof(app.banner), "demo: fake engine");
 	main_open_log();

@@ -71,6 +71,9 @@ struct vd_guest {
 	double cpu_pct_alloc; /* 100 = every allocated vCPU (or the quota) busy */
 	double cpu_pct_host;  /* 100 = every host CPU busy */
 	struct vd_backend *backend; /* serving backend, not owned */
+	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
+	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */
+	char advice_rec[32];  /* "1 vCPU 1.6G" */
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */

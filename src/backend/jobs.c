@@ -7,7 +7,8 @@
 
 const char *vd_job_verb(enum vd_job_op op)
 {
-	static const char *const verbs[] = { "start", "stop", "pause", "resume", "kill", "delete", "resize", "create" };
+	static const char *const verbs[] = { "start", "stop", "pause", "resume", "kill", "delete", "resize", "create",
+					     "apply advice to", "undo advice of" };
 	return (unsigned)op < VD_ARRAY_SIZE(verbs) ? verbs[op] : "?";
 }
 
@@ -18,6 +19,7 @@ void vd_job_free(struct vd_job *job)
 	for (char **o = job->def_opts; o && *o; o++)
 		free(*o);
 	free(job->def_opts);
+	free(job->call_ctx);
 	free(job);
 }
 
@@ -36,6 +38,9 @@ static int jobs_run_op(struct vd_job *job, struct vd_error **err)
 	case VD_JOB_KILL: return vd_backend_destroy(job->be, job->name, err);
 	case VD_JOB_DELETE: return vd_backend_remove(job->be, job->name, err);
 	case VD_JOB_RESIZE: return vd_backend_resize(job->be, job->name, &job->resize, err);
+	case VD_JOB_APPLY:
+	case VD_JOB_UNDO:
+		return job->call ? job->call(job->call_ctx, err) : vd_error_set(err, EINVAL, "job without a function");
 	case VD_JOB_CREATE:
 		job->def.name = job->name;
 		job->def.opts = (const char *const *)job->def_opts;

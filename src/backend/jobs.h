@@ -7,7 +7,7 @@
 #include "backend/backend.h"
 
 enum vd_job_op { VD_JOB_START, VD_JOB_STOP, VD_JOB_PAUSE, VD_JOB_RESUME, VD_JOB_KILL, VD_JOB_DELETE, VD_JOB_RESIZE,
-		 VD_JOB_CREATE };
+		 VD_JOB_CREATE, VD_JOB_APPLY, VD_JOB_UNDO /* call() does the work */ };
 
 struct vd_job {
 	enum vd_job_op op;
@@ -17,6 +17,8 @@ struct vd_job {
 	struct vd_resize resize;
 	char **def_opts;        /* create: NULL-terminated "key=value", owned by the job */
 	struct vd_guest_def def; /* create (def.name/opts point into the job) */
+	int (*call)(void *ctx, struct vd_error **err); /* apply/undo: the caller's function */
+	void *call_ctx;         /* freed with the job */
 	/* filled when done */
 	int result;
 	char message[256];

@@ -25,6 +25,10 @@ static const struct vd_cmd vd_cmds[] = {
 	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N]", "change a running guest's size", vd_cmd_resize },
 	{ "console", "NAME", "attach to a guest's console (Ctrl-] detaches)", vd_cmd_console },
 	{ "exec", "NAME -- CMD [ARGS...]", "run a command inside a running container", vd_cmd_exec },
+	{ "advise", "[--json] [--apply NAME] [--undo NAME]", "right-size guests from their history", vd_cmd_advise },
+	{ "sprawl", "[--json]", "idle and long-stopped guests, broken definitions, unused images", vd_cmd_sprawl },
+	{ "history", "NAME [--csv] [--since DUR]", "print a guest's recorded use", vd_cmd_history },
+	{ "collect", "[--interval SECS] [--once]", "record history while no console is open", vd_cmd_collect },
 };
 
 static void cli_help(void)

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "ui/advice.h"
 #include "ui/chooser.h"
 #include "ui/detail.h"
 #include "ui/screen.h"
@@ -80,6 +81,8 @@ const struct ui_log_entry *ui_app_log_get(const struct ui_app *app, size_t i)
 void ui_app_free(struct ui_app *app)
 {
 	vd_jobs_stop(&app->jobs);
+	ui_advice_close(app);
+	vd_job_free(app->pending_job);
 	vd_view_free(&app->view);
 }
 
@@ -162,6 +165,7 @@ static void app_rebuild_at_cursor(struct ui_app *app, bool poll)
 			old[i].state = app->reg->guests[i].state;
 		}
 		vd_registry_refresh(app->reg);
+		ui_advice_after_refresh(app);
 		app_log_transitions(app, old, n_old);
 		free(old);
 	}
@@ -256,6 +260,8 @@ static int app_confirm_key(struct ui_app *app, int key)
 	app->mode = UI_MODE_NORMAL;
 	if (key == 'y' || key == 'Y')
 		return app->confirm_fn(app);
+	vd_job_free(app->pending_job);
+	app->pending_job = NULL;
 	ui_app_status(app, UI_NORMAL, "cancelled");
 	return UI_REACT_REDRAW;
 }

@@ -35,7 +35,7 @@ struct ui_app {
 	char search[64];
 	char status[256];
 	enum ui_style status_style;
-	char confirm[128];              /* question shown while confirming */
+	char confirm[256];              /* question shown while confirming */
 	int (*confirm_fn)(struct ui_app *app);
 	char banner[64];                /* e.g. "demo: fake engine" */
 	int w, h;
@@ -60,6 +60,8 @@ struct ui_app {
 	int mouse_x, mouse_y;
 	enum { UI_MOUSE_CLICK, UI_MOUSE_DOUBLE, UI_MOUSE_WHEEL_UP, UI_MOUSE_WHEEL_DOWN } mouse_ev;
 	bool mouse; /* enabled in the settings */
+	void *advice;             /* struct ui_advice_state (ui/advice.c): history and advice */
+	struct vd_job *pending_job; /* waits for a y/n confirmation */
 	int chooser_pos;
 	struct vd_backend *form_be;
 	char form_guest[VD_NAME_MAX];

@@ -104,6 +104,22 @@ static enum ui_style col_mem_src(const struct vd_guest *g, char *b, size_t n)
 	return UI_DIM;
 }
 
+static enum ui_style col_advice(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", g->advice_flag[0] ? g->advice_flag : "-");
+	if (vd_streq(g->advice_flag, "UNDER"))
+		return UI_BAD;
+	if (vd_streq(g->advice_flag, "OVER") || vd_streq(g->advice_flag, "IDLE"))
+		return UI_WARN;
+	return vd_streq(g->advice_flag, "OK") ? UI_GOOD : UI_DIM;
+}
+
+static enum ui_style col_rec(const struct vd_guest *g, char *b, size_t n)
+{
+	snprintf(b, n, "%s", g->advice_rec[0] ? g->advice_rec : "-");
+	return g->advice_rec[0] && !vd_streq(g->advice_rec, "-") ? UI_NORMAL : UI_DIM;
+}
+
 /* Display order; priority decides what survives on a narrow terminal. */
 static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_ENGINE, "ENGINE", "engine", 7, false, 3, VD_SORT_ENGINE, col_engine },
@@ -119,6 +135,8 @@ static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_MEM_USED, "MEM USED", "mem_used", 8, true, 2, VD_SORT_MEM_USED, col_mem_used },
 	{ UI_COL_MEM_PCT, "%MEM/ALLOC", "mem_pct_alloc", 10, true, 2, VD_SORT_MEM_PCT, col_mem_pct },
 	{ UI_COL_MEM_SRC, "MEM SOURCE", "mem_source", 10, false, 9, VD_SORT_NAME, col_mem_src },
+	{ UI_COL_ADVICE, "ADVICE", "advice", 7, false, 5, VD_SORT_NAME, col_advice },
+	{ UI_COL_REC, "REC SIZE", "rec_size", 13, false, 7, VD_SORT_NAME, col_rec },
 };
 
 const struct ui_column *ui_columns(void)
@@ -131,17 +149,26 @@ const struct ui_column *ui_column_get(enum ui_col_id id)
 	return (unsigned)id < UI_COL__COUNT ? &ui_column_table[id] : NULL;
 }
 
-static int columns_priority(const struct ui_column *c, bool multi_host)
+/* Priorities depend on the situation: HOST matters with several hosts, and the advice columns
+ * exist only when a history feeds them (TYPE then gives way to ADVICE on narrow terminals). */
+static int columns_priority(const struct ui_column *c, unsigned flags)
 {
-	return c->id == UI_COL_HOST && multi_host ? 1 : c->priority;
+	bool advice = flags & UI_FIT_ADVICE;
+	if (c->id == UI_COL_HOST && (flags & UI_FIT_MULTI_HOST))
+		return 1;
+	if (c->id == UI_COL_ADVICE || c->id == UI_COL_REC)
+		return advice ? c->priority : 99;
+	if (c->id == UI_COL_TYPE && advice)
+		return 6;
+	return c->priority;
 }
 
 /* Width of the columns of priority <= p, with one space between columns. */
-static int columns_width_at(int p, bool multi_host)
+static int columns_width_at(int p, unsigned flags)
 {
 	int w = -1;
 	for (int i = 0; i < UI_COL__COUNT; i++)
-		if (columns_priority(&ui_column_table[i], multi_host) <= p)
+		if (columns_priority(&ui_column_table[i], flags) <= p)
 			w += ui_column_table[i].width + 1;
 	return w;
 }
@@ -167,18 +194,18 @@ static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t
 	return n;
 }
 
-size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, bool multi_host,
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, unsigned flags,
 		      enum ui_col_id *out, int *out_w, size_t max)
 {
 	if (n_chosen)
 		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
 	int p = 0;
-	while (p < 9 && columns_width_at(p + 1, multi_host) <= width)
+	while (p < 9 && columns_width_at(p + 1, flags) <= width)
 		p++;
 	enum ui_col_id auto_cols[UI_COL__COUNT];
 	size_t n = 0;
 	for (int i = 0; i < UI_COL__COUNT; i++)
-		if (columns_priority(&ui_column_table[i], multi_host) <= p)
+		if (columns_priority(&ui_column_table[i], flags) <= p)
 			auto_cols[n++] = ui_column_table[i].id;
 	return columns_fit_chosen(width, auto_cols, n, out, out_w, max);
 }
@@ -222,8 +249,8 @@ void ui_columns_print(FILE *out, const struct vd_guest *g)
 	bool first = true;
 	for (int c = 0; c < UI_COL__COUNT; c++) {
 		const struct ui_column *col = &ui_column_table[c];
-		if (!col->format)
-			continue;
+		if (!col->format || col->id == UI_COL_ADVICE || col->id == UI_COL_REC)
+			continue; /* the console's advice annotations: `virtdeck advise` prints advice */
 		if (g)
 			col->format(g, buf, sizeof(buf));
 		int w = col->id == UI_COL_NAME ? 20 : col->width;

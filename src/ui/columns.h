@@ -19,6 +19,8 @@ enum ui_col_id {
 	UI_COL_MEM_USED,
 	UI_COL_MEM_PCT,
 	UI_COL_MEM_SRC,
+	UI_COL_ADVICE, /* right-sizing verdict, when a history is open */
+	UI_COL_REC,    /* recommended size */
 	UI_COL__COUNT,
 };
 
@@ -38,8 +40,10 @@ const struct ui_column *ui_columns(void);
 const struct ui_column *ui_column_get(enum ui_col_id id);
 /* Pick the columns that fit `width`, in display order; returns how many, widths in out_w.
  * With a chosen list (n_chosen > 0) those columns are kept in that order, as many as fit.
- * multi_host: guests come from several hosts, so HOST is as important as NAME. */
-size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, bool multi_host,
+ */
+#define UI_FIT_MULTI_HOST 1u /* guests from several hosts: HOST is as important as NAME */
+#define UI_FIT_ADVICE 2u     /* advice exists: show ADVICE and REC SIZE */
+size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, unsigned flags,
 		      enum ui_col_id *out, int *out_w, size_t max);
 /* One plain-text line of every text column: the headings when g is NULL (list, top -b). */
 void ui_columns_print(FILE *out, const struct vd_guest *g);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "ui/advice.h"
 #include "ui/screen.h"
 #include "ui/widgets.h"
 
@@ -212,7 +213,7 @@ static void detail_advice(struct ui_app *app, struct ui_grid *g, const struct vd
 		 tr ? tr->n : 0, peak, vd_format_size(mpeak, a, sizeof(a)));
 	ui_grid_put(g, 1, y, app->w - 2, UI_NORMAL, b);
 	ui_grid_put(g, 1, y + 2, app->w - 2, UI_DIM,
-		    "Right-sizing needs a day of history: keep `virtdeck collect` running, then see `virtdeck advise`.");
+		    "Right-sizing needs the history database (see the log, L) and a day of data.");
 }
 
 static void detail_log(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y)
@@ -246,7 +247,12 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 	case UI_TAB_OVERVIEW: detail_overview(app, g, gu, 3); break;
 	case UI_TAB_GRAPHS: detail_graphs(app, g, gu, 3); break;
 	case UI_TAB_CONSOLE: detail_console(app, g, gu, 3); break;
-	case UI_TAB_ADVICE: detail_advice(app, g, gu, 3); break;
+	case UI_TAB_ADVICE:
+		if (app->table.advice_on)
+			ui_advice_draw_tab(app, g, gu, 3);
+		else
+			detail_advice(app, g, gu, 3);
+		break;
 	default: detail_log(app, g, gu, 3); break;
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);

@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "ui/app.h"
 #include "ui/config.h"
+#include "ui/advice.h"
 #include "ui/chooser.h"
 #include "ui/detail.h"
 #include "ui/guestforms.h"
@@ -226,6 +227,8 @@ static const struct ui_action ui_actions[] = {
 	{ "stop", "stop the selected guest (graceful, forced after 10 s)", act_stop, { 'x' } },
 	{ "pause", "pause / resume the selected guest", act_pause, { 'p' } },
 	{ "kill", "kill the selected guest (asks first)", act_kill, { 'K', UI_KEY_F(9) } },
+	{ "apply", "apply the right-sizing advice to the selected guest (asks first)", ui_advice_apply_key, { 'a' } },
+	{ "undo", "undo the last applied advice (asks first)", ui_advice_undo_key, { 'u' } },
 	{ "create", "create a guest from a template (a form)", act_create, { 'n', UI_KEY_F(7) } },
 	{ "resize", "resize the selected guest live (memory, CPUs)", act_resize, { 'R', UI_KEY_F(8) } },
 	{ "log", "messages: action results, engine errors, config problems", act_log, { 'L' } },

@@ -90,7 +90,7 @@ static void table_heading(struct ui_table *t, struct ui_grid *g, int x, int y, i
 		t->last_x[i] = cx;
 		t->last_w[i] = cw[i];
 		const struct ui_column *c = ui_column_get(cols[i]);
-		bool sorted = c->sort == t->sort && c->id != UI_COL_MEM_SRC && c->id != UI_COL_CPU_GRAPH;
+		bool sorted = c->sort == t->sort && (c->id <= UI_COL_MEM_PCT || c->id == UI_COL_NAME) && c->id != UI_COL_CPU_GRAPH;
 		table_cell(g, cx, y, cw[i], c->right, sorted ? UI_SORTHEAD : UI_COLHEAD, c->title);
 		if (sorted)
 			ui_grid_style(g, cx, y, cw[i], UI_SORTHEAD);
@@ -167,7 +167,8 @@ void ui_table_draw(struct ui_table *t, struct ui_grid *g, int x, int y, int w, i
 {
 	enum ui_col_id cols[UI_COL__COUNT];
 	int cw[UI_COL__COUNT];
-	size_t nc = ui_columns_fit(w, t->columns, t->n_columns, table_multi_host(t), cols, cw, UI_COL__COUNT);
+	unsigned flags = (table_multi_host(t) ? UI_FIT_MULTI_HOST : 0) | (t->advice_on ? UI_FIT_ADVICE : 0);
+	size_t nc = ui_columns_fit(w, t->columns, t->n_columns, flags, cols, cw, UI_COL__COUNT);
 	table_heading(t, g, x, y, w, cols, cw, nc);
 	int rows = h - 1;
 	ui_table_clamp(t, rows);

@@ -15,6 +15,7 @@ struct ui_table {
 	enum ui_col_id columns[UI_COL__COUNT]; /* the user's choice; n_columns == 0: fit automatically */
 	size_t n_columns;
 	enum ui_glyphs glyphs;
+	bool advice_on; /* a history is open: show the advice columns */
 	enum vd_sort_key group; /* VD_SORT_HOST / VD_SORT_ENGINE: a heading row per group; __COUNT: none */
 	/* layout of the last draw, for mouse clicks on headings */
 	enum ui_col_id last_cols[UI_COL__COUNT];

@@ -1,4 +1,5 @@
 # guest-init.sh - the inner guest's payload (its /etc/vd-init.sh): prints VIRTDECK-GUEST-UP, facts
+# shellcheck shell=sh
 # (CPUs, memory, devices) and, when there is a /dev/vda, reads and writes it; then /init powers off.
 # Lines, each at the start of a line:
 #   VIRTDECK-GUEST-UP               userspace runs

@@ -1,4 +1,5 @@
 # harness-init.sh - runs inside the harness VM (as /etc/vd-init.sh): checks /dev/kvm, runs the
+# shellcheck shell=sh
 # payload /harness/cmd, and reports its exit code on the serial console as HARNESS-EXIT=<n>.
 # Protocol lines (all at the start of a line): HARNESS-KVM=..., HARNESS-SKIP=<reason>,
 # HARNESS-EXIT=<n>. run-in-kvm.sh parses them; everything else is the payload's output.

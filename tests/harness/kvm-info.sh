@@ -2,17 +2,42 @@
 # kvm-info.sh - says what KVM this machine has (hardware, nested, PVM, missing) and whether the
 # nested harness (tests/harness/run-in-kvm.sh) works here, with the time it takes.
 #
-# Usage: tests/harness/kvm-info.sh [--quick]
+# Usage: tests/harness/kvm-info.sh [--quick | --guest]
 #   --quick   only look; do not run the KVM smoke program or boot the harness VM
+#   --guest   also boot the test guest with QEMU microvm on that KVM and time it (~10 s more)
 # Exit: 0 when tests can get a KVM that boots ordinary guests (host hardware KVM or the harness),
 # 77 when not (the reason is printed).
 set -eu
 
 vd_harness_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$vd_harness_dir/../.." && pwd)
 . "$vd_harness_dir/lib.sh"
 quick=0
-[ "${1:-}" = --quick ] && quick=1
+guest=0
+case "${1:-}" in
+--quick) quick=1 ;;
+--guest) guest=1 ;;
+'') ;;
+*) echo "usage: kvm-info.sh [--quick | --guest]" >&2; exit 2 ;;
+esac
+
+# guest_check: boots the test guest with microvm where run-in-kvm.sh runs, says how long it took.
+guest_check() {
+	[ "$guest" = 1 ] || return 0
+	g=$(mktemp "${TMPDIR:-/tmp}/vd-kvm-info.XXXXXX")
+	cat >"$g" <<'EOF'
+t0=$(cut -d' ' -f1 /proc/uptime)
+timeout 90 qemu-system-x86_64 -machine microvm -accel kvm -cpu host -m 256 -smp 1 -nodefaults \
+	-no-reboot -display none -monitor none -serial stdio -kernel "$VD_GUEST_KERNEL" \
+	-initrd "$VD_GUEST_INITRD" -append "$VD_GUEST_APPEND" </dev/null | grep -q '^VIRTDECK-GUEST-UP' || exit 1
+awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f\n", b - a }'
+EOF
+	if r=$("$vd_harness_dir/run-in-kvm.sh" --mode "$1" --timeout 180 --with-qemu --guest -- sh "$g" 2>/dev/null); then
+		say "test guest" "QEMU microvm booted it to VIRTDECK-GUEST-UP and off in $(echo "$r" | tail -n 1) s"
+	else
+		say "test guest" "QEMU microvm did not boot it (run tests/integration/harness-selftest.sh to see why)"
+	fi
+	rm -f "$g"
+}
 
 say() { printf '%-22s %s\n' "$1" "$2"; }
 
@@ -80,6 +105,7 @@ fi
 
 case "$kind" in
 hardware|nested)
+	guest_check host
 	say "verdict" "run-in-kvm.sh runs tests on the host's KVM"
 	exit 0 ;;
 esac
@@ -98,6 +124,7 @@ t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 case "$rc" in
 0)
 	say "nested harness" "works: /dev/kvm in a TCG VM with emulated AMD SVM, whole run $t s"
+	guest_check nested
 	say "verdict" "run-in-kvm.sh runs tests in the nested harness VM"
 	exit 0 ;;
 77)

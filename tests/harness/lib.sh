@@ -1,4 +1,5 @@
 # lib.sh - shared helpers of the KVM harness scripts (sourced; POSIX sh).
+# shellcheck shell=sh
 
 # vd_host_kvm_kind: prints what /dev/kvm on this machine is:
 #   hardware  kvm_intel/kvm_amd on bare metal       (runs any guest: use it directly)
@@ -20,7 +21,9 @@ vd_host_kvm_kind() {
 	echo unknown
 }
 
-# vd_harness_cache: the folder for the kernel, cached images and logs (created).
+# vd_harness_cache: the folder for the kernel, cached images and logs (created). The caller sets
+# vd_harness_dir (the tests/harness folder).
+# shellcheck disable=SC2154
 vd_harness_cache() {
 	c=${VD_HARNESS_CACHE:-}
 	if [ -z "$c" ]; then

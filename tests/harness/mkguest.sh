@@ -34,6 +34,7 @@ eval "$k"
 
 gi=$dir/initrd.gz
 # Rebuild when the payload script, the builder or the kernel changed, or another script was used.
+# shellcheck disable=SC3013 # -nt: dash and busybox sh have it
 if [ ! -s "$gi" ] || [ "$init" -nt "$gi" ] || [ "$top/data/mkinitramfs-busybox.sh" -nt "$gi" ] ||
 	[ "$cache/kernel/stamp" -nt "$gi" ] || [ "$(cat "$dir/init-path" 2>/dev/null)" != "$init" ]; then
 	set --

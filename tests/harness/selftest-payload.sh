@@ -1,4 +1,5 @@
 # selftest-payload.sh - runs inside the harness (tests/integration/harness-selftest.sh packs it):
+# shellcheck shell=sh
 # 1. kvm-smoke (KVM_CREATE_VM, a real-mode vCPU, an IO exit, HLT) on /dev/kvm;
 # 2. QEMU's microvm with -accel kvm as the inner VMM boots the Debian cloud kernel with the inner
 #    busybox initramfs and an ext4 virtio-blk disk, to VIRTDECK-GUEST-UP; checks the guest's lines,
@@ -8,6 +9,9 @@
 smoke=$1
 disk=$2
 failed=0
+# Also runs on a host with hardware KVM (run-in-kvm.sh's host mode): keep to a private folder.
+tmp=$(mktemp -d /tmp/vd-selftest.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -25,7 +29,7 @@ elif [ -z "${VD_GUEST_KERNEL:-}" ]; then
 	echo "SELFTEST-STEP microvm-guest SKIP (no inner guest packed: VD_GUEST_KERNEL unset)"
 else
 	t=$(now)
-	out=/tmp/inner.log
+	out=$tmp/inner.log
 	timeout 60 qemu-system-x86_64 -machine microvm -accel kvm -cpu host -m 256 -smp 1 -nodefaults \
 		-no-reboot -display none -monitor none -serial stdio \
 		-kernel "$VD_GUEST_KERNEL" -initrd "$VD_GUEST_INITRD" -append "$VD_GUEST_APPEND" \
@@ -40,10 +44,10 @@ else
 	grep -q '^VIRTDECK-GUEST-DONE' "$out" || why="$why no VIRTDECK-GUEST-DONE;"
 	[ "$rc" = 0 ] || why="$why inner qemu exit $rc;"
 	# What the guest wrote must be on the disk: look with a loop mount here in the harness.
-	if mkdir -p /tmp/m && mount -o loop,ro -t ext4 "$disk" /tmp/m 2>/dev/null; then
-		[ "$(cat /tmp/m/guest-wrote.txt 2>/dev/null)" = written-by-guest ] ||
+	if mkdir -p "$tmp/m" && mount -o loop,ro -t ext4 "$disk" "$tmp/m" 2>/dev/null; then
+		[ "$(cat "$tmp/m/guest-wrote.txt" 2>/dev/null)" = written-by-guest ] ||
 			why="$why guest-wrote.txt not on the disk after the guest;"
-		umount /tmp/m
+		umount "$tmp/m"
 	else
 		echo "(no loop mount here: the guest's write is not checked from outside)"
 	fi
