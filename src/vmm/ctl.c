@@ -1,0 +1,210 @@
+/* ctl.c - virtdeck-vmm's control socket requests: status, pause, resume, shutdown, kill, stats,
+ * balloon and console (the pty handed over with SCM_RIGHTS). */
+#include <errno.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/ctl.h"
+#include "common/log.h"
+#include "vmm/i8042.h"
+#include "vmm/virtio.h"
+#include "vmm/vmm.h"
+
+#define VMM_CTL_PAGE 4096ull
+
+static void vmm_ctl_add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static uint64_t vmm_ctl_rss(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	unsigned long long size = 0, rss = 0;
+	if (vd_read_file("/proc/self/statm", &buf, NULL) < 0 || sscanf(buf, "%llu %llu", &size, &rss) != 2)
+		return 0;
+	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static struct json_object *vmm_ctl_status(struct vmm *vm)
+{
+	struct json_object *o = vd_ctl_reply_ok();
+	json_object_object_add(o, "name", json_object_new_string(vm->name));
+	json_object_object_add(o, "state", json_object_new_string(vmm_vm_state_name(vm)));
+	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	json_object_object_add(o, "vcpus", json_object_new_int((int)vm->nvcpus));
+	vmm_ctl_add_u64(o, "mem_bytes", vm->mem.size);
+	json_object_object_add(o, "pty", json_object_new_string(vm->pty_path));
+	vmm_ctl_add_u64(o, "uptime_ns", vd_now_mono_ns() - vm->start_ns);
+	if (vm->first_byte_seen)
+		vmm_ctl_add_u64(o, "first_byte_ns", vm->first_byte_ns - vm->start_ns);
+	vmm_ctl_add_u64(o, "setup_ns", vm->setup_ns);
+	vmm_ctl_add_u64(o, "setup_cpu_ns", vm->setup_cpu_ns);
+	return o;
+}
+
+static struct json_object *vmm_ctl_balloon_json(struct vmm *vm)
+{
+	struct vmm_balloon_stats s;
+	vmm_balloon_get(vm->balloon, &s);
+	struct json_object *b = json_object_new_object();
+	json_object_object_add(b, "valid", json_object_new_boolean(s.valid));
+	vmm_ctl_add_u64(b, "total", s.total);
+	vmm_ctl_add_u64(b, "free", s.free);
+	vmm_ctl_add_u64(b, "available", s.available);
+	vmm_ctl_add_u64(b, "caches", s.caches);
+	vmm_ctl_add_u64(b, "major_faults", s.major_faults);
+	vmm_ctl_add_u64(b, "target_bytes", vm->mem.size - s.target_pages * VMM_CTL_PAGE);
+	vmm_ctl_add_u64(b, "actual_bytes", vm->mem.size - s.actual_pages * VMM_CTL_PAGE);
+	if (s.valid)
+		vmm_ctl_add_u64(b, "age_ns", vd_now_mono_ns() - s.updated_ns);
+	return b;
+}
+
+static struct json_object *vmm_ctl_stats(struct vmm *vm)
+{
+	struct json_object *o = vmm_ctl_status(vm);
+	struct json_object *per = json_object_new_array();
+	uint64_t total = 0, exits = 0;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		uint64_t ns = vmm_vcpu_cpu_ns(&vm->vcpus[i]);
+		total += ns;
+		exits += vm->vcpus[i].exits;
+		json_object_array_add(per, json_object_new_int64((int64_t)ns));
+	}
+	json_object_object_add(o, "vcpu_ns", per);
+	vmm_ctl_add_u64(o, "cpu_ns", total);
+	vmm_ctl_add_u64(o, "exits", exits);
+	uint64_t rss = vmm_ctl_rss(), touched = vmm_mem_touched(&vm->mem);
+	vmm_ctl_add_u64(o, "rss", rss);
+	vmm_ctl_add_u64(o, "mem_touched", touched);
+	vmm_ctl_add_u64(o, "vmm_overhead", rss > touched ? rss - touched : 0);
+	if (vm->balloon)
+		json_object_object_add(o, "balloon", vmm_ctl_balloon_json(vm));
+	return o;
+}
+
+static struct json_object *vmm_ctl_balloon(struct vmm *vm, struct json_object *req)
+{
+	int64_t bytes = vd_json_i64(req, "bytes", -1);
+	if (!vm->balloon)
+		return vd_ctl_reply_error(ENOTSUP, "this VM has no balloon device: set balloon=yes");
+	if (bytes < (int64_t)(64ull << 20) || (uint64_t)bytes > vm->mem.size)
+		return vd_ctl_reply_error(EINVAL, "balloon target must be between 64M and the VM's memory");
+	vmm_balloon_set_target(vm->balloon, (uint32_t)((vm->mem.size - (uint64_t)bytes) / VMM_CTL_PAGE));
+	vd_info("VM %s: balloon target %lld bytes", vm->name, (long long)bytes);
+	return vd_ctl_reply_ok();
+}
+
+static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *req)
+{
+	int64_t timeout = vd_json_i64(req, "timeout", 30);
+	if (vm->state == VMM_PAUSED)
+		vmm_vcpu_resume_all(vm);
+	vmm_i8042_ctrl_alt_del(vm->i8042);
+	vm->shutdown_deadline_ns = vd_now_mono_ns() + (uint64_t)(timeout > 0 ? timeout : 1) * 1000000000ull;
+	vd_info("VM %s: Ctrl-Alt-Del sent, forcing off in %llds", vm->name, (long long)timeout);
+	return vd_ctl_reply_ok();
+}
+
+/* The reply line and the pty slave travel in one message, so the fd cannot be missed. */
+static void vmm_ctl_console(struct vmm *vm, int fd)
+{
+	tcflush(vm->pty_slave, TCIFLUSH); /* drop output nobody read while no console was attached */
+	_cleanup_json_ struct json_object *o = vmm_ctl_status(vm);
+	_cleanup_free_ char *line = vd_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &vm->pty_slave, sizeof(int));
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		vd_warn("VM %s: sending the console fd: %s", vm->name, strerror(errno));
+}
+
+static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd, struct json_object *req)
+{
+	if (vd_streq(cmd, "status"))
+		return vmm_ctl_status(vm);
+	if (vd_streq(cmd, "stats"))
+		return vmm_ctl_stats(vm);
+	if (vd_streq(cmd, "pause")) {
+		if (vm->state == VMM_RUNNING)
+			vmm_vcpu_pause_all(vm);
+		return vmm_ctl_status(vm);
+	}
+	if (vd_streq(cmd, "resume")) {
+		if (vm->state == VMM_PAUSED)
+			vmm_vcpu_resume_all(vm);
+		return vmm_ctl_status(vm);
+	}
+	if (vd_streq(cmd, "shutdown"))
+		return vmm_ctl_shutdown(vm, req);
+	if (vd_streq(cmd, "kill")) {
+		vmm_request_exit(vm, VMM_EXIT_KILLED);
+		return vd_ctl_reply_ok();
+	}
+	if (vd_streq(cmd, "balloon"))
+		return vmm_ctl_balloon(vm, req);
+	_cleanup_free_ char *msg = vd_xasprintf("unknown command \"%s\" (status, stats, pause, resume, "
+						"shutdown, kill, balloon, console)", cmd);
+	return vd_ctl_reply_error(EINVAL, msg);
+}
+
+void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req)
+{
+	const char *cmd = vd_json_str(req, "cmd", "");
+	if (vd_streq(cmd, "console")) {
+		vmm_ctl_console(vm, fd);
+		return;
+	}
+	_cleanup_json_ struct json_object *reply = vmm_ctl_dispatch(vm, cmd, req);
+	_cleanup_error_ struct vd_error *err = NULL;
+	if (vd_ctl_send(fd, reply, &err) < 0)
+		vd_debug("VM %s: control reply: %s", vm->name, err->msg);
+}
+
+/* The reply and the fd arrive in one message (see vmm_ctl_console). */
+static int vmm_ctl_recv_fd(int s, int *fd, struct vd_error **err)
+{
+	char line[4096];
+	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return vd_error_errno(err, n < 0 ? errno : EPIPE, "receiving the console");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+		line[n] = 0;
+		_cleanup_json_ struct json_object *o = json_tokener_parse(line);
+		return vd_error_set(err, EPROTO, "no console fd in the reply: %s",
+				    vd_json_str(o, "error", "protocol error"));
+	}
+	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)
+{
+	_cleanup_close_ int s = vd_ctl_connect(sock, err);
+	if (s < 0)
+		return s;
+	_cleanup_json_ struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("console"));
+	if (vd_ctl_send(s, req, err) < 0)
+		return -EIO;
+	return vmm_ctl_recv_fd(s, fd, err);
+}

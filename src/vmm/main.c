@@ -1,0 +1,442 @@
+/* main.c - virtdeck-vmm: one detached process per VM; the main loop serves the control socket,
+ * the console and the balloon while vCPU threads run the guest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/ctl.h"
+#include "common/log.h"
+#include "common/paths.h"
+#include "vmm/def.h"
+#include "vmm/virtio.h"
+#include "vmm/vmm.h"
+
+#define VMM_MAX_CLIENTS 8
+#define VMM_BALLOON_POLL_NS 1000000000ull
+
+struct vmm_opts {
+	const char *ctl_sock;   /* client mode: send one request */
+	const char *attach_sock; /* client mode: relay the console */
+	const char *config;
+	const char *state_dir;
+	bool daemon;
+	bool console_stdout;
+	bool probe;
+};
+
+struct vmm_client {
+	int fd;
+	struct vd_ctl_reader *rd;
+};
+
+struct vmm_loop {
+	struct vmm *vm;
+	int listen_fd;
+	struct vmm_client clients[VMM_MAX_CLIENTS];
+	uint64_t next_balloon_ns;
+	bool stdin_eof;
+	bool done;
+};
+
+static int vmm_term_fd = -1; /* the VM's eventfd, for the SIGTERM handler */
+
+/* SIGTERM/SIGINT stop the VM like "kill" does, so the socket and pid file are cleaned up. */
+static void vmm_on_term(int sig)
+{
+	uint64_t one = 1;
+	(void)sig;
+	if (vmm_term_fd >= 0 && write(vmm_term_fd, &one, sizeof(one)) < 0)
+		_exit(1);
+}
+
+static void vmm_usage(FILE *f)
+{
+	fputs("usage: virtdeck-vmm [--daemon] [--state-dir DIR] [--console-stdout] --config FILE.ini\n"
+	      "                    [--name N --kernel K --initrd I --disk D --memory 512M --vcpus 2\n"
+	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng]\n"
+	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n"
+	      "       virtdeck-vmm --ctl SOCK '{\"cmd\":\"status\"}'   (one control request)\n"
+	      "       virtdeck-vmm --attach SOCK  (relay the serial console to stdio)\n", f);
+}
+
+static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_def *d,
+			  struct vd_error **err)
+{
+	static const struct option longs[] = {
+		{ "config", 1, 0, 'c' }, { "state-dir", 1, 0, 's' }, { "daemon", 0, 0, 'D' },
+		{ "console-stdout", 0, 0, 'S' }, { "probe", 0, 0, 'P' }, { "name", 1, 0, 'n' },
+		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
+		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
+		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "net", 1, 0, 'N' },
+		{ "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+	static const struct { int opt; const char *key; } keys[] = {
+		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
+		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" } };
+	int c;
+	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		int r = 0;
+		switch (c) {
+		case 'c': o->config = optarg; r = vmm_def_load(optarg, d, err); break;
+		case 's': o->state_dir = optarg; break;
+		case 'D': o->daemon = true; break;
+		case 'S': o->console_stdout = true; break;
+		case 'P': o->probe = true; break;
+		case 'C': o->ctl_sock = optarg; break;
+		case 'A': o->attach_sock = optarg; break;
+		case 'B': d->balloon = false; break;
+		case 'R': d->rng = false; break;
+		case 'h': vmm_usage(stdout); exit(0);
+		case '?': vmm_usage(stderr); return vd_error_set(err, EINVAL, "bad arguments");
+		default:
+			for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++)
+				if (keys[i].opt == c)
+					r = vmm_def_set(d, keys[i].key, optarg, err);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (o->probe || o->ctl_sock || o->attach_sock)
+		return 0;
+	return vmm_def_check(d, err);
+}
+
+static int vmm_state_paths(struct vmm_opts *o, const char *name, char **dir, struct vd_error **err)
+{
+	_cleanup_free_ char *base = NULL;
+	if (o->state_dir)
+		base = vd_xstrdup(o->state_dir);
+	else if (vd_paths_state_dir(&base, err) < 0)
+		return -EIO;
+	*dir = vd_xasprintf("%s/vmm", base);
+	(void)name;
+	return vd_paths_ensure(*dir, err) < 0 ? vd_error_wrap(err, "state directory") : 0;
+}
+
+/* Fork twice so the VMM is no child of the console and has no controlling terminal. The first
+ * parent waits on a pipe for "ok" or an error line from the grandchild. */
+static int vmm_daemonize(int *notify_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		char buf[1024] = "";
+		ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+		waitpid(pid, NULL, 0);
+		if (n >= 2 && !strncmp(buf, "ok", 2))
+			_exit(0);
+		fprintf(stderr, "virtdeck-vmm: %s\n", n > 0 ? buf : "the VMM died while starting");
+		_exit(1);
+	}
+	close(p[0]);
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	*notify_fd = p[1];
+	return 0;
+}
+
+static void vmm_detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void vmm_loop_accept(struct vmm_loop *l)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	int fd = vd_ctl_accept(l->listen_fd, &err);
+	if (fd < 0) {
+		vd_warn("VM %s: %s", l->vm->name, err->msg);
+		return;
+	}
+	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
+		if (l->clients[i].fd < 0) {
+			l->clients[i].fd = fd;
+			l->clients[i].rd = vd_xcalloc(1, sizeof(*l->clients[i].rd));
+			return;
+		}
+	close(fd); /* full: the client sees EOF and retries */
+}
+
+static void vmm_client_close(struct vmm_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	free(c->rd);
+	c->rd = NULL;
+}
+
+static void vmm_loop_client(struct vmm_loop *l, struct vmm_client *c)
+{
+	ssize_t n = read(c->fd, c->rd->buf + c->rd->len, VD_CTL_MAX_LINE - c->rd->len);
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			vmm_client_close(c);
+		return;
+	}
+	c->rd->len += (size_t)n;
+	for (;;) {
+		_cleanup_json_ struct json_object *req = NULL;
+		_cleanup_error_ struct vd_error *err = NULL;
+		int r = vd_ctl_take_line(c->rd, &req, &err);
+		if (r < 0) {
+			vmm_client_close(c); /* a broken peer: drop it, never the VM */
+			return;
+		}
+		if (r == 0)
+			return;
+		vmm_ctl_handle(l->vm, c->fd, req);
+	}
+}
+
+static void vmm_loop_timers(struct vmm_loop *l)
+{
+	uint64_t now = vd_now_mono_ns();
+	struct vmm *vm = l->vm;
+	if (vm->balloon && now >= l->next_balloon_ns && vm->state == VMM_RUNNING) {
+		vmm_balloon_poll(vm->balloon);
+		l->next_balloon_ns = now + VMM_BALLOON_POLL_NS;
+	}
+	if (vm->shutdown_deadline_ns && now >= vm->shutdown_deadline_ns) {
+		vd_warn("VM %s did not shut down in time: powering it off", vm->name);
+		vmm_request_exit(vm, VMM_EXIT_KILLED);
+		vm->shutdown_deadline_ns = 0;
+	}
+}
+
+static unsigned vmm_loop_fds(struct vmm_loop *l, struct pollfd *p)
+{
+	unsigned n = 0;
+	p[n++] = (struct pollfd){ .fd = l->vm->event_fd, .events = POLLIN };
+	p[n++] = (struct pollfd){ .fd = l->listen_fd, .events = POLLIN };
+	/* While the guest leaves the UART full, input waits in the pty instead of spinning poll(). */
+	short in = vmm_vm_console_full(l->vm) ? 0 : POLLIN;
+	p[n++] = (struct pollfd){ .fd = l->vm->pty_master, .events = in };
+	p[n++] = (struct pollfd){ .fd = l->vm->console_stdout && !l->stdin_eof ? STDIN_FILENO : -1,
+				  .events = in };
+	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
+		p[n++] = (struct pollfd){ .fd = l->clients[i].fd, .events = POLLIN };
+	int tap = -1, kick = -1;
+	if (l->vm->net)
+		vmm_net_pollfds(l->vm->net, &tap, &kick);
+	p[n++] = (struct pollfd){ .fd = tap, .events = POLLIN };
+	p[n++] = (struct pollfd){ .fd = kick, .events = POLLIN };
+	return n;
+}
+
+static void vmm_loop_run(struct vmm_loop *l)
+{
+	struct pollfd p[6 + VMM_MAX_CLIENTS];
+	while (!l->done) {
+		unsigned n = vmm_loop_fds(l, p);
+		int r = poll(p, n, 200);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			l->done = true;
+		if (p[1].revents & POLLIN)
+			vmm_loop_accept(l);
+		if (p[2].revents & POLLIN)
+			vmm_vm_console_input(l->vm, l->vm->pty_master);
+		if ((p[3].revents & (POLLIN | POLLHUP)) && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
+			l->stdin_eof = true; /* /dev/null or a closed pipe would otherwise spin */
+		for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
+			if (p[4 + i].revents && l->clients[i].fd >= 0)
+				vmm_loop_client(l, &l->clients[i]);
+		if (p[4 + VMM_MAX_CLIENTS].revents || p[5 + VMM_MAX_CLIENTS].revents)
+			vmm_net_rx(l->vm->net);
+		vmm_loop_timers(l);
+	}
+}
+
+static void vmm_notify(int *fd, const char *msg)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, msg, strlen(msg)) < 0)
+		vd_debug("start notification: %s", strerror(errno));
+	close(*fd);
+	*fd = -1;
+}
+
+struct vmm_files {
+	char *dir, *sock, *pid, *log, *console_log;
+};
+
+static void vmm_files_init(struct vmm_files *f, const char *dir, const char *name)
+{
+	f->dir = vd_xstrdup(dir);
+	f->sock = vd_xasprintf("%s/%s.sock", dir, name);
+	f->pid = vd_xasprintf("%s/%s.pid", dir, name);
+	f->log = vd_xasprintf("%s/%s.log", dir, name);
+	f->console_log = vd_xasprintf("%s/%s.console", dir, name);
+}
+
+static void vmm_write_pid(const char *path)
+{
+	_cleanup_free_ char *s = vd_xasprintf("%d\n", (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, s, strlen(s)) < 0)
+			vd_warn("writing %s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
+
+/* Everything between parsing and the main loop; on failure the error goes to the starter. */
+static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, struct vmm_files *f,
+		     struct vmm_loop *l, struct vd_error **err)
+{
+	vm->console_log_fd = open(f->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	vm->console_stdout = o->console_stdout;
+	vm->pty_master = vm->pty_slave = -1;
+	vm->start_ns = vd_now_mono_ns();
+	int r = vmm_vm_setup(vm, def, err);
+	if (r < 0)
+		return vd_error_wrap(err, "setting up VM %s", def->name);
+	l->listen_fd = vd_ctl_listen(f->sock, err);
+	if (l->listen_fd < 0)
+		return l->listen_fd;
+	vmm_write_pid(f->pid);
+	struct timespec cpu;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	vm->setup_cpu_ns = (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec;
+	vm->setup_ns = vd_now_mono_ns() - vm->start_ns;
+	return vmm_vcpu_start_all(vm, err);
+}
+
+static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
+{
+	vmm_vcpu_stop_all(vm);
+	vd_info("VM %s stopped: %s", vm->name, vmm_vm_exit_name(vm->exit_reason));
+	unlink(f->sock);
+	unlink(f->pid);
+	vmm_vm_teardown(vm);
+	(void)l;
+	return vm->exit_reason == VMM_EXIT_CRASH ? 2 : 0;
+}
+
+static int vmm_relay(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	return write(to, buf, (size_t)n) == n ? 0 : -1;
+}
+
+/* Client mode: fetch the console pty over the socket and copy it to and from stdio. */
+static int vmm_attach(const char *sock)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	int fd = -1;
+	if (vmm_ctl_console_fd(sock, &fd, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+	while (poll(p, 2, -1) >= 0) {
+		if ((p[0].revents & (POLLIN | POLLHUP)) && vmm_relay(fd, STDOUT_FILENO) < 0)
+			break;
+		if ((p[1].revents & (POLLIN | POLLHUP)) && vmm_relay(STDIN_FILENO, fd) < 0)
+			p[1].fd = -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int vmm_probe(void)
+{
+	_cleanup_free_ char *what = vmm_kvm_describe_host();
+	printf("KVM on this host: %s\n", what);
+	return access("/dev/kvm", R_OK | W_OK) == 0 ? 0 : 1;
+}
+
+/* Client mode for scripts and tests: one request, the reply on stdout. */
+static int vmm_ctl_client(const char *sock, const char *json)
+{
+	_cleanup_error_ struct vd_error *err = NULL;
+	_cleanup_json_ struct json_object *req = json_tokener_parse(json ? json : "");
+	_cleanup_json_ struct json_object *resp = NULL;
+	if (!req) {
+		fprintf(stderr, "virtdeck-vmm: --ctl needs a JSON request such as '{\"cmd\":\"status\"}'\n");
+		return 2;
+	}
+	if (vd_ctl_call(sock, req, 10000, &resp, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	return vd_json_bool(resp, "ok", false) ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_opts o = { 0 };
+	struct vmm_def def;
+	_cleanup_error_ struct vd_error *err = NULL;
+	vmm_def_init(&def);
+	signal(SIGPIPE, SIG_IGN);
+	if (vmm_parse_args(argc, argv, &o, &def, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	if (o.probe)
+		return vmm_probe();
+	if (o.ctl_sock)
+		return vmm_ctl_client(o.ctl_sock, optind < argc ? argv[optind] : NULL);
+	if (o.attach_sock)
+		return vmm_attach(o.attach_sock);
+	_cleanup_free_ char *dir = NULL;
+	if (vmm_state_paths(&o, def.name, &dir, &err) < 0) {
+		fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		return 1;
+	}
+	struct vmm_files f;
+	vmm_files_init(&f, dir, def.name);
+	int notify_fd = -1;
+	if (o.daemon && vmm_daemonize(&notify_fd) < 0)
+		return 1;
+	if (o.daemon) {
+		vd_log_open(f.log);
+		vmm_detach_stdio();
+	}
+	static struct vmm vm;
+	struct vmm_loop l = { .vm = &vm, .listen_fd = -1 };
+	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
+		l.clients[i].fd = -1;
+	if (vmm_start(&vm, &def, &o, &f, &l, &err) < 0) {
+		vd_err("%s", err->msg);
+		if (!o.daemon)
+			fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
+		vmm_notify(&notify_fd, err->msg);
+		unlink(f.sock);
+		return 1;
+	}
+	vd_info("VM %s running: %u vCPUs, %llu MiB, console %s", vm.name, vm.nvcpus,
+		(unsigned long long)(vm.mem.size >> 20), vm.pty_path);
+	vmm_term_fd = vm.event_fd;
+	signal(SIGTERM, vmm_on_term);
+	signal(SIGINT, vmm_on_term);
+	vmm_notify(&notify_fd, "ok\n");
+	vmm_loop_run(&l);
+	if (vm.exit_reason == VMM_EXIT_NONE)
+		vm.exit_reason = VMM_EXIT_KILLED;
+	return vmm_finish(&vm, &f, &l);
+}

@@ -1,0 +1,182 @@
+/* vm.c - assembling the machine: KVM, RAM, legacy devices, virtio devices, console, boot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "vmm/boot.h"
+#include "vmm/def.h"
+#include "vmm/i8042.h"
+#include "vmm/serial.h"
+#include "vmm/virtio.h"
+
+#define VMM_SLEEP_PORT 0x3c0
+#define VMM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off nomodeset i8042.noaux"
+
+static void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
+{
+	struct vmm *vm = opaque;
+	if (!vm->first_byte_seen) {
+		vm->first_byte_seen = true;
+		vm->first_byte_ns = vd_now_mono_ns();
+	}
+	/* A console nobody reads must not stall the guest: drop on a full pty. */
+	if (vm->pty_master >= 0 && write(vm->pty_master, buf, n) < 0 && errno != EAGAIN)
+		vd_debug("VM %s: pty write: %s", vm->name, strerror(errno));
+	if (vm->console_log_fd >= 0 && write(vm->console_log_fd, buf, n) < 0)
+		vd_debug("VM %s: console log write: %s", vm->name, strerror(errno));
+	if (vm->console_stdout && write(STDOUT_FILENO, buf, n) < 0)
+		vm->console_stdout = false;
+}
+
+static void vmm_vm_serial_irq(void *opaque, int level)
+{
+	vmm_kvm_irq_line(opaque, VMM_SERIAL_IRQ, level);
+}
+
+static void vmm_vm_i8042_irq(void *opaque, unsigned line, int level)
+{
+	vmm_kvm_irq_line(opaque, line, level);
+}
+
+static void vmm_vm_reset(void *opaque)
+{
+	vmm_request_exit(opaque, VMM_EXIT_RESET);
+}
+
+/* ACPI sleep control register of the hardware-reduced FADT: SLP_EN with S5 is poweroff. */
+static void vmm_vm_sleep_write(void *dev, uint64_t off, const uint8_t *data, unsigned len)
+{
+	if (off == 0 && (data[0] & 0x20) && ((data[0] >> 2) & 7) == 5)
+		vmm_request_exit(dev, VMM_EXIT_POWEROFF);
+}
+
+static void vmm_vm_sleep_read(void *dev, uint64_t off, uint8_t *data, unsigned len)
+{
+	memset(data, 0, len);
+}
+
+static const struct vmm_dev_ops vmm_vm_sleep_ops = {
+	.name = "acpi-sleep", .read = vmm_vm_sleep_read, .write = vmm_vm_sleep_write,
+};
+
+static int vmm_vm_pty(struct vmm *vm, struct vd_error **err)
+{
+	vm->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (vm->pty_master < 0 || grantpt(vm->pty_master) < 0 || unlockpt(vm->pty_master) < 0 ||
+	    ptsname_r(vm->pty_master, vm->pty_path, sizeof(vm->pty_path)) != 0)
+		return vd_error_errno(err, errno, "creating the console pty of VM %s", vm->name);
+	/* Holding the slave open keeps the master writable while no console is attached. */
+	vm->pty_slave = open(vm->pty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (vm->pty_slave < 0)
+		return vd_error_errno(err, errno, "open %s", vm->pty_path);
+	struct termios t;
+	if (tcgetattr(vm->pty_slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(vm->pty_slave, TCSANOW, &t);
+	}
+	return 0;
+}
+
+static int vmm_vm_legacy(struct vmm *vm, struct vd_error **err)
+{
+	vm->serial = vd_xcalloc(1, sizeof(*vm->serial));
+	vm->i8042 = vd_xcalloc(1, sizeof(*vm->i8042));
+	vmm_serial_init(vm->serial, vmm_vm_console_out, vmm_vm_serial_irq, vm);
+	vmm_i8042_init(vm->i8042, vmm_vm_i8042_irq, vmm_vm_reset, vm);
+	if (vmm_bus_add(&vm->pio, VMM_SERIAL_PORT, 8, &vmm_serial_ops, vm->serial) < 0 ||
+	    vmm_bus_add(&vm->pio, 0x60, 5, &vmm_i8042_ops, vm->i8042) < 0 ||
+	    vmm_bus_add(&vm->pio, VMM_SLEEP_PORT, 2, &vmm_vm_sleep_ops, vm) < 0)
+		return vd_error_set(err, EEXIST, "legacy device ports overlap");
+	return 0;
+}
+
+static char *vmm_vm_cmdline(const struct vmm_def *def)
+{
+	return vd_xasprintf("%s%s%s", VMM_DEFAULT_CMDLINE, def->cmdline ? " " : "",
+			    def->cmdline ? def->cmdline : "");
+}
+
+static int vmm_vm_machine(struct vmm *vm, const struct vmm_def *def, struct vd_error **err)
+{
+	int r = vmm_kvm_open(vm, err);
+	if (r == 0)
+		r = vmm_kvm_create_vm(vm, err);
+	if (r == 0)
+		r = vmm_mem_alloc(&vm->mem, def->mem_bytes, err);
+	if (r == 0)
+		r = vmm_mem_register(vm, err);
+	if (r == 0)
+		r = vmm_vm_legacy(vm, err);
+	if (r == 0)
+		r = vmm_virtio_setup_all(vm, def, err);
+	return r;
+}
+
+int vmm_vm_setup(struct vmm *vm, const struct vmm_def *def, struct vd_error **err)
+{
+	vd_strlcpy(vm->name, def->name, sizeof(vm->name));
+	vm->nvcpus = def->vcpus;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->event_fd < 0)
+		return vd_error_errno(err, errno, "eventfd");
+	int r = vmm_vm_pty(vm, err);
+	if (r == 0)
+		r = vmm_vm_machine(vm, def, err);
+	if (r == 0)
+		r = vmm_vcpu_create_all(vm, err);
+	_cleanup_free_ char *cmdline = vmm_vm_cmdline(def);
+	struct vmm_boot_layout lay;
+	if (r == 0)
+		r = vmm_boot_load(vm, def->kernel, def->initrd, cmdline, &lay, err);
+	if (r == 0)
+		r = vmm_vcpu_boot(vm, lay.pvh, lay.entry, err);
+	return r;
+}
+
+void vmm_vm_teardown(struct vmm *vm)
+{
+	vmm_virtio_teardown_all(vm);
+	vmm_mem_free(&vm->mem);
+}
+
+int vmm_vm_console_input(struct vmm *vm, int fd)
+{
+	uint8_t buf[VMM_SERIAL_RX_MAX];
+	size_t room = vmm_serial_room(vm->serial);
+	if (room == 0)
+		return 0;
+	ssize_t n = read(fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+	if (n > 0)
+		vmm_serial_input(vm->serial, buf, (size_t)n);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	return 0;
+}
+
+bool vmm_vm_console_full(struct vmm *vm)
+{
+	return vmm_serial_room(vm->serial) == 0;
+}
+
+const char *vmm_vm_state_name(const struct vmm *vm)
+{
+	switch (vm->state) {
+	case VMM_RUNNING:
+		return "running";
+	case VMM_PAUSED:
+		return "paused";
+	default:
+		return "stopped";
+	}
+}
+
+const char *vmm_vm_exit_name(enum vmm_exit_reason r)
+{
+	static const char *const names[] = { "none", "reset", "poweroff", "killed", "crashed" };
+	return r < VD_ARRAY_SIZE(names) ? names[r] : "unknown";
+}

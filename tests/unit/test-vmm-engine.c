@@ -1,0 +1,175 @@
+/* test-vmm-engine.c - the vmm engine (src/backend/vmm.c) against a stand-in virtdeck-vmm: a thread
+ * serving the control socket with canned replies, so definitions, state, the balloon-based
+ * "memory really used", resize and lifecycle requests are checked without KVM. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/engines.h"
+#include "common/ctl.h"
+
+static char tmpdir[] = "/tmp/vd-test-vmm-XXXXXX";
+static char last_cmd[64];
+static int64_t last_bytes;
+
+/* Replies as virtdeck-vmm would: a running 2-vCPU 512M VM whose guest has 400M of 480M free. */
+static struct json_object *fake_reply(struct json_object *req)
+{
+	const char *cmd = vd_json_str(req, "cmd", "");
+	vd_strlcpy(last_cmd, cmd, sizeof(last_cmd));
+	last_bytes = vd_json_i64(req, "bytes", -1);
+	struct json_object *o = vd_ctl_reply_ok();
+	json_object_object_add(o, "state", json_object_new_string(vd_streq(cmd, "pause") ? "paused" : "running"));
+	json_object_object_add(o, "vcpus", json_object_new_int(2));
+	json_object_object_add(o, "mem_bytes", json_object_new_int64(512ll << 20));
+	json_object_object_add(o, "cpu_ns", json_object_new_int64(3000000000ll));
+	json_object_object_add(o, "rss", json_object_new_int64(300ll << 20));
+	struct json_object *b = json_object_new_object();
+	json_object_object_add(b, "valid", json_object_new_boolean(1));
+	json_object_object_add(b, "total", json_object_new_int64(480ll << 20));
+	json_object_object_add(b, "available", json_object_new_int64(400ll << 20));
+	json_object_object_add(b, "target_bytes", json_object_new_int64(384ll << 20));
+	json_object_object_add(o, "balloon", b);
+	return o;
+}
+
+static void *fake_vmm(void *arg)
+{
+	int lfd = *(int *)arg;
+	for (;;) {
+		struct vd_error *err = NULL;
+		int fd = vd_ctl_accept(lfd, &err);
+		if (fd < 0) {
+			vd_error_free(err);
+			return NULL;
+		}
+		struct vd_ctl_reader *rd = calloc(1, sizeof(*rd));
+		struct json_object *req = NULL;
+		if (vd_ctl_recv(fd, rd, 2000, &req, &err) == 0) {
+			struct json_object *reply = fake_reply(req);
+			vd_ctl_send(fd, reply, &err);
+			json_object_put(reply);
+			json_object_put(req);
+		}
+		vd_error_free(err);
+		free(rd);
+		close(fd);
+	}
+}
+
+static struct vd_backend *open_vmm(void)
+{
+	struct vd_backend *be = NULL;
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_backend_open_ops(&vd_vmm_ops, NULL, NULL, &be, &err), 0);
+	return be;
+}
+
+static void test_definitions(void **state)
+{
+	struct vd_backend *be = open_vmm();
+	struct vd_error *err = NULL;
+	const char *opts[] = { "kernel=/bin/sh", "cmdline=quiet", NULL };
+	struct vd_guest_def def = { .name = "web", .kind = VD_KIND_VM, .vcpus = 2, .mem_bytes = 512ull << 20,
+				    .opts = opts };
+	assert_int_equal(vd_backend_create(be, &def, &err), 0);
+	assert_int_equal(vd_backend_create(be, &def, &err), -EEXIST);
+	vd_error_freep(&err);
+	const char *bad_opts[] = { "kernel=/no/such/kernel", NULL };
+	struct vd_guest_def bad = { .name = "bad", .kind = VD_KIND_VM, .opts = bad_opts };
+	assert_true(vd_backend_create(be, &bad, &err) < 0);
+	assert_non_null(strstr(err->msg, "/no/such/kernel"));
+	vd_error_freep(&err);
+
+	struct vd_guest *g = NULL;
+	size_t n = 0;
+	assert_int_equal(vd_backend_list(be, &g, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(g[0].name, "web");
+	assert_int_equal(g[0].state, VD_STATE_STOPPED);
+	assert_int_equal(g[0].alloc.vcpus, 2);
+	assert_int_equal(g[0].alloc.mem_bytes, 512ull << 20);
+	free(g);
+	/* A stopped VM cannot be paused: the engine says it is not running. */
+	assert_true(vd_backend_pause(be, "web", &err) < 0);
+	assert_non_null(strstr(err->msg, "not running"));
+	vd_error_freep(&err);
+	vd_backend_close(be);
+}
+
+static void test_running_vm_through_socket(void **state)
+{
+	struct vd_backend *be = open_vmm();
+	struct vd_error *err = NULL;
+	_cleanup_free_ char *dir = vd_xasprintf("%s/state/vmm", tmpdir);
+	_cleanup_free_ char *sock = vd_xasprintf("%s/web.sock", dir);
+	assert_int_equal(vd_mkdir_p(dir, 0700), 0);
+	int lfd = vd_ctl_listen(sock, &err);
+	assert_true(lfd >= 0);
+	pthread_t th;
+	pthread_create(&th, NULL, fake_vmm, &lfd);
+
+	struct vd_guest g;
+	assert_int_equal(vd_backend_lookup(be, "web", &g, &err), 0);
+	assert_int_equal(g.state, VD_STATE_RUNNING);
+	/* Really used = guest MemTotal - MemAvailable from the balloon, not the VMM's RSS. */
+	assert_int_equal(g.sample.mem_source, VD_MEM_SRC_BALLOON);
+	assert_int_equal(g.sample.mem_used, 80ull << 20);
+	assert_int_equal(g.sample.mem_rss, 300ull << 20);
+	assert_int_equal(g.sample.cpu_ns, 3000000000ull);
+	assert_int_equal(g.alloc.mem_bytes, 384ull << 20); /* the balloon target is the allocation */
+	assert_int_equal(g.alloc.mem_max_bytes, 512ull << 20);
+
+	assert_int_equal(vd_backend_pause(be, "web", &err), 0);
+	assert_string_equal(last_cmd, "pause");
+	struct vd_resize req = { .mem_bytes = 256ull << 20, .flags = VD_RESIZE_LIVE };
+	assert_int_equal(vd_backend_resize(be, "web", &req, &err), 0);
+	assert_string_equal(last_cmd, "balloon");
+	assert_int_equal(last_bytes, 256ll << 20);
+	struct vd_resize cpus = { .vcpus = 4, .flags = VD_RESIZE_LIVE };
+	assert_int_equal(vd_backend_resize(be, "web", &cpus, &err), -ENOTSUP);
+	vd_error_freep(&err);
+	/* A running VM is not deleted from under its VMM. */
+	assert_int_equal(vd_backend_remove(be, "web", &err), -EBUSY);
+	vd_error_freep(&err);
+
+	shutdown(lfd, SHUT_RDWR);
+	close(lfd);
+	pthread_join(th, NULL);
+	unlink(sock);
+	assert_int_equal(vd_backend_remove(be, "web", &err), 0);
+	vd_backend_close(be);
+}
+
+static int setup(void **state)
+{
+	if (!mkdtemp(tmpdir))
+		return -1;
+	_cleanup_free_ char *st = vd_xasprintf("%s/state", tmpdir);
+	_cleanup_free_ char *data = vd_xasprintf("%s/data", tmpdir);
+	setenv("VIRTDECK_STATE_DIR", st, 1);
+	setenv("VIRTDECK_DATA_DIR", data, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	_cleanup_free_ char *cmd = vd_xasprintf("rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_definitions),
+		cmocka_unit_test(test_running_vm_through_socket),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
