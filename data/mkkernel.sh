@@ -21,6 +21,11 @@ die() { echo "$prog: $*" >&2; exit 1; }
 dir=$1
 mkdir -p "$dir" || die "cannot create $dir"
 dir=$(cd "$dir" && pwd)
+# Tests run in parallel (make -j2 check) and several may want the kernel at once: one extracts,
+# the others wait for it.
+if command -v flock >/dev/null 2>&1 && [ -z "${VD_MKKERNEL_LOCKED:-}" ]; then
+	VD_MKKERNEL_LOCKED=1 exec flock "$dir.lock" sh "$0" "$dir"
+fi
 
 command -v dpkg >/dev/null 2>&1 || die "dpkg is missing (this script needs a Debian system)"
 

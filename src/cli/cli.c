@@ -22,7 +22,7 @@ static const struct vd_cmd vd_cmds[] = {
 	{ "resume", "NAME", "thaw a paused guest", vd_cmd_lifecycle },
 	{ "kill", "NAME", "stop a guest at once", vd_cmd_lifecycle },
 	{ "delete", "NAME", "delete a stopped guest's definition", vd_cmd_lifecycle },
-	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N]", "change a running guest's size", vd_cmd_resize },
+	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N] [--live] [--persistent]", "change a guest's size (default both)", vd_cmd_resize },
 	{ "console", "NAME", "attach to a guest's console (Ctrl-] detaches)", vd_cmd_console },
 	{ "exec", "NAME -- CMD [ARGS...]", "run a command inside a running container", vd_cmd_exec },
 	{ "advise", "[--json] [--apply NAME] [--undo NAME]", "right-size guests from their history", vd_cmd_advise },
@@ -46,7 +46,7 @@ static void cli_help(void)
 	       "  --version          print version and compiled-in engines\n"
 	       "  -h, --help         print this help\n\nCommands:\n");
 	for (size_t i = 0; i < VD_ARRAY_SIZE(vd_cmds); i++)
-		printf("  %-8s %-46s %s\n", vd_cmds[i].name, vd_cmds[i].args, vd_cmds[i].help);
+		printf("  %s %s\n        %s\n", vd_cmds[i].name, vd_cmds[i].args, vd_cmds[i].help);
 	printf("\nIn the console, press ? for the keys.\n");
 }
 
@@ -124,11 +124,10 @@ static void cli_add(struct vd_cli *cli, const char *engine, const char *uri, con
 	struct vd_backend *be = NULL;
 	_cleanup_error_ struct vd_error *err = NULL;
 	if (vd_backend_open(engine, uri, label, &be, &err) < 0) {
-		vd_warn("%s", err->msg);
 		if (!quiet)
 			fprintf(stderr, "virtdeck: %s\n", err->msg);
-		else /* the console shows it in its log (L) */
-			cli_problem(cli, err->msg);
+		else /* the console shows it in its log (L); the log file keeps it too */
+			cli_problem(cli, err->msg), vd_info("%s", err->msg);
 		return;
 	}
 	be->clock = cli->clock;
@@ -177,10 +176,11 @@ int vd_cli_open(struct vd_cli *cli, bool quiet)
 	if (cli->demo || cli->n_connect)
 		return 0;
 	/* Default: every local engine this binary has (except the fake one), then the config's
-	 * [connection NAME] entries. */
+	 * [connection NAME] entries. A default engine that cannot open (no libvirtd here) is not
+	 * an error of this command: it is only noted (the console's log shows it). */
 	for (const struct vd_backend_ops *const *e = vd_backend_engines(); *e; e++)
 		if (!vd_streq((*e)->name, "fake"))
-			cli_add(cli, (*e)->name, NULL, NULL, quiet);
+			cli_add(cli, (*e)->name, NULL, NULL, true);
 	for (size_t i = 0; i < cli->settings.n_connect; i++) {
 		_cleanup_free_ char *label = cli->settings.connect_label[i] ? vd_xstrdup(cli->settings.connect_label[i])
 									    : cli_uri_label(cli->settings.connect_uri[i]);

@@ -205,7 +205,7 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 	static const struct option own[] = {
 		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'p' },
 		{ "vcpus", required_argument, NULL, 'v' },  { "live", no_argument, NULL, 'l' },
-		{ "config", no_argument, NULL, 'f' },
+		{ "persistent", no_argument, NULL, 'f' }, /* virsh's --config; ours names the settings file */
 	};
 	struct resize_ctx x = { { 0 } };
 	int i = cli_opts(cli, argc, argv, "", own, VD_ARRAY_SIZE(own), resize_opt, &x);

@@ -48,8 +48,8 @@ void vd_log(enum vd_log_level level, const char *fmt, ...)
 	if (level > vd_log_max)
 		return;
 	FILE *out = vd_log_file ? vd_log_file : (vd_log_no_stderr ? NULL : stderr);
-	if (!out)
-		return;
+	if (!out || (out == stderr && level > VD_LOG_WARN))
+		return; /* on a terminal only what the user must see; the log file keeps the rest */
 	char stamp[32] = "";
 	time_t now = time(NULL);
 	struct tm tm;
