@@ -97,6 +97,10 @@ static void vmm_fill_sample(struct vd_backend *be, struct json_object *st, struc
 	s->t_ns = vd_backend_now(be);
 	s->cpu_ns = vmm_u64(st, "cpu_ns");
 	s->mem_rss = vmm_u64(st, "rss");
+	s->io_read = vmm_u64(st, "io_read");
+	s->io_write = vmm_u64(st, "io_write");
+	s->net_rx = vmm_u64(st, "net_rx");
+	s->net_tx = vmm_u64(st, "net_tx");
 	s->mem_used = s->mem_rss;
 	s->mem_source = VD_MEM_SRC_RSS;
 	if (json_object_object_get_ex(st, "balloon", &b)) {
@@ -201,7 +205,8 @@ static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *
 
 static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct vd_error **err)
 {
-	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng" };
+	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng",
+					     "ksm" };
 	vmm_def_set(d, "name", gd->name, err);
 	if (gd->vcpus)
 		d->vcpus = gd->vcpus;

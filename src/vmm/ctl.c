@@ -80,6 +80,12 @@ static struct json_object *vmm_ctl_stats(struct vmm *vm)
 	vmm_ctl_add_u64(o, "rss", rss);
 	vmm_ctl_add_u64(o, "mem_touched", touched);
 	vmm_ctl_add_u64(o, "vmm_overhead", rss > touched ? rss - touched : 0);
+	struct vmm_virtio_counters io;
+	vmm_virtio_counters(vm, &io);
+	vmm_ctl_add_u64(o, "io_read", io.read_bytes);
+	vmm_ctl_add_u64(o, "io_write", io.write_bytes);
+	vmm_ctl_add_u64(o, "net_rx", io.net_rx);
+	vmm_ctl_add_u64(o, "net_tx", io.net_tx);
 	if (vm->balloon)
 		json_object_object_add(o, "balloon", vmm_ctl_balloon_json(vm));
 	return o;

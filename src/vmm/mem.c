@@ -7,6 +7,11 @@
 
 #include "vmm/vmm.h"
 
+void vmm_mem_merge(const struct vmm_mem *mem)
+{
+	madvise(mem->base, mem->size, MADV_MERGEABLE);
+}
+
 int vmm_mem_alloc(struct vmm_mem *mem, uint64_t size, struct vd_error **err)
 {
 	if (size < 64 * VMM_MIB || size > 1024 * VMM_GIB || size % (2 * VMM_MIB))
@@ -17,11 +22,8 @@ int vmm_mem_alloc(struct vmm_mem *mem, uint64_t size, struct vd_error **err)
 	if (p == MAP_FAILED)
 		return vd_error_errno(err, errno, "mmap %llu bytes of guest memory",
 				      (unsigned long long)size);
-	/* Huge pages make the second-level page walk shorter; KSM may merge identical guest pages
-	 * where the host runs it. Both are hints: failure changes nothing. */
+	/* Huge pages make the second-level page walk shorter; a hint, failure changes nothing. */
 	madvise(p, size, MADV_HUGEPAGE);
-	if (getenv("VIRTDECK_VMM_KSM"))
-		madvise(p, size, MADV_MERGEABLE);
 	mem->base = p;
 	mem->size = size;
 	uint64_t low = size < VMM_LOWMEM_MAX ? size : VMM_LOWMEM_MAX;

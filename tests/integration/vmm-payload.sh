@@ -89,6 +89,9 @@ if wait_for 15 has_stats; then
 	avail0=$(echo "$s" | sed 's/.*"balloon"://' | json available)
 	pass "balloon reports guest memory: total $total0 available $avail0"
 	echo "VMMTEST-FIGURE vmm_overhead_bytes=$(echo "$s" | json vmm_overhead)"
+	[ "$(echo "$s" | json io_write)" -gt 0 ] && [ "$(echo "$s" | json io_read)" -gt 0 ] &&
+		pass "stats count the disk traffic: read $(echo "$s" | json io_read) written $(echo "$s" | json io_write) bytes" ||
+		fail "stats show no disk traffic"
 	echo "VMMTEST-FIGURE rss_bytes=$(echo "$s" | json rss)"
 	echo "VMMTEST-FIGURE mem_touched_bytes=$(echo "$s" | json mem_touched)"
 	ctl '{"cmd":"balloon","bytes":167772160}' >/dev/null || fail "balloon request refused"
