@@ -304,6 +304,7 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 		     struct vmm_loop *l, struct vd_error **err)
 {
 	vm->console_log_fd = open(f->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	vm->console_log_path = f->console_log;
 	vm->console_stdout = o->console_stdout;
 	vm->pty_master = vm->pty_slave = -1;
 	vm->start_ns = vd_now_mono_ns();

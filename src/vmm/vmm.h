@@ -105,6 +105,7 @@ struct vmm {
 	int pty_master, pty_slave;
 	char pty_path[64];
 	int console_log_fd;
+	char *console_log_path;
 	bool console_stdout;
 	bool first_byte_seen;
 	uint64_t first_byte_ns;

@@ -122,6 +122,8 @@ ctl '{"cmd":"resume"}' | grep -q '"state":"running"' && pass "resume" || fail "r
 sleep 30 | "$vmm" --attach "$sock" >/tmp/attach.out &
 att=$!
 sleep 1
+grep -q "GUEST-" /tmp/attach.out && pass "console attach shows the recent guest output" ||
+	fail "console attach showed nothing: $(head -c 200 /tmp/attach.out)"
 kill -9 "$att"
 wait "$att" 2>/dev/null
 if ctl '{"cmd":"status"}' | grep -q '"state":"running"'; then
