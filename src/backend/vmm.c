@@ -132,6 +132,15 @@ static void vmm_guest_init(struct vd_backend *be, struct vd_guest *g, const char
 	g->backend = be;
 }
 
+/* A VM that is not running but whose last run ended in a crash is shown as crashed. */
+static bool vmm_crashed(struct vd_backend *be, const char *name)
+{
+	struct vmm_priv *p = be->priv;
+	_cleanup_free_ char *path = vd_xasprintf("%s/vmm/%s.exit", p->state, name);
+	_cleanup_free_ char *what = NULL;
+	return vd_read_file(path, &what, NULL) == 0 && vd_str_has_prefix(what, "crashed");
+}
+
 /* Build one guest from its definition (may be absent) and its VMM (may not run). */
 static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
 {
@@ -151,6 +160,8 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		vmm_fill_running(be, st, g);
 	else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
+	else if (vmm_crashed(be, name))
+		g->state = VD_STATE_CRASHED;
 	return r;
 }
 

@@ -138,7 +138,7 @@ pid=$(ctl '{"cmd":"status"}' | json pid)
 ctl '{"cmd":"shutdown","timeout":20}' >/dev/null || fail "shutdown request refused"
 gone() { ! kill -0 "$pid" 2>/dev/null; }
 if wait_for 25 gone; then
-	if grep -q "stopped: reset" "$st/vmm/t1.log"; then
+	if grep -q "stopped: reset" "$st/vmm/t1.log" && grep -q reset "$st/vmm/t1.exit"; then
 		pass "shutdown: Ctrl-Alt-Del made the guest reset and the VMM exit"
 	else
 		fail "shutdown: VMM exited but not by guest reset: $(tail -n 2 "$st/vmm/t1.log")"
