@@ -11,6 +11,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config python3 \
 	libncurses-dev libinih-dev libjson-c-dev libsqlite3-dev libcmocka-dev \
 	libvirt-dev libcap-ng-dev libseccomp-dev libnl-3-dev libnl-route-3-dev \
+	libvirt-daemon-system libvirt-daemon-driver-lxc libvirt-clients \
 	linux-libc-dev tmux busybox-static iproute2 procps \
 	qemu-system-x86 cpio e2fsprogs >/dev/null
 echo "install-deps.sh: build, run and test dependencies are installed"

@@ -1,13 +1,16 @@
 #!/bin/sh
 # mkrootfs-busybox.sh - build a small busybox root filesystem for virtdeck containers from
 # Debian's busybox-static package (apt only, no download of its own).
-# usage: mkrootfs-busybox.sh DIR
+# usage: mkrootfs-busybox.sh DIR [UID_BASE]
+# With UID_BASE the tree is owned by that host uid/gid: root inside a container that runs in a
+# user namespace (userns_base = UID_BASE in its definition).
 set -eu
 
 die() { echo "mkrootfs-busybox.sh: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: mkrootfs-busybox.sh DIR"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: mkrootfs-busybox.sh DIR [UID_BASE]"
 dir=$1
+base=${2:-}
 bb=${BUSYBOX:-/bin/busybox}
 [ -x "$bb" ] || die "$bb not found: apt-get install busybox-static"
 # A dynamic busybox would need the host's libraries inside the rootfs.
@@ -46,12 +49,18 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > etc/hosts
 cat > sbin/vd-init <<'IN'
 #!/bin/sh
 # vd-init - minimal init for a virtdeck busybox container.
-trap 'exit 0' TERM INT
+# The shell runs in the background so that `wait` lets the TERM trap run at once on stop.
+trap 'kill $sh 2>/dev/null; exit 0' TERM INT
 echo "virtdeck busybox container $(hostname) up"
 while :; do
-	/bin/sh -l </dev/console >/dev/console 2>&1
+	/bin/sh -l </dev/console >/dev/console 2>&1 &
+	sh=$!
+	wait $sh
 	sleep 1
 done
 IN
 chmod 0755 sbin/vd-init
+if [ -n "$base" ]; then
+	chown -R -h "$base:$base" . || die "chown to $base failed (needs root)"
+fi
 echo "busybox rootfs ready in $dir"

@@ -1,6 +1,7 @@
 /* virtdeck.c - main(): the command line, and the console when no command is given. */
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -50,6 +51,8 @@ static int main_console(struct vd_cli *cli)
 
 int main(int argc, char **argv)
 {
+	/* A supervisor that exits while we talk to it must give an EPIPE error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	struct vd_cli cli = { .console = main_console };
 	int code = vd_cli_main(&cli, argc, argv);
 	vd_cli_free(&cli);

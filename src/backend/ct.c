@@ -2,28 +2,37 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/engines.h"
 #include "common/ctl.h"
 #include "common/paths.h"
+#include "containers/ct_cgroup.h"
 #include "containers/ct_def.h"
 
 #define CT_CALL_MS 5000
+/* Listing must stay responsive with a hung supervisor: it is shown as lost, not waited for. */
+#define CT_LIST_MS 1000
 
 struct ct_priv {
 	char *state_dir; /* <statedir>/ct */
 	char *def_dir;   /* <datadir>/containers */
+	int watch;       /* inotify on both: a container started, stopped, created or deleted */
 };
 
 static struct ct_priv *ct_priv(struct vd_backend *be)
 {
 	return be->priv;
 }
+
+static int ct_watch_open(struct ct_priv *p);
 
 static int ct_open(struct vd_backend *be, struct vd_error **err)
 {
@@ -33,13 +42,61 @@ static int ct_open(struct vd_backend *be, struct vd_error **err)
 	struct ct_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->state_dir = vd_xasprintf("%s/ct", state);
 	p->def_dir = TAKE_PTR(defs);
+	p->watch = -2; /* opened on the first pollfds: only the console polls, and closing an
+			* inotify instance waits for an SRCU grace period (~16 ms per CLI run here) */
 	be->priv = p;
 	return 0;
+}
+
+/* Supervisors add and remove NAME.sock, definitions come and go: watch both directories so
+ * the console refreshes at once instead of at its next tick. -1 when inotify is unavailable. */
+static int ct_watch_open(struct ct_priv *p)
+{
+	if (vd_mkdir_p(p->state_dir, 0700) < 0)
+		return -1;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM;
+	if (fd >= 0 && (inotify_add_watch(fd, p->state_dir, mask) < 0 || inotify_add_watch(fd, p->def_dir, mask) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int ct_pollfds(struct vd_backend *be, struct pollfd *fds, int max, int *timeout_ms)
+{
+	if (ct_priv(be)->watch == -2)
+		ct_priv(be)->watch = ct_watch_open(ct_priv(be));
+	int fd = ct_priv(be)->watch;
+	if (fd < 0 || max < 1)
+		return 0;
+	fds[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	return 1;
+}
+
+/* Only .sock and .ini names matter; lock, log and temp files churn without changing the list. */
+static int ct_dispatch(struct vd_backend *be, const struct pollfd *fds, int n)
+{
+	if (n < 1 || !(fds[0].revents & POLLIN))
+		return 0;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int changed = 0;
+	ssize_t len;
+	while ((len = read(ct_priv(be)->watch, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + len; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			const char *dot = ev->len ? strrchr(ev->name, '.') : NULL;
+			if (dot && (vd_streq(dot, ".sock") || vd_streq(dot, ".ini")))
+				changed = 1;
+		}
+	return changed;
 }
 
 static void ct_close(struct vd_backend *be)
 {
 	struct ct_priv *p = ct_priv(be);
+	if (p->watch >= 0)
+		close(p->watch);
 	free(p->state_dir);
 	free(p->def_dir);
 	free(p);
@@ -70,12 +127,18 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 	return vd_ctl_check_reply(*resp, err);
 }
 
-static int ct_op(struct vd_backend *be, const char *name, const char *op, struct json_object **resp,
-		 struct vd_error **err)
+static int ct_op_ms(struct vd_backend *be, const char *name, const char *op, int timeout_ms,
+		    struct json_object **resp, struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string(op));
-	return ct_call(be, name, req, CT_CALL_MS, resp, err);
+	return ct_call(be, name, req, timeout_ms, resp, err);
+}
+
+static int ct_op(struct vd_backend *be, const char *name, const char *op, struct json_object **resp,
+		 struct vd_error **err)
+{
+	return ct_op_ms(be, name, op, CT_CALL_MS, resp, err);
 }
 
 /* ------------------------------------------------------------------ list / lookup */
@@ -147,8 +210,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		ct_fill_def(g, &d);
 		ct_def_free(&d);
 	}
-	_cleanup_json_ struct json_object *st = NULL;
-	if (ct_op(be, name, "status", &st, NULL) < 0) {
+	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
+	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
 		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 		if (!have_def && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
@@ -156,7 +219,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		return 0;
 	}
 	ct_fill_status(g, st);
-	ct_stats(be, name, &g->sample, NULL);
+	if (ct_op_ms(be, name, "stats", CT_LIST_MS, &sample, NULL) == 0)
+		ct_fill_sample(be, sample, &g->sample);
 	return 0;
 }
 
@@ -223,7 +287,9 @@ static int ct_def_from_opts(struct ct_def *d, const struct vd_guest_def *def, st
 			return vd_error_set(err, EINVAL, "container %s: option '%s' is not key=value", d->name, *o);
 		_cleanup_free_ char *key = vd_xasprintf("%.*s", (int)(eq - *o), *o);
 		if (vd_streq(key, "cmd") || vd_streq(key, "arg")) {
-			char *next = cmd ? vd_xasprintf("%s %s", cmd, eq + 1) : vd_xstrdup(eq + 1);
+			/* The CLI passes argv words: quote each so the container gets them back as is. */
+			_cleanup_free_ char *q = ct_def_quote(eq + 1);
+			char *next = cmd ? vd_xasprintf("%s %s", cmd, q) : vd_xstrdup(q);
 			free(cmd);
 			cmd = next;
 		} else if (ct_def_set(d, key, eq + 1, err) < 0) {
@@ -282,20 +348,109 @@ static bool ct_running(struct vd_backend *be, const char *name)
 	return ct_op(be, name, "status", &st, NULL) == 0;
 }
 
+/* A supervisor that stopped listening is cleaning up: wait (up to 2 s) for its socket file to go.
+ * 0 = gone, -EBUSY = it answers (running), -ETIMEDOUT = a stale file (the supervisor died). */
+static int ct_wait_gone(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = ct_sock(be, name);
+	for (int i = 0; i < 2000; i++) {
+		if (access(sock, F_OK) < 0)
+			return 0;
+		_cleanup_close_ int fd = vd_ctl_connect(sock, NULL);
+		if (fd >= 0)
+			return -EBUSY;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+/* The supervisor's pid from NAME.pid, if that process still exists. */
+static pid_t ct_live_supervisor(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/%s.pid", ct_priv(be)->state_dir, name);
+	_cleanup_free_ char *t = NULL;
+	uint64_t pid = 0;
+	if (vd_read_file(pidf, &t, NULL) < 0)
+		return 0;
+	t[strcspn(t, "\n")] = '\0';
+	if (vd_parse_u64(t, &pid) < 0 || pid == 0 || kill((pid_t)pid, 0) < 0)
+		return 0;
+	return (pid_t)pid;
+}
+
+static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_log)
+{
+	const char *exts[] = { "sock", "pid", "json", "lock", "log" };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(exts) - (with_log ? 0 : 1); i++) {
+		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, exts[i]);
+		unlink(f);
+	}
+}
+
+static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
+{
+	struct json_object *dirs = NULL;
+	int version = (int)vd_json_i64(rec, "cgroup_version", 0);
+	if (!version || !json_object_object_get_ex(rec, "cgroup_dirs", &dirs) || !json_object_array_length(dirs))
+		return 0;
+	size_t n = json_object_array_length(dirs);
+	_cleanup_free_ char **v = vd_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char *)json_object_get_string(json_object_array_get_idx(dirs, i));
+	struct ct_cgroup *cg = NULL;
+	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
+		return -EIO;
+	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
+	int r = ct_cgroup_destroy(cg, err);
+	ct_cgroup_free(cg);
+	return r;
+}
+
+/*
+ * The supervisor was killed (SIGKILL, OOM) and left a container without a keeper: kill what
+ * runs in its cgroup, remove the cgroups, the address claim and the state files, from the
+ * record it wrote at start (NAME.json).
+ */
+static int ct_recover(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	pid_t sup = ct_live_supervisor(be, name);
+	if (sup > 0)
+		return vd_error_set(err, EBUSY, "container %s: its supervisor (pid %d) no longer answers: kill it, "
+				    "then try again", name, (int)sup);
+	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
+	if (rec && ct_recover_cgroup(name, rec, err) < 0)
+		return -EIO;
+	const char *claim = vd_json_str(rec, "ip_claim", NULL);
+	if (claim)
+		unlink(claim);
+	ct_unlink_state(be, name, false);
+	return 0;
+}
+
+/* Wait for a stopping supervisor; clean up after a dead one. -EBUSY when it runs. */
+static int ct_settle(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	int r = ct_wait_gone(be, name);
+	if (r == -ETIMEDOUT)
+		return ct_recover(be, name, err);
+	return r == -EBUSY ? -EBUSY : 0;
+}
+
 static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	if (ct_running(be, name))
+	int r = ct_settle(be, name, err);
+	if (r == -EBUSY && (!err || !*err))
 		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
-	const char *stale[] = { "log", "sock", "pid", "lock" };
-	for (size_t i = 0; i < VD_ARRAY_SIZE(stale); i++) {
-		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, stale[i]);
-		unlink(f);
-	}
+	ct_unlink_state(be, name, true);
 	return 0;
 }
 
@@ -346,8 +501,11 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	if (ct_def_load(name, &d, err) < 0)
 		return -ENOENT;
 	ct_def_free(&d);
-	if (ct_running(be, name))
+	int r = ct_settle(be, name, err);
+	if (r == -EBUSY && (!err || !*err))
 		return vd_error_set(err, EBUSY, "container %s is already running", name);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *helper = NULL;
 	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
 		return -ENOENT;
@@ -370,6 +528,8 @@ static int ct_stop(struct vd_backend *be, const char *name, int timeout_s, struc
 
 static int ct_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
+	if (ct_stale(be, name) && ct_settle(be, name, NULL) == 0)
+		return 0; /* a container whose supervisor died: killed and cleaned up */
 	return ct_stop_call(be, name, 0, err);
 }
 
@@ -521,4 +681,6 @@ const struct vd_backend_ops vd_ct_ops = {
 	.resize = ct_resize,
 	.console = ct_console,
 	.exec = ct_exec,
+	.pollfds = ct_pollfds,
+	.dispatch = ct_dispatch,
 };

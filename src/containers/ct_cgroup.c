@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -31,6 +32,7 @@ struct ct_cgroup {
 	char *root;      /* v2: the mount, whose subtree_control chain we enable */
 	char **dirs;     /* NULL-terminated, unique */
 	int v1[CG__N];   /* index into dirs, -1 = controller not mounted */
+	bool scoped;     /* an extra vd-HASH level above virtdeck/ (see ct_cg_scope) */
 };
 
 /* ------------------------------------------------------------------ small file helpers */
@@ -45,6 +47,10 @@ static int ct_cg_write(struct ct_cgroup *cg, const char *dir, const char *file, 
 	if (r == -EBUSY && vd_str_has_prefix(file, "memory."))
 		return vd_error_set(err, EBUSY, "container %s: the kernel refused %s=%s because the container uses more "
 				    "memory now: pick a larger limit", cg->name, file, val);
+	if (r == -ENOENT)
+		return vd_error_set(err, ENOENT, "container %s: %s does not exist: the %.*s controller is not "
+				    "available in %s (enable it there, or drop that limit)", cg->name, path,
+				    (int)strcspn(file, "."), file, dir);
 	return vd_error_errno(err, r, "container %s: cannot write %s to %s", cg->name, val, path);
 }
 
@@ -490,16 +496,18 @@ static char *ct_cg1_mount(const char *root, const char *ctrl)
 	return NULL;
 }
 
-static char *ct_cg_join(const char *mount, const char *parent, const char *name)
+/* mount/parent[/scope]/virtdeck/name, without doubled slashes. */
+static char *ct_cg_join(const char *mount, const char *parent, const char *scope, const char *name)
 {
 	while (*parent == '/')
 		parent++;
 	size_t n = strlen(parent);
 	while (n > 0 && parent[n - 1] == '/')
 		n--;
-	if (n == 0)
-		return vd_xasprintf("%s/virtdeck/%s", mount, name);
-	return vd_xasprintf("%s/%.*s/virtdeck/%s", mount, (int)n, parent, name);
+	_cleanup_free_ char *base = n ? vd_xasprintf("%s/%.*s", mount, (int)n, parent) : vd_xstrdup(mount);
+	if (scope)
+		return vd_xasprintf("%s/%s/virtdeck/%s", base, scope, name);
+	return vd_xasprintf("%s/virtdeck/%s", base, name);
 }
 
 static int ct_cg_add_dir(struct ct_cgroup *cg, char *dir)
@@ -529,13 +537,14 @@ static struct ct_cgroup *ct_cg_alloc(enum ct_cgroup_version version, const char 
 	return cg;
 }
 
-int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent, const char *name,
-		  struct ct_cgroup **out, struct vd_error **err)
+static int ct_cgroup_new_at(const char *root, enum ct_cgroup_version version, const char *parent,
+			    const char *scope, const char *name, struct ct_cgroup **out, struct vd_error **err)
 {
 	struct ct_cgroup *cg = ct_cg_alloc(version, root, name);
+	cg->scoped = scope != NULL;
 	if (version == CT_CGROUP_V2) {
 		_cleanup_free_ char *self = parent ? NULL : ct_cg_self_path("");
-		ct_cg_add_dir(cg, ct_cg_join(root, parent ? parent : self, name));
+		ct_cg_add_dir(cg, ct_cg_join(root, parent ? parent : self, scope, name));
 		*out = cg;
 		return 0;
 	}
@@ -544,7 +553,7 @@ int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *
 		if (!mnt)
 			continue;
 		_cleanup_free_ char *self = parent ? NULL : ct_cg_self_path(ct_v1_names[c]);
-		cg->v1[c] = ct_cg_add_dir(cg, ct_cg_join(mnt, parent ? parent : self, name));
+		cg->v1[c] = ct_cg_add_dir(cg, ct_cg_join(mnt, parent ? parent : self, scope, name));
 	}
 	if (!cg->dirs[0]) {
 		ct_cgroup_free(cg);
@@ -553,6 +562,26 @@ int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *
 	}
 	*out = cg;
 	return 0;
+}
+
+int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent, const char *name,
+		  struct ct_cgroup **out, struct vd_error **err)
+{
+	return ct_cgroup_new_at(root, version, parent, NULL, name, out, err);
+}
+
+/* Group names are global while state directories are not: two virtdecks (a user's and a test
+ * suite's) may both run a container "web". With $VIRTDECK_STATE_DIR set, the groups live in
+ * vd-HASH/virtdeck/NAME, HASH naming that state directory; otherwise in virtdeck/NAME. */
+char *ct_cgroup_scope(void)
+{
+	const char *state = getenv("VIRTDECK_STATE_DIR");
+	if (!state || !*state)
+		return NULL;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = state; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return vd_xasprintf("vd-%08x", h);
 }
 
 int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_error **err)
@@ -566,7 +595,8 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 	const char *parent = getenv("VIRTDECK_CGROUP_PARENT");
 	if (!parent && v == CT_CGROUP_V2)
 		parent = "";
-	return ct_cgroup_new(root, v, parent, name, out, err);
+	_cleanup_free_ char *scope = ct_cgroup_scope();
+	return ct_cgroup_new_at(root, v, parent, scope, name, out, err);
 }
 
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,
@@ -607,14 +637,30 @@ char *const *ct_cgroup_dirs(const struct ct_cgroup *cg)
 
 /* ------------------------------------------------------------------ operations */
 
+/* Create the levels above a group one by one, each prepared (v1 cpuset needs cpus/mems at
+ * every level before a child of it can hold tasks). */
+static int ct_cg_mkparents(struct ct_cgroup *cg, const char *dir, struct vd_error **err)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return 0;
+	_cleanup_free_ char *parent = vd_xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return vd_error_set(err, ENOENT, "container %s: no cgroup hierarchy above %s", cg->name, dir);
+	*slash = '\0';
+	if (ct_cg_mkparents(cg, parent, err) < 0)
+		return -ENOENT;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return vd_error_errno(err, errno, "container %s: cannot create cgroup %s", cg->name, dir);
+	return cg->ops->prepare(cg, dir, err);
+}
+
 static int ct_cg_mkdir(struct ct_cgroup *cg, const char *dir, struct vd_error **err)
 {
 	_cleanup_free_ char *parent = vd_xstrdup(dir);
 	*strrchr(parent, '/') = '\0';
-	int r = vd_mkdir_p(parent, 0755);
-	if (r < 0)
-		return vd_error_errno(err, r, "container %s: cannot create cgroup %s", cg->name, parent);
-	if (cg->ops->prepare(cg, parent, err) < 0)
+	if (ct_cg_mkparents(cg, parent, err) < 0)
 		return -EIO;
 	if (mkdir(dir, 0755) < 0 && errno == EEXIST && rmdir(dir) < 0)
 		return vd_error_set(err, EEXIST, "container %s: cgroup %s exists and still has tasks: is another copy "
@@ -651,6 +697,15 @@ int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err)
 	return 0;
 }
 
+int ct_cgroup_enter_self(struct ct_cgroup *cg, struct vd_error **err)
+{
+	const char *file = cg->version == CT_CGROUP_V1 ? "tasks" : "cgroup.procs";
+	for (size_t i = 0; cg->dirs[i]; i++)
+		if (ct_cg_write(cg, cg->dirs[i], file, "0", err) < 0)
+			return -EIO;
+	return 0;
+}
+
 int ct_cgroup_fd(struct ct_cgroup *cg, struct vd_error **err)
 {
 	if (cg->version != CT_CGROUP_V2)
@@ -672,6 +727,21 @@ int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err)
 	return cg->ops->freeze(cg, frozen, err);
 }
 
+int ct_cgroup_kill(struct ct_cgroup *cg, struct vd_error **err)
+{
+	if (cg->version == CT_CGROUP_V1 && cg->v1[CG_FREEZER] >= 0)
+		ct_cg_limit(cg, cg->v1[CG_FREEZER], "freezer.state", false, "THAWED", NULL);
+	if (cg->version == CT_CGROUP_V2)
+		ct_cg_limit(cg, 0, "cgroup.freeze", false, "0", NULL);
+	_cleanup_free_ char *procs = ct_cg_read(cg->dirs[0], "cgroup.procs");
+	if (!procs)
+		return vd_error_set(err, ENOENT, "container %s: cgroup %s is gone", cg->name, cg->dirs[0]);
+	char *save = NULL;
+	for (char *t = strtok_r(procs, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+		kill((pid_t)atoi(t), SIGKILL);
+	return 0;
+}
+
 static int ct_cg_rmdir(const char *dir)
 {
 	for (int i = 0; i < 400; i++) {
@@ -684,6 +754,23 @@ static int ct_cg_rmdir(const char *dir)
 	return -EBUSY;
 }
 
+/* The shared levels go with their last container: virtdeck/, then a vd-HASH scope above it. */
+static void ct_cg_prune(const char *dir)
+{
+	_cleanup_free_ char *p = vd_xstrdup(dir);
+	for (int level = 0; level < 2; level++) {
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return;
+		*slash = '\0';
+		const char *base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+		if (!vd_streq(base, "virtdeck") && !vd_str_has_prefix(base, "vd-"))
+			return;
+		if (rmdir(p) < 0)
+			return;
+	}
+}
+
 int ct_cgroup_destroy(struct ct_cgroup *cg, struct vd_error **err)
 {
 	int first = 0;
@@ -693,9 +780,7 @@ int ct_cgroup_destroy(struct ct_cgroup *cg, struct vd_error **err)
 		int r = ct_cg_rmdir(cg->dirs[i]);
 		if (r < 0 && !first)
 			first = vd_error_errno(err, r, "container %s: cannot remove cgroup %s", cg->name, cg->dirs[i]);
-		_cleanup_free_ char *parent = vd_xstrdup(cg->dirs[i]);
-		*strrchr(parent, '/') = '\0';
-		rmdir(parent); /* the shared "virtdeck" level goes when its last container does */
+		ct_cg_prune(cg->dirs[i]);
 	}
 	return first;
 }

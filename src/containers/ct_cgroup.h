@@ -54,6 +54,8 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,
 			struct ct_cgroup **out, struct vd_error **err);
 void ct_cgroup_free(struct ct_cgroup *cg);
+/* "vd-HASH" naming $VIRTDECK_STATE_DIR (the level above virtdeck/NAME), or NULL without one. */
+char *ct_cgroup_scope(void);
 enum ct_cgroup_version ct_cgroup_version(const struct ct_cgroup *cg);
 /* NULL-terminated list of the cgroup's directories (one per v1 hierarchy; one for v2). */
 char *const *ct_cgroup_dirs(const struct ct_cgroup *cg);
@@ -62,10 +64,16 @@ char *const *ct_cgroup_dirs(const struct ct_cgroup *cg);
 int ct_cgroup_create(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err);
 int ct_cgroup_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err);
 int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err);
+/* Move the calling (single-threaded) process in. On v1 it writes "0" to each group's tasks
+ * file: migrating only the current thread skips the global threadgroup lock, whose RCU grace
+ * period made a cgroup.procs attach cost ~8 ms here. */
+int ct_cgroup_enter_self(struct ct_cgroup *cg, struct vd_error **err);
 /* An O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP), or -EOPNOTSUPP on v1. */
 int ct_cgroup_fd(struct ct_cgroup *cg, struct vd_error **err);
 int ct_cgroup_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error **err);
 int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err);
+/* SIGKILL every task in the group (thawing it first): for clean-up after a lost supervisor. */
+int ct_cgroup_kill(struct ct_cgroup *cg, struct vd_error **err);
 /* Remove every directory (retrying while the last tasks exit). */
 int ct_cgroup_destroy(struct ct_cgroup *cg, struct vd_error **err);
 

@@ -159,10 +159,14 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 		return ct_def_count(key, v, &d->pids_max, err);
 	else if (vd_streq(key, "nofile"))
 		return ct_def_count(key, v, &d->nofile, err);
+	else if (vd_streq(key, "userns_base"))
+		return ct_def_count(key, v, &d->userns_base, err);
+	else if (vd_streq(key, "userns_size"))
+		return ct_def_count(key, v, &d->userns_size, err);
 	else
 		return vd_error_set(err, EINVAL,
 				    "unknown key '%s': known keys are rootfs hostname cmd cwd net bridge subnet cgroups "
-				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile", key);
+				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile userns_base userns_size", key);
 	return 0;
 }
 
@@ -259,6 +263,9 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 	if (d->cpu_weight && d->cpu_weight > 10000)
 		return vd_error_set(err, EINVAL, "container %s: cpu_weight=%llu is out of range: use 1 to 10000",
 				    d->name, (unsigned long long)d->cpu_weight);
+	if (d->userns_base && (d->userns_base + (d->userns_size ? d->userns_size : 65536) > 0xffffffffull))
+		return vd_error_set(err, EINVAL, "container %s: userns_base + userns_size passes 2^32: pick a lower base",
+				    d->name);
 	if (d->nofile < 16 || d->nofile > 1048576)
 		return vd_error_set(err, EINVAL, "container %s: nofile=%llu is out of range: use 16 to 1048576",
 				    d->name, (unsigned long long)d->nofile);
@@ -282,16 +289,59 @@ int ct_def_validate(const struct ct_def *d, struct vd_error **err)
 	return r < 0 ? r : ct_def_check_cmd(d, err);
 }
 
+/* One word of a cmd line: blanks separate words; '...' is literal; "..." and bare text take
+ * backslash escapes. The same rules ct_def_quote writes, so any argv survives a round trip. */
+static const char *ct_def_word(const char *p, char *out)
+{
+	char q = 0;
+	for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
+		if (!q && (*p == '\'' || *p == '"'))
+			q = *p;
+		else if (q && *p == q)
+			q = 0;
+		else if (*p == '\\' && q != '\'' && p[1])
+			*out++ = *++p;
+		else
+			*out++ = *p;
+	}
+	*out = '\0';
+	return p;
+}
+
 char **ct_def_argv(const struct ct_def *d)
 {
 	const char *cmd = d->cmd ? d->cmd : CT_DEFAULT_CMD;
-	_cleanup_free_ char *copy = vd_xstrdup(cmd);
-	size_t n = 0;
 	char **argv = vd_xcalloc(strlen(cmd) / 2 + 2, sizeof(char *));
-	char *save = NULL;
-	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-		argv[n++] = vd_xstrdup(t);
+	_cleanup_free_ char *word = vd_xmalloc(strlen(cmd) + 1);
+	size_t n = 0;
+	for (const char *p = cmd; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		p = ct_def_word(p, word);
+		argv[n++] = vd_xstrdup(word);
+	}
 	return argv;
+}
+
+char *ct_def_quote(const char *arg)
+{
+	if (*arg && !strpbrk(arg, " \t'\"\\"))
+		return vd_xstrdup(arg);
+	char *out = vd_xmalloc(strlen(arg) * 4 + 3), *o = out;
+	*o++ = '\'';
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4); /* close, escaped quote, reopen */
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
 }
 
 static void ct_def_put(FILE *f, const char *key, const char *v)
@@ -324,6 +374,8 @@ static void ct_def_write(FILE *f, const struct ct_def *d)
 	ct_def_put(f, "cpuset", d->cpuset);
 	ct_def_put_u64(f, "pids_max", d->pids_max);
 	ct_def_put_u64(f, "nofile", d->nofile);
+	ct_def_put_u64(f, "userns_base", d->userns_base);
+	ct_def_put_u64(f, "userns_size", d->userns_size);
 	fprintf(f, "\n[network]\nnet = %s\n", ct_net_mode_name(d->net));
 	ct_def_put(f, "bridge", d->bridge);
 	ct_def_put(f, "subnet", d->subnet);

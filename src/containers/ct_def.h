@@ -7,6 +7,16 @@
 
 #include "common/error.h"
 
+/*
+ * The file (sections are for people; keys are unique across them):
+ *   [container]  rootfs = DIR (absolute; required)   hostname = NAME (default: the container's)
+ *                cmd = /bin/sh -c 'quoted words'      cwd = / (inside)
+ *                cgroups = true|false                 seccomp = true|false
+ *                userns_base = HOSTUID (0 = none)     userns_size = 65536
+ *   [resources]  memory = 256M   memory_high = 200M   cpus = 0.5   cpu_weight = 1..10000
+ *                cpuset = 0-1    pids_max = N         nofile = 1024
+ *   [network]    net = none|loopback|bridge           bridge = vdbr0   subnet = 10.88.0.0/24
+ */
 enum ct_net_mode { CT_NET_NONE, CT_NET_LOOPBACK, CT_NET_BRIDGE };
 
 /* Smallest memory limit accepted: below this the kernel OOM-kills busybox while it execs. */
@@ -31,6 +41,8 @@ struct ct_def {
 	char *cpuset;        /* "0-1", NULL = inherit */
 	uint64_t pids_max;   /* 0 = unlimited */
 	uint64_t nofile;     /* RLIMIT_NOFILE for init */
+	uint64_t userns_base; /* host uid/gid that is root inside; 0 = no user namespace */
+	uint64_t userns_size; /* ids mapped from userns_base (default 65536) */
 };
 
 /* <datadir>/containers, created on demand. */
@@ -48,8 +60,11 @@ int ct_def_set(struct ct_def *d, const char *key, const char *value, struct vd_e
 int ct_def_validate(const struct ct_def *d, struct vd_error **err);
 /* Write atomically (temp file + rename). */
 int ct_def_save(const struct ct_def *d, struct vd_error **err);
-/* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics). */
+/* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics); words are
+ * separated by blanks, with '...', "..." and backslash quoting as in sh. */
 char **ct_def_argv(const struct ct_def *d);
+/* Quote one argument so ct_def_argv gives it back unchanged. */
+char *ct_def_quote(const char *arg);
 const char *ct_net_mode_name(enum ct_net_mode m);
 
 #endif

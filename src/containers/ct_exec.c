@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,15 +41,16 @@ static int ct_exec_join_cgroup(const char *name, struct json_object *st, struct 
 	struct ct_cgroup *cg = NULL;
 	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
 		return -EIO;
-	int r = ct_cgroup_attach(cg, getpid(), err);
+	int r = ct_cgroup_enter_self(cg, err);
 	ct_cgroup_free(cg);
 	return r;
 }
 
-_Noreturn static void ct_exec_child(const char *name, bool seccomp, char *const *argv)
+_Noreturn static void ct_exec_child(const char *name, bool seccomp, bool userns, char *const *argv)
 {
 	struct vd_error *e = NULL;
-	if (ct_init_chdir(name, "/", &e) == 0 && ct_init_close_fds(3, &e) == 0) {
+	if ((!userns || ct_ns_become_root(name, &e) == 0) && ct_init_chdir(name, "/", &e) == 0 &&
+	    ct_init_close_fds(3, &e) == 0) {
 		ct_init_env(NULL);
 		ct_init_reset_signals();
 		if (ct_init_secure(name, seccomp, &e) == 0) {
@@ -76,18 +78,24 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 		return vd_error_set(err, EINVAL, "exec in container %s: no command given", name);
 	if (ct_exec_status(name, &st, err) < 0)
 		return -ESRCH;
+	if (vd_streq(vd_json_str(st, "state", ""), "paused"))
+		return vd_error_set(err, EAGAIN, "container %s is paused: resume it before exec", name);
 	pid_t init = (pid_t)vd_json_i64(st, "init_pid", 0);
 	bool seccomp = vd_json_bool(st, "seccomp", true);
 	if (init <= 0)
 		return vd_error_set(err, ESRCH, "container %s: its supervisor reported no init", name);
-	if (ct_exec_join_cgroup(name, st, err) < 0 || ct_ns_join(name, init, err) < 0)
+	bool userns = false;
+	if (ct_exec_join_cgroup(name, st, err) < 0 || ct_ns_join(name, init, &userns, err) < 0)
 		return -EIO;
+	/* Until it execs, our child is visible in the container running virtdeck-ct: not dumpable,
+	 * so the container's root cannot open its /proc/PID/exe and overwrite us (CVE-2019-5736). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* setns(pid) applies to children only: fork so the command is inside. */
 	pid_t pid = fork();
 	if (pid < 0)
 		return vd_error_errno(err, errno, "exec in container %s: fork", name);
 	if (pid == 0)
-		ct_exec_child(name, seccomp, argv);
+		ct_exec_child(name, seccomp, userns, argv);
 	signal(SIGINT, SIG_IGN); /* ^C belongs to the command */
 	signal(SIGQUIT, SIG_IGN);
 	return ct_exec_wait(pid);

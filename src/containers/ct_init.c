@@ -14,6 +14,7 @@
 #include "containers/ct_caps.h"
 #include "containers/ct_console.h"
 #include "containers/ct_mount.h"
+#include "containers/ct_ns.h"
 #include "containers/ct_seccomp.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -26,7 +27,11 @@ static int ct_init_sync = -1; /* where errors go: the sync socket, wherever it n
 
 _Noreturn static void ct_init_fail(int sync_fd, struct vd_error *e)
 {
-	char msg[1024];
+	char msg[1024], junk[8];
+	/* Consume what the supervisor already sent ("C"): closing a socket with unread data resets
+	 * the connection, and the reset would swallow our message. */
+	while (sync_fd >= 0 && recv(sync_fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
 	int n = snprintf(msg, sizeof(msg), "%d %s", e ? e->code : EIO, e ? e->msg : "container init failed");
 	if (n > 0 && sync_fd >= 0)
 		send(sync_fd, msg, (size_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1), MSG_NOSIGNAL);
@@ -105,11 +110,13 @@ static int ct_init_limits(const struct ct_def *d, struct vd_error **err)
 static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		return vd_error_errno(err, errno, "container %s: unsharing the cgroup namespace", d->name);
+	if (a->self_attach && ct_cgroup_enter_self(a->self_attach, err) < 0)
+		return -EIO;
+	if (d->userns_base && ct_ns_become_root(d->name, err) < 0)
+		return -EPERM;
 	if (d->net != CT_NET_NONE && ct_net_child_setup(d->name, a->net, err) < 0)
 		return -EIO;
-	if (ct_mount_setup(d->name, d->rootfs, a->console, err) < 0)
+	if (ct_mount_setup(d->name, d->rootfs, a->console, d->userns_base != 0, err) < 0)
 		return -EIO;
 	const char *host = d->hostname ? d->hostname : d->name;
 	if (sethostname(host, strlen(host)) < 0)
@@ -131,10 +138,29 @@ static int ct_init_fds(const struct ct_init_args *a, struct vd_error **err)
 	return ct_init_close_fds(CT_SYNC_FD + 1, err);
 }
 
+/* The supervisor moves us into the cgroup while we mount (the first v1 attach waits for an RCU
+ * grace period, ~8 ms here); we wait for it before anything runs that the limits must cover,
+ * and only then take a cgroup namespace, so its root is the container's own group. */
+static int ct_init_wait_cgroup(const struct ct_init_args *a, struct vd_error **err)
+{
+	char c = 0;
+	if (recv(a->sync_fd, &c, 1, 0) != 1 || c != 'C')
+		return vd_error_set(err, EIO, "container %s: the supervisor did not place init in its cgroup",
+				    a->def->name);
+	if (!a->cgroupns)
+		return 0;
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return vd_error_errno(err, errno, "container %s: unsharing the cgroup namespace", a->def->name);
+	if (a->def->userns_base && !a->cgroup_v2)
+		return 0; /* the kernel mounts v1 hierarchies only for the initial user namespace */
+	return ct_mount_cgroupfs(a->def->name, a->cgroup_v2, err);
+}
+
 static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (ct_init_namespaces(a, err) < 0 || ct_init_limits(d, err) < 0 || ct_init_fds(a, err) < 0)
+	if (ct_init_namespaces(a, err) < 0 || ct_init_limits(d, err) < 0 || ct_init_wait_cgroup(a, err) < 0 ||
+	    ct_init_fds(a, err) < 0)
 		return -EIO;
 	if (ct_init_chdir(d->name, d->cwd ? d->cwd : "/", err) < 0)
 		return -EIO;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "common/error.h"
+#include "containers/ct_cgroup.h"
 #include "containers/ct_def.h"
 #include "containers/ct_net.h"
 
@@ -15,6 +16,8 @@ struct ct_init_args {
 	int sync_fd;                   /* SOCK_SEQPACKET to the supervisor, CLOEXEC */
 	const struct ct_net_plan *net; /* set for net=bridge */
 	bool cgroupns;                 /* unshare a cgroup namespace once placed in the cgroup */
+	bool cgroup_v2;                /* which cgroupfs to show at /sys/fs/cgroup */
+	struct ct_cgroup *self_attach; /* v1: init moves itself in (see ct_cgroup_enter_self) */
 };
 
 /* Runs in the cloned child; never returns. Waits for the supervisor's go, builds the container,

@@ -5,6 +5,7 @@
 #include "common/ctl.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "containers/ct_cgroup.h"
 #include "containers/ct_exec.h"
 #include "containers/ct_init.h"
 #include "containers/ct_super.h"
@@ -15,6 +16,7 @@ static int ct_main_usage(FILE *f)
 	fprintf(f, "usage: virtdeck-ct start NAME [--foreground]\n"
 		   "       virtdeck-ct exec NAME -- COMMAND [ARG...]\n"
 		   "       virtdeck-ct status|stats NAME\n"
+		   "       virtdeck-ct cgroup-scope -   (the vd-HASH level of this state directory)\n"
 		   "       virtdeck-ct --version\n"
 		   "Definitions live in $VIRTDECK_DATA_DIR/containers/NAME.ini; state in $VIRTDECK_STATE_DIR/ct.\n");
 	return f == stdout ? 0 : 2;
@@ -83,5 +85,10 @@ int main(int argc, char **argv)
 		return ct_main_exec(argc, argv);
 	if (vd_streq(argv[1], "status") || vd_streq(argv[1], "stats"))
 		return ct_main_query(argv[1], argv[2]);
+	if (vd_streq(argv[1], "cgroup-scope") && vd_streq(argv[2], "-")) {
+		_cleanup_free_ char *scope = ct_cgroup_scope();
+		printf("%s\n", scope ? scope : "");
+		return 0;
+	}
 	return ct_main_usage(stderr);
 }

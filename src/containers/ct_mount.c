@@ -76,11 +76,24 @@ static int ct_mount_at(const char *name, int rootfd, const char *rel, const char
 	return ct_mount_fd(name, src, fd, rel, type, flags, data, err);
 }
 
-static int ct_mount_dev_nodes(const char *name, int devfd, struct vd_error **err)
+/* An empty file with the host's node bound over it: a user namespace may not mknod. */
+static int ct_mount_bind_node(const char *name, int devfd, const char *node, struct vd_error **err)
+{
+	_cleanup_close_ int f = openat(devfd, node, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+	_cleanup_close_ int t = f < 0 ? -1 : openat(devfd, node, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return vd_error_errno(err, errno, "container %s: creating /dev/%s", name, node);
+	_cleanup_free_ char *src = vd_xasprintf("/dev/%s", node);
+	return ct_mount_fd(name, src, t, src, NULL, MS_BIND, NULL, err);
+}
+
+static int ct_mount_dev_nodes(const char *name, int devfd, bool userns, struct vd_error **err)
 {
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_mount_nodes); i++) {
 		const struct ct_mount_node *n = &ct_mount_nodes[i];
-		if (mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->maj, n->min)) < 0)
+		if (userns && ct_mount_bind_node(name, devfd, n->name, err) < 0)
+			return -EPERM;
+		if (!userns && mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->maj, n->min)) < 0)
 			return vd_error_errno(err, errno, "container %s: mknod /dev/%s", name, n->name);
 	}
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_mount_links); i++)
@@ -101,7 +114,7 @@ static int ct_mount_console(const char *name, int devfd, const char *console, st
 	return ct_mount_fd(name, console, t, "dev/console", NULL, MS_BIND, NULL, err);
 }
 
-static int ct_mount_dev(const char *name, int rootfd, const char *console, struct vd_error **err)
+static int ct_mount_dev(const char *name, int rootfd, const char *console, bool userns, struct vd_error **err)
 {
 	unsigned long fl = MS_NOSUID | MS_NOEXEC;
 	if (ct_mount_at(name, rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
@@ -110,7 +123,7 @@ static int ct_mount_dev(const char *name, int rootfd, const char *console, struc
 	_cleanup_close_ int devfd = ct_mount_open_beneath(rootfd, "dev", O_DIRECTORY | O_RDONLY);
 	if (devfd < 0)
 		return vd_error_errno(err, devfd, "container %s: opening the new /dev", name);
-	if (ct_mount_dev_nodes(name, devfd, err) < 0)
+	if (ct_mount_dev_nodes(name, devfd, userns, err) < 0)
 		return -EIO;
 	if (ct_mount_at(name, devfd, "pts", "devpts", "devpts", fl, "newinstance,ptmxmode=0666,mode=0620", err) < 0 ||
 	    ct_mount_at(name, devfd, "shm", "shm", "tmpfs", fl | MS_NODEV, "mode=1777,size=65536k", err) < 0 ||
@@ -186,22 +199,83 @@ static int ct_mount_masks(const char *name, struct vd_error **err)
 	return 0;
 }
 
-int ct_mount_setup(const char *name, const char *rootfs, const char *console, struct vd_error **err)
+int ct_mount_setup(const char *name, const char *rootfs, const char *console, bool userns,
+		   struct vd_error **err)
 {
 	/* Nothing we mount may propagate back to the host (containers.md §4.6). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vd_error_errno(err, errno, "container %s: making / private", name);
-	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		if (errno == EACCES && userns)
+			return vd_error_errno(err, errno, "container %s: rootfs %s is out of reach of its user "
+					      "namespace: every directory above it must be searchable by the mapped "
+					      "uid", name, rootfs);
 		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name, rootfs);
+	}
 	_cleanup_close_ int rootfd = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vd_error_errno(err, errno, "container %s: opening rootfs %s", name, rootfs);
 	mode_t old = umask(0);
 	int r = ct_mount_kernel_fs(name, rootfd, err);
 	if (r == 0)
-		r = ct_mount_dev(name, rootfd, console, err);
+		r = ct_mount_dev(name, rootfd, console, userns, err);
 	umask(old);
 	if (r < 0 || ct_mount_pivot(name, rootfd, err) < 0)
 		return -EIO;
 	return ct_mount_masks(name, err);
+}
+
+/* Only hierarchies where the container has its own group (the ones ct_cgroup creates): in
+ * the others (devices, name=systemd, hybrid's unified) its namespace root is the host's. */
+static bool ct_mount_managed(const char *ctrls)
+{
+	static const char *const mine[] = { "cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio" };
+	_cleanup_free_ char *list = vd_xasprintf(",%s,", ctrls);
+	for (size_t i = 0; i < VD_ARRAY_SIZE(mine); i++) {
+		_cleanup_free_ char *want = vd_xasprintf(",%s,", mine[i]);
+		if (strstr(list, want))
+			return true;
+	}
+	return false;
+}
+
+/* One v1 line of /proc/self/cgroup ("4:memory:/"): mount that hierarchy under dirfd. */
+static int ct_mount_hierarchy(const char *name, int dirfd, char *line, struct vd_error **err)
+{
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return 0;
+	*c2 = '\0';
+	const char *ctrls = c1 + 1;
+	if (!*ctrls || !ct_mount_managed(ctrls))
+		return 0;
+	unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	return ct_mount_at(name, dirfd, ctrls, "cgroup", "cgroup", fl, ctrls, err);
+}
+
+static int ct_mount_v1_views(const char *name, int dirfd, char *text, struct vd_error **err)
+{
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (ct_mount_hierarchy(name, dirfd, l, err) < 0)
+			return -EIO;
+	return 0;
+}
+
+int ct_mount_cgroupfs(const char *name, bool v2, struct vd_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	if (vd_read_file("/proc/self/cgroup", &text, NULL) < 0)
+		return vd_error_set(err, EIO, "container %s: cannot read /proc/self/cgroup", name);
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v2)
+		return ct_mount_at(name, root, "sys/fs/cgroup", "cgroup2", "cgroup2", fl | MS_RDONLY, NULL, err);
+	if (ct_mount_at(name, root, "sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755,size=64k", err) < 0)
+		return -EIO;
+	_cleanup_close_ int dir = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (dir < 0 || ct_mount_v1_views(name, dir, text, err) < 0)
+		return dir < 0 ? vd_error_errno(err, dir, "container %s: opening /sys/fs/cgroup", name) : -EIO;
+	_cleanup_close_ int top = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	return ct_mount_fd(name, NULL, top, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL, err);
 }

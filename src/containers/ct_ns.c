@@ -7,6 +7,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef CLONE_INTO_CGROUP
@@ -25,9 +27,10 @@ static pid_t ct_ns_clone3(unsigned long flags, int cgroup_fd)
 	return r < 0 ? -errno : (pid_t)r;
 }
 
-pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, struct vd_error **err)
+pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, bool *placed, struct vd_error **err)
 {
 	pid_t pid = ct_ns_clone3(flags, cgroup_fd);
+	*placed = pid >= 0 && cgroup_fd >= 0;
 	if (pid >= 0)
 		return pid;
 	/* Old kernels (no clone3, or no CLONE_INTO_CGROUP): plain clone, the caller attaches. */
@@ -46,23 +49,65 @@ static const struct {
 	{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
 };
 
-int ct_ns_join(const char *name, pid_t pid, struct vd_error **err)
+int ct_ns_write_maps(const char *name, pid_t pid, uint64_t base, uint64_t size, struct vd_error **err)
 {
-	int fds[VD_ARRAY_SIZE(ct_ns_order)];
-	int r = 0;
-	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order); i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ct_ns_order[i].file);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0 && r == 0)
-			r = vd_error_errno(err, errno, "container %s: opening %s", name, path);
+	char line[64];
+	snprintf(line, sizeof(line), "0 %llu %llu\n", (unsigned long long)base, (unsigned long long)size);
+	static const char *const maps[] = { "uid_map", "gid_map" };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(maps); i++) {
+		_cleanup_free_ char *path = vd_xasprintf("/proc/%d/%s", (int)pid, maps[i]);
+		int r = vd_write_file(path, line);
+		if (r < 0)
+			return vd_error_errno(err, r, "container %s: writing %s (%s)", name, maps[i], line);
 	}
-	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order) && r == 0; i++)
-		if (setns(fds[i], ct_ns_order[i].type) < 0)
-			r = vd_error_errno(err, errno, "container %s: entering its %s namespace", name,
-					   ct_ns_order[i].file);
-	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	return r;
+	return 0;
+}
+
+int ct_ns_become_root(const char *name, struct vd_error **err)
+{
+	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+		return vd_error_errno(err, errno, "container %s: becoming root of its user namespace", name);
+	return 0;
+}
+
+/* Our user namespace differs from pid's: the container has its own. */
+static bool ct_ns_own_user(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
+}
+
+static int ct_ns_enter(const char *name, pid_t pid, const char *file, int type, struct vd_error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "container %s: opening %s", name, path);
+	if (setns(fd, type) < 0)
+		return vd_error_errno(err, errno, "container %s: entering its %s namespace", name, file);
+	return 0;
+}
+
+int ct_ns_join(const char *name, pid_t pid, bool *userns, struct vd_error **err)
+{
+	/* The mnt namespace last: once in it, the host's /proc/PID is out of reach. Keep the
+	 * container's /proc/PID/ns open before that by entering in this order. */
+	_cleanup_close_ int mnt = -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	mnt = open(path, O_RDONLY | O_CLOEXEC);
+	if (mnt < 0)
+		return vd_error_errno(err, errno, "container %s: opening %s", name, path);
+	*userns = ct_ns_own_user(pid);
+	if (*userns && ct_ns_enter(name, pid, "user", CLONE_NEWUSER, err) < 0)
+		return -EPERM;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order) - 1; i++)
+		if (ct_ns_enter(name, pid, ct_ns_order[i].file, ct_ns_order[i].type, err) < 0)
+			return -EPERM;
+	if (setns(mnt, CLONE_NEWNS) < 0)
+		return vd_error_errno(err, errno, "container %s: entering its mnt namespace", name);
+	return 0;
 }

@@ -3,6 +3,8 @@
 #define VD_CT_NS_H
 
 #include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -12,9 +14,15 @@
 #define CT_NS_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
 /* fork-like clone into new namespaces: returns 0 in the child, the pid in the parent.
- * cgroup_fd >= 0 places the child in that (v2) cgroup atomically (CLONE_INTO_CGROUP). */
-pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, struct vd_error **err);
-/* Enter ipc, uts, net, cgroup, pid and mnt namespaces of pid (pid takes effect for children). */
-int ct_ns_join(const char *name, pid_t pid, struct vd_error **err);
+ * cgroup_fd >= 0 places the child in that (v2) cgroup atomically (CLONE_INTO_CGROUP);
+ * *placed says whether that happened (old kernels: the caller must attach it). */
+pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, bool *placed, struct vd_error **err);
+/* Map container ids 0..size-1 to host ids base..base+size-1 (uid_map and gid_map of pid). */
+int ct_ns_write_maps(const char *name, pid_t pid, uint64_t base, uint64_t size, struct vd_error **err);
+/* Become root of the user namespace we are in (after the maps are written). */
+int ct_ns_become_root(const char *name, struct vd_error **err);
+/* Enter the user (if it has its own), ipc, uts, net, cgroup, pid and mnt namespaces of pid
+ * (pid takes effect for children); *userns tells whether a user namespace was entered. */
+int ct_ns_join(const char *name, pid_t pid, bool *userns, struct vd_error **err);
 
 #endif

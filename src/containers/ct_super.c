@@ -38,7 +38,7 @@ struct ct_client {
 
 struct ct_super {
 	struct ct_def def;
-	char *sock, *pidf, *ipf, *lockf;
+	char *sock, *pidf, *ipf, *lockf, *recf;
 	int lock_fd, lfd, sigfd, timerfd;
 	struct ct_cgroup *cg;
 	struct ct_limits lim;
@@ -106,6 +106,25 @@ static void ct_super_write_pid(struct ct_super *s)
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
 	rename(tmp, s->pidf);
+}
+
+static struct json_object *ct_super_cgroup_json(const struct ct_super *s);
+
+/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover). */
+static void ct_super_write_recovery(struct ct_super *s)
+{
+	if (ct_super_state_path(s->def.name, "json", &s->recf, NULL) < 0)
+		return;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
+	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
+	json_object_object_add(o, "cgroup_version", json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
+	json_object_object_add(o, "cgroup_dirs", ct_super_cgroup_json(s));
+	if (s->ipf)
+		json_object_object_add(o, "ip_claim", json_object_new_string(s->ipf));
+	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", s->recf);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) == 0)
+		rename(tmp, s->recf);
 }
 
 /* ------------------------------------------------------------------ addresses for net=bridge */
@@ -176,21 +195,30 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 				    CT_SYNC_TIMEOUT_MS / 1000);
 	char msg[1100];
 	ssize_t n = recv(sync, msg, sizeof(msg) - 1, 0);
-	if (n <= 0)
+	if (n == 0)
 		return 0;
+	if (n < 0)
+		return vd_error_errno(err, errno, "container %s: init failed during set-up (see %s.log)", s->def.name,
+				      s->def.name);
 	msg[n] = '\0';
 	char *sp = strchr(msg, ' ');
 	return vd_error_set(err, atoi(msg), "%s", sp ? sp + 1 : msg);
 }
 
-static int ct_super_parent_side(struct ct_super *s, int sync, struct vd_error **err)
+static int ct_super_parent_side(struct ct_super *s, int sync, bool attach, struct vd_error **err)
 {
-	if (s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && ct_cgroup_attach(s->cg, s->init, err) < 0)
-		return -EIO;
+	uint64_t size = s->def.userns_size ? s->def.userns_size : 65536;
+	if (s->def.userns_base && ct_ns_write_maps(s->def.name, s->init, s->def.userns_base, size, err) < 0)
+		return -EPERM;
 	if (s->has_net && ct_net_host_setup(s->def.name, &s->net, s->init, err) < 0)
 		return -EIO;
 	if (send(sync, "G", 1, MSG_NOSIGNAL) != 1)
 		return vd_error_errno(err, errno, "container %s: init died during set-up", s->def.name);
+	/* v2 placed the child at clone (CLONE_INTO_CGROUP); v1 attaches while the child mounts. */
+	if (s->cg && attach && ct_cgroup_attach(s->cg, s->init, err) < 0)
+		return -EIO;
+	/* If init already failed this send fails too; its message, read next, says why. */
+	send(sync, "C", 1, MSG_NOSIGNAL);
 	return ct_super_handshake(s, sync, err);
 }
 
@@ -201,18 +229,24 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		return vd_error_errno(err, errno, "container %s: sync socketpair", s->def.name);
 	_cleanup_close_ int parent = sp[0], child = sp[1];
 	_cleanup_close_ int cgfd = s->cg ? ct_cgroup_fd(s->cg, NULL) : -1;
-	pid_t pid = ct_ns_clone(CT_NS_CLONE_FLAGS, cgfd < 0 ? -1 : cgfd, err);
+	unsigned long flags = CT_NS_CLONE_FLAGS | (s->def.userns_base ? CLONE_NEWUSER : 0);
+	bool placed = false;
+	/* v1: init joins its groups itself (fast path); in a user namespace it no longer may. */
+	bool self = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && !s->def.userns_base;
+	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, &placed, err);
 	if (pid < 0)
 		return pid;
 	if (pid == 0) {
 		close(parent);
 		struct ct_init_args a = { .def = &s->def, .console = s->con.slave_path, .console_fd = s->con.slave,
-					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL };
+					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL,
+					  .cgroup_v2 = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2,
+					  .self_attach = self ? s->cg : NULL };
 		ct_init_run(&a);
 	}
 	s->init = pid;
 	ct_super_close(&child);
-	return ct_super_parent_side(s, parent, err);
+	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
 
 static void ct_super_cleanup(struct ct_super *s)
@@ -233,10 +267,29 @@ static void ct_super_cleanup(struct ct_super *s)
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
-	const char *files[] = { s->sock, s->pidf, s->ipf, s->lockf };
+	const char *files[] = { s->sock, s->pidf, s->ipf, s->recf, s->lockf };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(files); i++)
 		if (files[i])
 			unlink(files[i]);
+}
+
+/* The socket appears (renamed into place) only once it listens and the pid and recovery
+ * files exist: whoever sees NAME.sock can talk to us (the console's inotify watch included). */
+static int ct_super_listen(struct ct_super *s, struct vd_error **err)
+{
+	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", s->sock);
+	s->lfd = vd_ctl_listen(tmp, err);
+	if (s->lfd < 0)
+		return s->lfd;
+	s->started_ns = vd_now_real_ns();
+	ct_super_write_pid(s);
+	ct_super_write_recovery(s);
+	if (rename(tmp, s->sock) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return vd_error_errno(err, e, "container %s: publishing %s", s->def.name, s->sock);
+	}
+	return 0;
 }
 
 static int ct_super_create(struct ct_super *s, struct vd_error **err)
@@ -253,17 +306,13 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)
 		r = ct_super_clone(s, err);
-	if (r == 0) {
-		s->lfd = vd_ctl_listen(s->sock, err);
-		r = s->lfd < 0 ? s->lfd : 0;
-	}
+	if (r == 0)
+		r = ct_super_listen(s, err);
 	if (r < 0) {
 		ct_super_cleanup(s);
 		return r;
 	}
 	ct_super_close(&s->con.slave); /* init holds it now; EIO on the master then means init is gone */
-	s->started_ns = vd_now_real_ns();
-	ct_super_write_pid(s);
 	return 0;
 }
 
@@ -308,6 +357,7 @@ static struct json_object *ct_super_status(struct ct_super *s, struct json_objec
 	json_object_object_add(o, "net", json_object_new_string(ct_net_mode_name(s->def.net)));
 	json_object_object_add(o, "addr", json_object_new_string(addr));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(s->def.seccomp));
+	json_object_object_add(o, "userns_base", json_object_new_int64((int64_t)s->def.userns_base));
 	json_object_object_add(o, "cap_eff", json_object_new_string(caps));
 	return o;
 }
@@ -652,6 +702,9 @@ static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_cl
 
 static void ct_super_finish(struct ct_super *s)
 {
+	/* Refuse new clients at once; the socket file stays until clean-up is done, so a client
+	 * seeing "refused" knows to wait for the file to go (ct engine: ct_wait_gone). */
+	ct_super_close(&s->lfd);
 	while (s->con.master >= 0) { /* the last words of init still sit in the pty */
 		struct pollfd p = { .fd = s->con.master, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)

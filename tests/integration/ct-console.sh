@@ -40,3 +40,16 @@ sup=$(ct_field status con supervisor_pid)
 [ "$(awk '{print $4}' /proc/"$sup"/stat)" = 1 ] || [ "$(awk '{print $4}' /proc/"$sup"/stat)" != $$ ] ||
 	fail "supervisor is still our child"
 ok "supervisor $sup runs in its own session without a tty (daemonised)"
+
+# An init that handles SIGTERM (the rootfs's vd-init) stops gracefully, long before the
+# SIGKILL timeout; its banner was kept for a console that attaches later.
+ct_new vdi --memory 32M -- /sbin/vd-init
+sleep 0.3
+out=$( (sleep 0.5) | timeout 10 "$VD" console vdi 2>/dev/null | tr -d '\r')
+echo "$out" | grep -q "virtdeck busybox container vdi up" || fail "vd-init banner not in the backlog: $out"
+t0=$(date +%s%N)
+vd stop -t 10 vdi >/dev/null || vd stop vdi >/dev/null || fail "stop vdi"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 5000 ] || fail "graceful stop took $ms ms (SIGTERM ignored?)"
+[ "$(ct_state vdi)" = stopped ] || fail "vdi not stopped"
+ok "vd-init stopped on SIGTERM in $ms ms (timeout 10 s)"

@@ -52,12 +52,17 @@ ct_field() {
 	timeout 10 "$CT" "$1" "$2" | tr ',{}' '\n\n\n' | sed -n "s/^\"$3\":\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" | head -1
 }
 
+# The first cgroup directory the supervisor reports.
+ct_cgdir() { timeout 10 "$CT" status "$1" | sed 's/.*"cgroup_dirs":\["\([^"]*\)".*/\1/; s|\\/|/|g'; }
+
 ct_state() { vd list | awk -v n="$1" '$1 == "ct" && $3 == n { print $5 }'; }
 
 # No cgroup directory and no mount of the container survives it.
 ct_assert_gone() {
 	n=$1
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -path "*/virtdeck/$n" 2>/dev/null)
+	# Only our own groups: other suites may run a container of the same name at the same time.
+	scope=$("$CT" cgroup-scope -)
+	left=$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$scope/virtdeck/$n" 2>/dev/null)
 	[ -z "$left" ] || fail "$n: cgroups left behind: $left"
 	! grep -q "$ROOTFS" /proc/self/mountinfo || fail "$n: mounts of $ROOTFS left on the host"
 	[ ! -e "$VIRTDECK_STATE_DIR/ct/$n.sock" ] && [ ! -e "$VIRTDECK_STATE_DIR/ct/$n.pid" ] ||

@@ -7,6 +7,12 @@
 ct_new res --memory 16M --cpus 0.5 -- /bin/sh
 
 [ "$(ct_field stats res mem_limit)" = 16777216 ] || fail "memory limit not 16M: $(ct_field stats res mem_limit)"
+[ "$(ctx res -- cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" = 16777216 ] ||
+	fail "the container does not see its own limit at /sys/fs/cgroup/memory"
+ctx res -- sh -c 'echo 1 > /sys/fs/cgroup/pids/pids.max' 2>/dev/null && fail "cgroupfs is writable inside"
+[ ! -e "$ROOTFS/sys/fs/cgroup/devices" ] && ! ctx res -- ls /sys/fs/cgroup/devices >/dev/null 2>&1 ||
+	fail "a hierarchy without its own group (devices) is exposed"
+ok "its own cgroups visible read-only at /sys/fs/cgroup (limit 16M seen inside)"
 before=$(ct_field stats res oom_events)
 ctx res -- sh -c 'head -c 64m /dev/zero | tail >/dev/null'
 rc=$?
@@ -41,6 +47,19 @@ vd resize --memory 48M --cpus 1.5 res >/dev/null || fail "resize"
 grep -q "memory = 50331648" "$VIRTDECK_DATA_DIR/containers/res.ini" || fail "resize not saved in the definition"
 ctx res -- sh -c 'head -c 24m /dev/zero | tail >/dev/null' || fail "24M workload failed after growing to 48M"
 ok "live resize to 48M / 1.5 CPUs applied and saved"
+
+# Shrinking below what the container holds (no swap to push it to): the kernel refuses, the
+# old limit stays, and the error says what to do.
+ctx res -- sh -c 'x=$(head -c 20971520 /dev/zero | tr "\000" a); sleep 4; echo ${#x} >/dev/null' &
+holder=$!
+sleep 1.5
+if [ "$(awk '/SwapTotal/ {print $2}' /proc/meminfo)" = 0 ]; then
+	out=$(vd resize --memory 8M res 2>&1) && fail "shrinking below current use was accepted"
+	echo "$out" | grep -q "pick a larger limit" || fail "shrink refusal does not say what to do: $out"
+	[ "$(ct_field stats res mem_limit)" = 50331648 ] || fail "a refused shrink changed the limit"
+	ok "shrink below current use refused, limit kept ($out)"
+fi
+wait $holder
 
 out=$(vd resize --memory 1M res 2>&1) && fail "1M accepted"
 echo "$out" | grep -q "minimum" || fail "bad limit error does not say why: $out"

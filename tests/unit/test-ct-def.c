@@ -70,6 +70,34 @@ static void test_good_file(void **state)
 	ct_def_free(&d);
 }
 
+static void test_argv_quoting(void **state)
+{
+	const char *const words[] = { "/bin/sh", "-c", "while :; do echo \"it's\" $x; done", "", "a\\b", NULL };
+	_cleanup_free_ char *line = vd_xstrdup("");
+	for (size_t i = 0; words[i]; i++) {
+		_cleanup_free_ char *q = ct_def_quote(words[i]);
+		char *next = vd_xasprintf("%s%s%s", line, i ? " " : "", q);
+		free(line);
+		line = next;
+	}
+	struct ct_def d;
+	ct_def_init(&d, "q");
+	d.cmd = vd_xstrdup(line);
+	char **argv = ct_def_argv(&d);
+	for (size_t i = 0; words[i]; i++)
+		assert_string_equal(argv[i], words[i]);
+	assert_null(argv[5]);
+	vd_strvfreep(&argv);
+	free(d.cmd);
+	d.cmd = vd_xstrdup("/bin/echo \"two words\" 'single \\ kept' esc\\ aped");
+	argv = ct_def_argv(&d);
+	assert_string_equal(argv[1], "two words");
+	assert_string_equal(argv[2], "single \\ kept");
+	assert_string_equal(argv[3], "esc aped");
+	vd_strvfreep(&argv);
+	ct_def_free(&d);
+}
+
 static void test_defaults(void **state)
 {
 	_cleanup_free_ char *p = write_file("min.ini", "rootfs=/r\n");
@@ -109,6 +137,7 @@ static void test_bad_files(void **state)
 	expect_bad("[container]\nthis line has no equals sign\n", 2, "malformed line");
 	expect_bad("cpus = -2\n", 1, "cpus=-2");
 	expect_bad("pids_max = 1.5\n", 1, "whole number");
+	expect_bad("[container]\nuserns_base = -5\n", 2, "userns_base=-5");
 	/* The first bad line wins even when later lines are bad too. */
 	expect_bad("rootfs=/r\nnet=x\nfoo=1\n", 2, "net=x");
 }
@@ -180,6 +209,8 @@ static void test_validate(void **state)
 	expect_invalid(r, "cwd=tmp", "must be absolute");
 	expect_invalid(r, "cmd=/bin/nothere", "not an executable");
 	expect_invalid(r, "cmd=bin/sh", "absolute path");
+	expect_invalid(r, "userns_base=4294967000", "2^32");
+	assert_int_equal(validate(r, "userns_base=100000", &e), 0);
 }
 
 /* /bin/sh -> /bin/busybox exists on the host, not in this rootfs: must be refused. */
@@ -198,6 +229,7 @@ static void test_save_roundtrip(void **state)
 	assert_int_equal(ct_def_set(&d, "cmd", "/bin/sleep 5", &e), 0);
 	assert_int_equal(ct_def_set(&d, "net", "none", &e), 0);
 	assert_int_equal(ct_def_set(&d, "cgroups", "false", &e), 0);
+	assert_int_equal(ct_def_set(&d, "userns_base", "100000", &e), 0);
 	d.mem_max = 64 << 20;
 	d.cpus = 1.25;
 	assert_int_equal(ct_def_save(&d, &e), 0);
@@ -206,6 +238,7 @@ static void test_save_roundtrip(void **state)
 	assert_string_equal(back.cmd, "/bin/sleep 5");
 	assert_int_equal(back.net, CT_NET_NONE);
 	assert_false(back.cgroups);
+	assert_int_equal(back.userns_base, 100000);
 	assert_int_equal(back.mem_max, 64 << 20);
 	assert_true(back.cpus > 1.24 && back.cpus < 1.26);
 	ct_def_free(&d);
@@ -217,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test(test_argv_quoting),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
