@@ -390,17 +390,11 @@ static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_l
 
 static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
 {
-	struct json_object *dirs = NULL;
-	int version = (int)vd_json_i64(rec, "cgroup_version", 0);
-	if (!version || !json_object_object_get_ex(rec, "cgroup_dirs", &dirs) || !json_object_array_length(dirs))
-		return 0;
-	size_t n = json_object_array_length(dirs);
-	_cleanup_free_ char **v = vd_xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		v[i] = (char *)json_object_get_string(json_object_array_get_idx(dirs, i));
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
+	if (ct_cgroup_from_record(name, rec, &cg, err) < 0)
 		return -EIO;
+	if (!cg)
+		return 0;
 	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
 	int r = ct_cgroup_destroy(cg, err);
 	ct_cgroup_free(cg);

@@ -19,14 +19,23 @@ static int vd_ctl_addr(const char *path, struct sockaddr_un *sa, struct vd_error
 	return 0;
 }
 
+/* A close-on-exec stream socket with path's address in *sa; fd or < 0. */
+static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, struct vd_error **err)
+{
+	if (vd_ctl_addr(path, sa, err) < 0)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "socket for %s", path);
+	return fd;
+}
+
 int vd_ctl_listen(const char *path, struct vd_error **err)
 {
 	struct sockaddr_un sa;
-	if (vd_ctl_addr(path, &sa, err) < 0)
-		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, err);
 	if (fd < 0)
-		return vd_error_errno(err, errno, "socket for %s", path);
+		return fd;
 	unlink(path);
 	mode_t old = umask(0177); /* the socket exists with 0600 from its first instant */
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -56,11 +65,9 @@ int vd_ctl_accept(int lfd, struct vd_error **err)
 int vd_ctl_connect(const char *path, struct vd_error **err)
 {
 	struct sockaddr_un sa;
-	if (vd_ctl_addr(path, &sa, err) < 0)
-		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, err);
 	if (fd < 0)
-		return vd_error_errno(err, errno, "socket for %s", path);
+		return fd;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return vd_error_errno(err, errno, "connect to %s", path);
 	return TAKE_FD(fd);

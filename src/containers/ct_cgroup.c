@@ -1,6 +1,8 @@
 /* ct_cgroup.c - container cgroups: v1 and v2 implementations behind one ops table each. */
 #include "containers/ct_cgroup.h"
 
+#include "common/ctl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -611,6 +613,20 @@ int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *
 	}
 	*out = cg;
 	return 0;
+}
+
+int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out, struct vd_error **err)
+{
+	*out = NULL;
+	struct json_object *dirs = NULL;
+	int version = (int)vd_json_i64(rec, "cgroup_version", 0);
+	if (!version || !json_object_object_get_ex(rec, "cgroup_dirs", &dirs))
+		return 0;
+	size_t n = json_object_array_length(dirs);
+	_cleanup_free_ char **v = vd_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char *)json_object_get_string(json_object_array_get_idx(dirs, i));
+	return ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, out, err);
 }
 
 void ct_cgroup_free(struct ct_cgroup *cg)

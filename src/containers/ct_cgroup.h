@@ -53,6 +53,10 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 /* Rebuild from the directories a supervisor reported (exec joins them). */
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,
 			struct ct_cgroup **out, struct vd_error **err);
+/* Rebuild from a supervisor's record ({"cgroup_version": N, "cgroup_dirs": [...]}): 0 with
+ * *out = NULL when the record names no cgroup. */
+struct json_object;
+int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out, struct vd_error **err);
 void ct_cgroup_free(struct ct_cgroup *cg);
 /* "vd-HASH" naming $VIRTDECK_STATE_DIR (the level above virtdeck/NAME), or NULL without one. */
 char *ct_cgroup_scope(void);

@@ -30,17 +30,11 @@ static int ct_exec_status(const char *name, struct json_object **out, struct vd_
 
 static int ct_exec_join_cgroup(const char *name, struct json_object *st, struct vd_error **err)
 {
-	struct json_object *dirs = NULL;
-	int version = (int)vd_json_i64(st, "cgroup_version", 0);
-	if (!version || !json_object_object_get_ex(st, "cgroup_dirs", &dirs))
-		return 0;
-	size_t n = json_object_array_length(dirs);
-	_cleanup_free_ char **v = vd_xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		v[i] = (char *)json_object_get_string(json_object_array_get_idx(dirs, i));
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_dirs((enum ct_cgroup_version)version, name, v, &cg, err) < 0)
+	if (ct_cgroup_from_record(name, st, &cg, err) < 0)
 		return -EIO;
+	if (!cg)
+		return 0;
 	int r = ct_cgroup_enter_self(cg, err);
 	ct_cgroup_free(cg);
 	return r;

@@ -34,7 +34,7 @@ pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, bool *placed, struct vd_er
 	if (pid >= 0)
 		return pid;
 	/* Old kernels (no clone3, or no CLONE_INTO_CGROUP): plain clone, the caller attaches. */
-	long r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	long r = syscall(SYS_clone, (flags & ~(unsigned long)CLONE_NEWTIME) | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (r < 0)
 		return vd_error_errno(err, errno, "clone into new namespaces (flags %#lx)", flags);
 	return (pid_t)r;
@@ -46,7 +46,7 @@ static const struct {
 } ct_ns_order[] = {
 	/* mnt last: after it, /proc/PID/ns of the host is no longer reachable by path. */
 	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+	{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
 };
 
 int ct_ns_write_maps(const char *name, pid_t pid, uint64_t base, uint64_t size, struct vd_error **err)
@@ -70,13 +70,14 @@ int ct_ns_become_root(const char *name, struct vd_error **err)
 	return 0;
 }
 
-/* Our user namespace differs from pid's: the container has its own. */
-static bool ct_ns_own_user(pid_t pid)
+/* pid's namespace of this kind differs from ours: the container has its own. */
+static bool ct_ns_differs(pid_t pid, const char *file)
 {
-	char path[64];
+	char path[64], self[64];
 	struct stat a, b;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, file);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", file);
+	return stat(path, &a) == 0 && stat(self, &b) == 0 && a.st_ino != b.st_ino;
 }
 
 static int ct_ns_enter(const char *name, pid_t pid, const char *file, int type, struct vd_error **err)
@@ -101,12 +102,15 @@ int ct_ns_join(const char *name, pid_t pid, bool *userns, struct vd_error **err)
 	mnt = open(path, O_RDONLY | O_CLOEXEC);
 	if (mnt < 0)
 		return vd_error_errno(err, errno, "container %s: opening %s", name, path);
-	*userns = ct_ns_own_user(pid);
+	*userns = ct_ns_differs(pid, "user");
 	if (*userns && ct_ns_enter(name, pid, "user", CLONE_NEWUSER, err) < 0)
 		return -EPERM;
-	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order) - 1; i++)
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order) - 1; i++) {
+		if (ct_ns_order[i].type == CLONE_NEWTIME && !ct_ns_differs(pid, "time"))
+			continue; /* a container started on a kernel without time namespaces */
 		if (ct_ns_enter(name, pid, ct_ns_order[i].file, ct_ns_order[i].type, err) < 0)
 			return -EPERM;
+	}
 	if (setns(mnt, CLONE_NEWNS) < 0)
 		return vd_error_errno(err, errno, "container %s: entering its mnt namespace", name);
 	return 0;

@@ -11,7 +11,11 @@
 
 /* Namespaces every container gets at clone; the cgroup namespace is unshared later, once the
  * child sits in its cgroup, so its root is the container's group. */
-#define CT_NS_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+/* CLONE_NEWTIME only through clone3 (it is CSIGNAL to clone()); dropped on the old path. */
+#define CT_NS_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWTIME)
 
 /* fork-like clone into new namespaces: returns 0 in the child, the pid in the parent.
  * cgroup_fd >= 0 places the child in that (v2) cgroup atomically (CLONE_INTO_CGROUP);

@@ -189,6 +189,23 @@ static int do_kill(struct ui_app *app)
 	return guest_job(app, VD_JOB_KILL);
 }
 
+static int do_delete(struct ui_app *app)
+{
+	return guest_job(app, VD_JOB_DELETE);
+}
+
+static int act_delete(struct ui_app *app)
+{
+	struct vd_guest *g = ui_app_selected(app);
+	if (!g)
+		return guest_job(app, VD_JOB_DELETE);
+	snprintf(app->confirm, sizeof(app->confirm), "Delete %s %s (%s): its definition and state go away?",
+		 vd_kind_name(g->kind), g->name, vd_backend_name(g->backend));
+	app->confirm_fn = do_delete;
+	app->mode = UI_MODE_CONFIRM;
+	return UI_REACT_REDRAW;
+}
+
 static int act_kill(struct ui_app *app)
 {
 	struct vd_guest *g = ui_app_selected(app);
@@ -229,6 +246,7 @@ static const struct ui_action ui_actions[] = {
 	{ "kill", "kill the selected guest (asks first)", act_kill, { 'K', UI_KEY_F(9) } },
 	{ "apply", "apply the right-sizing advice to the selected guest (asks first)", ui_advice_apply_key, { 'a' } },
 	{ "undo", "undo the last applied advice (asks first)", ui_advice_undo_key, { 'u' } },
+	{ "delete", "delete the selected (stopped) guest (asks first)", act_delete, { 'D' } },
 	{ "create", "create a guest from a template (a form)", act_create, { 'n', UI_KEY_F(7) } },
 	{ "resize", "resize the selected guest live (memory, CPUs)", act_resize, { 'R', UI_KEY_F(8) } },
 	{ "log", "messages: action results, engine errors, config problems", act_log, { 'L' } },

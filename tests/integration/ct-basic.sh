@@ -23,6 +23,12 @@ links=$(ctx web -- cat /proc/net/dev | tail -n +3 | awk -F: '{gsub(/ /,"",$1); p
 [ "$links" = "lo " ] || fail "net=loopback shows links: $links"
 ok "own net namespace with only lo"
 
+for ns in ipc uts mnt cgroup time; do
+	host=$(readlink /proc/self/ns/$ns 2>/dev/null) || continue
+	[ "$(ctx web -- readlink /proc/1/ns/$ns)" != "$host" ] || fail "shares the host's $ns namespace"
+done
+ok "own ipc, uts, mnt, cgroup and time namespaces"
+
 nprocs=$(ctx web -- ps -o pid | tail -n +2 | wc -l)
 [ "$nprocs" -le 3 ] || fail "sees $nprocs processes"
 ! ctx web -- ps -o args | grep -q "sleep 300" || fail "host process visible"
