@@ -82,6 +82,10 @@ unsigned lv_stats_probe(virConnectPtr conn, bool *bulk, unsigned *flags);
 enum vd_state lv_stats_state(int virstate);
 /* Fill guests from one bulk call plus per-domain calls for the unsupported groups. */
 int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err);
+/* A guest from one domain's bulk-stats fields, plus per-domain calls on dom (when given) for
+ * the groups the driver's bulk call lacks. */
+void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name, const virTypedParameter *params, int n,
+		    uint64_t now, struct vd_guest *g);
 /* One domain's guest record (lookup and stats). */
 int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out, struct vd_error **err);
 void lv_stats_free_devs(struct lv_priv *p);

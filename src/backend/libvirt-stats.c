@@ -92,44 +92,65 @@ static bool lv_has_suffix(const char *s, const char *suffix)
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
-/* net.<n>.rx.bytes and friends: summed over every interface / disk. */
-static void lv_raw_counter(struct lv_raw *r, const char *f, uint64_t v)
+/* net.<n>.{rx,tx}.bytes and block.<n>.{rd,wr}.bytes, summed over every interface and disk. */
+static void lv_raw_counter(struct lv_raw *r, const char *f, const virTypedParameter *tp)
 {
-	if (vd_str_has_prefix(f, "net.") && lv_has_suffix(f, ".rx.bytes"))
+	bool net = f[0] == 'n';
+	if (!lv_has_suffix(f, ".bytes") || (!net && !vd_str_has_prefix(f, "block.")))
+		return;
+	uint64_t v = lv_param_u64(tp);
+	if (net && lv_has_suffix(f, ".rx.bytes"))
 		r->rx += v, r->has_net = true;
-	else if (vd_str_has_prefix(f, "net.") && lv_has_suffix(f, ".tx.bytes"))
+	else if (net && lv_has_suffix(f, ".tx.bytes"))
 		r->tx += v, r->has_net = true;
-	else if (vd_str_has_prefix(f, "block.") && lv_has_suffix(f, ".rd.bytes"))
+	else if (!net && lv_has_suffix(f, ".rd.bytes"))
 		r->rd += v, r->has_block = true;
-	else if (vd_str_has_prefix(f, "block.") && lv_has_suffix(f, ".wr.bytes"))
+	else if (!net && lv_has_suffix(f, ".wr.bytes"))
 		r->wr += v, r->has_block = true;
 }
 
-/* Field names from virsh.rst `domstats`; older headers have no macros for them. */
+/* Field names from virsh.rst `domstats`; older headers have no macros for them. A running
+ * domain sends dozens of fields (per vCPU, per disk), so the first letter picks the few
+ * names worth comparing: this loop is most of the engine's own cost per refresh. */
 static void lv_raw_field(struct lv_raw *r, const virTypedParameter *tp)
 {
-	static const struct { const char *name; size_t off; } map[] = {
-		{ "cpu.time", offsetof(struct lv_raw, cpu_ns) },
+	static const struct { const char *name; size_t off; } balloon[] = {
 		{ "balloon.current", offsetof(struct lv_raw, cur_kib) },
 		{ "balloon.maximum", offsetof(struct lv_raw, max_kib) },
 		{ "balloon.available", offsetof(struct lv_raw, avail_kib) },
 		{ "balloon.usable", offsetof(struct lv_raw, usable_kib) },
 		{ "balloon.rss", offsetof(struct lv_raw, rss_kib) },
 		{ "balloon.last-update", offsetof(struct lv_raw, last_update) },
-		{ "vcpu.current", offsetof(struct lv_raw, vcpus) },
 	};
-	uint64_t v = lv_param_u64(tp);
-	if (vd_streq(tp->field, "state.state")) {
-		r->state = (int)v;
+	const char *f = tp->field;
+	switch (f[0]) {
+	case 's':
+		if (vd_streq(f, "state.state"))
+			r->state = (int)lv_param_u64(tp);
+		return;
+	case 'c':
+		if (vd_streq(f, "cpu.time"))
+			r->cpu_ns = lv_param_u64(tp);
+		return;
+	case 'v':
+		if (vd_streq(f, "vcpu.current"))
+			r->vcpus = lv_param_u64(tp);
+		return;
+	case 'n':
+		lv_raw_counter(r, f, tp);
+		return;
+	case 'b':
+		break;
+	default:
 		return;
 	}
-	for (size_t i = 0; i < VD_ARRAY_SIZE(map); i++) {
-		if (vd_streq(tp->field, map[i].name)) {
-			*(uint64_t *)((char *)r + map[i].off) = v;
+	for (size_t i = 0; f[1] == 'a' && i < VD_ARRAY_SIZE(balloon); i++) {
+		if (vd_streq(f, balloon[i].name)) {
+			*(uint64_t *)((char *)r + balloon[i].off) = lv_param_u64(tp);
 			return;
 		}
 	}
-	lv_raw_counter(r, tp->field, v);
+	lv_raw_counter(r, f, tp);
 }
 
 /* ---------------------------------------------------------------- per-domain fallback */
@@ -335,11 +356,11 @@ static void lv_guest_memory(const struct lv_raw *r, struct vd_sample *s)
 	}
 }
 
-static void lv_guest_fill(struct lv_priv *p, virDomainPtr dom, const struct lv_raw *r, uint64_t now,
+static void lv_guest_fill(struct lv_priv *p, const char *name, const struct lv_raw *r, uint64_t now,
 			  struct vd_guest *g)
 {
 	memset(g, 0, sizeof(*g));
-	vd_strlcpy(g->name, virDomainGetName(dom), sizeof(g->name));
+	vd_strlcpy(g->name, name, sizeof(g->name));
 	vd_strlcpy(g->host, p->be->label, sizeof(g->host));
 	g->kind = p->kind;
 	g->state = lv_stats_state(r->state);
@@ -360,14 +381,21 @@ static void lv_guest_fill(struct lv_priv *p, virDomainPtr dom, const struct lv_r
 	s->net_tx = r->tx;
 }
 
-static void lv_stats_record(struct lv_priv *p, const virDomainStatsRecord *rec, uint64_t now, struct vd_guest *g)
+void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name, const virTypedParameter *params, int n,
+		    uint64_t now, struct vd_guest *g)
 {
 	struct lv_raw r;
 	lv_raw_init(&r);
-	for (int i = 0; i < rec->nparams; i++)
-		lv_raw_field(&r, &rec->params[i]);
-	lv_fallback(p, rec->dom, &r);
-	lv_guest_fill(p, rec->dom, &r, now, g);
+	for (int i = 0; i < n; i++)
+		lv_raw_field(&r, &params[i]);
+	if (dom)
+		lv_fallback(p, dom, &r);
+	lv_guest_fill(p, name, &r, now, g);
+}
+
+static void lv_stats_record(struct lv_priv *p, const virDomainStatsRecord *rec, uint64_t now, struct vd_guest *g)
+{
+	lv_stats_parse(p, rec->dom, virDomainGetName(rec->dom), rec->params, rec->nparams, now, g);
 }
 
 static void lv_stats_fill_all(struct lv_priv *p, virDomainStatsRecordPtr *recs, int cnt, uint64_t now,
@@ -385,10 +413,7 @@ static void lv_stats_fill_all(struct lv_priv *p, virDomainStatsRecordPtr *recs, 
 /* A guest from per-domain calls only, for drivers without the bulk call. */
 static void lv_stats_plain(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *g)
 {
-	struct lv_raw r;
-	lv_raw_init(&r);
-	lv_fallback(p, dom, &r);
-	lv_guest_fill(p, dom, &r, now, g);
+	lv_stats_parse(p, dom, virDomainGetName(dom), NULL, 0, now, g);
 }
 
 static int lv_stats_list_plain(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n,
@@ -440,12 +465,7 @@ int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_gu
 		virDomainStatsRecordListFree(recs);
 		return vd_error_set(err, ENOENT, "domain %s vanished from %s", virDomainGetName(dom), p->uri);
 	}
-	struct lv_raw r;
-	lv_raw_init(&r);
-	for (int i = 0; i < recs[0]->nparams; i++)
-		lv_raw_field(&r, &recs[0]->params[i]);
-	lv_fallback(p, dom, &r);
-	lv_guest_fill(p, dom, &r, now, out);
+	lv_stats_parse(p, dom, virDomainGetName(dom), recs[0]->params, recs[0]->nparams, now, out);
 	virDomainStatsRecordListFree(recs);
 	return 0;
 }

@@ -148,6 +148,16 @@ lv_cleanup() {
 	if [ "$LV_OWN_LOGD" = 1 ] && [ -s "$LV_TMP/virtlogd.pid" ]; then
 		lv_stop_pid "$(cat "$LV_TMP/virtlogd.pid")"
 	fi
+	# The LXC driver leaves its per-container run-state (empty dirs, a socket) in /run: remove
+	# ours once the daemon is gone (rmdir only takes empty directories).
+	for d in $LV_DOMAINS; do
+		n=${d##*:}
+		rm -f "/var/log/libvirt/qemu/$n.log" "/var/log/libvirt/lxc/$n.log"
+		case "$d" in lxc:*) ;; *) continue ;; esac
+		[ "$LV_OWN_DAEMON" = 1 ] || continue
+		rmdir "/run/libvirt/lxc/$n.dev" "/run/libvirt/lxc/$n.devpts" "/run/libvirt/lxc/$n.fuse" 2>/dev/null
+		rm -f "/run/libvirt/lxc/$n.sock"
+	done
 	rm -rf "$LV_TMP"
 }
 
