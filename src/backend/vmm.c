@@ -97,6 +97,10 @@ static void vmm_fill_sample(struct vd_backend *be, struct json_object *st, struc
 	s->t_ns = vd_backend_now(be);
 	s->cpu_ns = vmm_u64(st, "cpu_ns");
 	s->mem_rss = vmm_u64(st, "rss");
+	s->io_read = vmm_u64(st, "io_read");
+	s->io_write = vmm_u64(st, "io_write");
+	s->net_rx = vmm_u64(st, "net_rx");
+	s->net_tx = vmm_u64(st, "net_tx");
 	s->mem_used = s->mem_rss;
 	s->mem_source = VD_MEM_SRC_RSS;
 	if (json_object_object_get_ex(st, "balloon", &b)) {
@@ -128,6 +132,15 @@ static void vmm_guest_init(struct vd_backend *be, struct vd_guest *g, const char
 	g->backend = be;
 }
 
+/* A VM that is not running but whose last run ended in a crash is shown as crashed. */
+static bool vmm_crashed(struct vd_backend *be, const char *name)
+{
+	struct vmm_priv *p = be->priv;
+	_cleanup_free_ char *path = vd_xasprintf("%s/vmm/%s.exit", p->state, name);
+	_cleanup_free_ char *what = NULL;
+	return vd_read_file(path, &what, NULL) == 0 && vd_str_has_prefix(what, "crashed");
+}
+
 /* Build one guest from its definition (may be absent) and its VMM (may not run). */
 static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
 {
@@ -147,6 +160,8 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		vmm_fill_running(be, st, g);
 	else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
+	else if (vmm_crashed(be, name))
+		g->state = VD_STATE_CRASHED;
 	return r;
 }
 
@@ -201,7 +216,8 @@ static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *
 
 static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct vd_error **err)
 {
-	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng" };
+	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng",
+					     "ksm" };
 	vmm_def_set(d, "name", gd->name, err);
 	if (gd->vcpus)
 		d->vcpus = gd->vcpus;

@@ -94,6 +94,13 @@ static void vmm_blk_notify(struct vmm_virtio_mmio *d, unsigned qi)
 		vmm_virtio_mmio_broken(d, "bad descriptor chain");
 }
 
+static void vmm_blk_counters(struct vmm_virtio_mmio *d, struct vmm_virtio_counters *c)
+{
+	struct vmm_blk *b = d->priv;
+	c->read_bytes += b->read_bytes;
+	c->write_bytes += b->write_bytes;
+}
+
 static void vmm_blk_destroy(struct vmm_virtio_mmio *d)
 {
 	struct vmm_blk *b = d->priv;
@@ -103,7 +110,7 @@ static void vmm_blk_destroy(struct vmm_virtio_mmio *d)
 
 static const struct vmm_virtio_dev_ops vmm_blk_dev_ops = {
 	.name = "blk", .device_id = VIRTIO_ID_BLOCK, .nqueues = 1,
-	.notify = vmm_blk_notify, .destroy = vmm_blk_destroy,
+	.notify = vmm_blk_notify, .destroy = vmm_blk_destroy, .counters = vmm_blk_counters,
 };
 
 struct vmm_virtio_mmio *vmm_blk_create(const struct vmm_mem *mem, const char *path, bool readonly,

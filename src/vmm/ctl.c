@@ -2,6 +2,8 @@
  * balloon and console (the pty handed over with SCM_RIGHTS). */
 #include <errno.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -80,6 +82,12 @@ static struct json_object *vmm_ctl_stats(struct vmm *vm)
 	vmm_ctl_add_u64(o, "rss", rss);
 	vmm_ctl_add_u64(o, "mem_touched", touched);
 	vmm_ctl_add_u64(o, "vmm_overhead", rss > touched ? rss - touched : 0);
+	struct vmm_virtio_counters io;
+	vmm_virtio_counters(vm, &io);
+	vmm_ctl_add_u64(o, "io_read", io.read_bytes);
+	vmm_ctl_add_u64(o, "io_write", io.write_bytes);
+	vmm_ctl_add_u64(o, "net_rx", io.net_rx);
+	vmm_ctl_add_u64(o, "net_tx", io.net_tx);
 	if (vm->balloon)
 		json_object_object_add(o, "balloon", vmm_ctl_balloon_json(vm));
 	return o;
@@ -108,10 +116,25 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 	return vd_ctl_reply_ok();
 }
 
+/* Replay the end of the console log into the pty, so an attaching user sees the recent screen. */
+static void vmm_ctl_console_history(struct vmm *vm)
+{
+	char buf[2048];
+	_cleanup_close_ int fd = vm->console_log_path ? open(vm->console_log_path, O_RDONLY | O_CLOEXEC) : -1;
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	off_t from = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf), from);
+	if (n > 0 && write(vm->pty_master, buf, (size_t)n) < 0)
+		vd_debug("VM %s: console history: %s", vm->name, strerror(errno));
+}
+
 /* The reply line and the pty slave travel in one message, so the fd cannot be missed. */
 static void vmm_ctl_console(struct vmm *vm, int fd)
 {
 	tcflush(vm->pty_slave, TCIFLUSH); /* drop output nobody read while no console was attached */
+	vmm_ctl_console_history(vm);
 	_cleanup_json_ struct json_object *o = vmm_ctl_status(vm);
 	_cleanup_free_ char *line = vd_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };

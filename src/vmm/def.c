@@ -70,10 +70,11 @@ int vmm_def_set(struct vmm_def *d, const char *key, const char *v, struct vd_err
 	if (vd_streq(key, "vcpus") || vd_streq(key, "memory") || vd_streq(key, "mem"))
 		return vmm_def_set_num(d, key, v, err);
 	bool *flag = vd_streq(key, "balloon") ? &d->balloon : vd_streq(key, "rng") ? &d->rng :
+		     vd_streq(key, "ksm") ? &d->ksm :
 		     vd_streq(key, "disk_readonly") ? &d->disk_readonly : NULL;
 	if (!flag)
 		return vd_error_set(err, EINVAL, "unknown key %s (known: name, vcpus, memory, kernel, "
-				    "initrd, cmdline, disk, disk_readonly, net, balloon, rng)", key);
+				    "initrd, cmdline, disk, disk_readonly, net, balloon, rng, ksm)", key);
 	if (vmm_def_bool(v, flag) < 0)
 		return vd_error_set(err, EINVAL, "%s=%s: give yes or no", key, v);
 	return 0;
@@ -133,8 +134,8 @@ int vmm_def_save(const char *path, const struct vmm_def *d, struct vd_error **er
 	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++)
 		if (vals[i])
 			fprintf(f, "%s=%s\n", keys[i], vals[i]);
-	fprintf(f, "disk_readonly=%s\nballoon=%s\nrng=%s\n", d->disk_readonly ? "yes" : "no",
-		d->balloon ? "yes" : "no", d->rng ? "yes" : "no");
+	fprintf(f, "disk_readonly=%s\nballoon=%s\nrng=%s\nksm=%s\n", d->disk_readonly ? "yes" : "no",
+		d->balloon ? "yes" : "no", d->rng ? "yes" : "no", d->ksm ? "yes" : "no");
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return vd_error_errno(err, errno, "write %s", path);
 	return 0;

@@ -19,6 +19,7 @@ struct vmm_def {
 	char *net;     /* host bridge name for a tap, NULL = no network */
 	bool balloon;
 	bool rng;
+	bool ksm;      /* offer guest RAM to KSM (MADV_MERGEABLE) */
 };
 
 void vmm_def_init(struct vmm_def *d);

@@ -276,7 +276,7 @@ static void vmm_notify(int *fd, const char *msg)
 }
 
 struct vmm_files {
-	char *dir, *sock, *pid, *log, *console_log;
+	char *dir, *sock, *pid, *log, *console_log, *exit;
 };
 
 static void vmm_files_init(struct vmm_files *f, const char *dir, const char *name)
@@ -286,6 +286,19 @@ static void vmm_files_init(struct vmm_files *f, const char *dir, const char *nam
 	f->pid = vd_xasprintf("%s/%s.pid", dir, name);
 	f->log = vd_xasprintf("%s/%s.log", dir, name);
 	f->console_log = vd_xasprintf("%s/%s.console", dir, name);
+	f->exit = vd_xasprintf("%s/%s.exit", dir, name);
+}
+
+/* How the last run ended ("poweroff", "reset", "killed", "crashed"), for the engine to show. */
+static void vmm_write_exit(const char *path, enum vmm_exit_reason why)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	_cleanup_free_ char *line = vd_xasprintf("%s\n", vmm_vm_exit_name(why));
+	if (write(fd, line, strlen(line)) < 0)
+		vd_warn("writing %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 static void vmm_write_pid(const char *path)
@@ -304,6 +317,8 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 		     struct vmm_loop *l, struct vd_error **err)
 {
 	vm->console_log_fd = open(f->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	vm->console_log_path = f->console_log;
+	unlink(f->exit);
 	vm->console_stdout = o->console_stdout;
 	vm->pty_master = vm->pty_slave = -1;
 	vm->start_ns = vd_now_mono_ns();
@@ -325,6 +340,7 @@ static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
 {
 	vmm_vcpu_stop_all(vm);
 	vd_info("VM %s stopped: %s", vm->name, vmm_vm_exit_name(vm->exit_reason));
+	vmm_write_exit(f->exit, vm->exit_reason);
 	unlink(f->sock);
 	unlink(f->pid);
 	vmm_vm_teardown(vm);

@@ -7,21 +7,40 @@
 
 #include "vmm/vmm.h"
 
+void vmm_mem_merge(const struct vmm_mem *mem)
+{
+	madvise(mem->base, mem->size, MADV_MERGEABLE);
+}
+
+/* Guest RAM starts on a 2 MiB boundary: only then can the host back guest 2 MiB frames with
+ * transparent huge pages (and KVM map them with large second-level entries). Linux before 6.7
+ * does not align large anonymous mappings by itself; QEMU aligns its RAM the same way. */
+static void *vmm_mem_map_aligned(uint64_t size)
+{
+	const uint64_t align = 2 * VMM_MIB;
+	uint8_t *raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	uint8_t *base = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	if (raw + align > base)
+		munmap(base + size, (size_t)(raw + align - base));
+	return base;
+}
+
 int vmm_mem_alloc(struct vmm_mem *mem, uint64_t size, struct vd_error **err)
 {
 	if (size < 64 * VMM_MIB || size > 1024 * VMM_GIB || size % (2 * VMM_MIB))
 		return vd_error_set(err, EINVAL, "guest memory %llu bytes: give 64M..1T in 2M steps",
 				    (unsigned long long)size);
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
-	if (p == MAP_FAILED)
+	void *p = vmm_mem_map_aligned(size);
+	if (!p)
 		return vd_error_errno(err, errno, "mmap %llu bytes of guest memory",
 				      (unsigned long long)size);
-	/* Huge pages make the second-level page walk shorter; KSM may merge identical guest pages
-	 * where the host runs it. Both are hints: failure changes nothing. */
+	/* Huge pages make the second-level page walk shorter; a hint, failure changes nothing. */
 	madvise(p, size, MADV_HUGEPAGE);
-	if (getenv("VIRTDECK_VMM_KSM"))
-		madvise(p, size, MADV_MERGEABLE);
 	mem->base = p;
 	mem->size = size;
 	uint64_t low = size < VMM_LOWMEM_MAX ? size : VMM_LOWMEM_MAX;

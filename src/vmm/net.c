@@ -25,7 +25,7 @@ struct vmm_net {
 	bool held;        /* a receive chain popped but not yet filled */
 	struct vmm_virtq_chain rx;
 	char ifname[IFNAMSIZ];
-	uint64_t rx_packets, tx_packets;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 };
 
 static void vmm_net_tx(struct vmm_virtio_mmio *d, struct vmm_net *n)
@@ -34,8 +34,10 @@ static void vmm_net_tx(struct vmm_virtio_mmio *d, struct vmm_net *n)
 	int r;
 	while ((r = vmm_virtq_pop(d->mem, &d->q[VMM_NET_TX], &c)) > 0) {
 		/* A frame the tap refuses (too short, queue full) is dropped, as a wire would. */
-		if (c.read_bytes > VMM_NET_HDR && writev(n->tap_fd, c.seg, (int)c.nread) > 0)
+		if (c.read_bytes > VMM_NET_HDR && writev(n->tap_fd, c.seg, (int)c.nread) > 0) {
 			n->tx_packets++;
+			n->tx_bytes += c.read_bytes - VMM_NET_HDR;
+		}
 		vmm_virtio_mmio_used(d, VMM_NET_TX, c.head, 0);
 	}
 	if (r < 0)
@@ -78,6 +80,7 @@ void vmm_net_rx(struct vmm_virtio_mmio *d)
 			break; /* nothing to read: keep the chain for the next frame */
 		n->held = false;
 		n->rx_packets++;
+		n->rx_bytes += got > VMM_NET_HDR ? (uint64_t)got - VMM_NET_HDR : 0;
 		vmm_virtio_mmio_used(d, VMM_NET_RX, n->rx.head, (uint32_t)got);
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -103,6 +106,13 @@ static void vmm_net_reset(struct vmm_virtio_mmio *d)
 	n->rx_starved = false;
 }
 
+static void vmm_net_counters(struct vmm_virtio_mmio *d, struct vmm_virtio_counters *c)
+{
+	struct vmm_net *n = d->priv;
+	c->net_rx += n->rx_bytes;
+	c->net_tx += n->tx_bytes;
+}
+
 static void vmm_net_destroy(struct vmm_virtio_mmio *d)
 {
 	struct vmm_net *n = d->priv;
@@ -114,6 +124,7 @@ static void vmm_net_destroy(struct vmm_virtio_mmio *d)
 static const struct vmm_virtio_dev_ops vmm_net_dev_ops = {
 	.name = "net", .device_id = VIRTIO_ID_NET, .nqueues = 2,
 	.notify = vmm_net_notify, .reset = vmm_net_reset, .destroy = vmm_net_destroy,
+	.counters = vmm_net_counters,
 };
 
 static int vmm_net_tap(const char *vm, char *ifname, struct vd_error **err)

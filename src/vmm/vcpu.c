@@ -255,12 +255,20 @@ int vmm_vcpu_start_all(struct vmm *vm, struct vd_error **err)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	vm->state = VMM_RUNNING;
+	/* The exit loop needs little stack; a small one keeps an 8 MiB default stack from being
+	 * backed by a 2 MiB huge page per vCPU (VMM overhead, not guest memory). */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		int r = pthread_create(&vm->vcpus[i].thread, NULL, vmm_vcpu_thread, &vm->vcpus[i]);
-		if (r != 0)
+		int r = pthread_create(&vm->vcpus[i].thread, &attr, vmm_vcpu_thread, &vm->vcpus[i]);
+		if (r != 0) {
+			pthread_attr_destroy(&attr);
 			return vd_error_errno(err, r, "starting vCPU thread %u of VM %s", i, vm->name);
+		}
 		vm->vcpus[i].started = true;
 	}
+	pthread_attr_destroy(&attr);
 	return 0;
 }
 

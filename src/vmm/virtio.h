@@ -21,6 +21,11 @@
 struct vmm_virtio_mmio;
 struct vmm_def;
 
+/* Traffic totals for the console's I/O columns. */
+struct vmm_virtio_counters {
+	uint64_t read_bytes, write_bytes, net_rx, net_tx;
+};
+
 /* What a device tells the transport (kvmtool's virtio_ops idea, for one transport). */
 struct vmm_virtio_dev_ops {
 	const char *name;
@@ -33,6 +38,8 @@ struct vmm_virtio_dev_ops {
 	/* The driver wrote config space (after the bytes were stored). Lock held. */
 	void (*config_write)(struct vmm_virtio_mmio *d, uint64_t off, unsigned len);
 	void (*destroy)(struct vmm_virtio_mmio *d);
+	/* Add this device's traffic to *c. Lock held. Optional. */
+	void (*counters)(struct vmm_virtio_mmio *d, struct vmm_virtio_counters *c);
 };
 
 struct vmm_virtio_mmio {
@@ -93,5 +100,7 @@ void vmm_balloon_set_target(struct vmm_virtio_mmio *d, uint32_t pages);
 int vmm_virtio_setup_all(struct vmm *vm, const struct vmm_def *def, struct vd_error **err);
 void vmm_virtio_teardown_all(struct vmm *vm);
 void vmm_virtio_teardown_one(struct vmm_virtio_mmio *d);
+/* Sum the traffic of all devices of a VM. */
+void vmm_virtio_counters(struct vmm *vm, struct vmm_virtio_counters *c);
 
 #endif

@@ -331,3 +331,16 @@ void vmm_virtio_teardown_all(struct vmm *vm)
 	vm->ndevs = 0;
 	vm->balloon = vm->net = NULL;
 }
+
+void vmm_virtio_counters(struct vmm *vm, struct vmm_virtio_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < vm->ndevs; i++) {
+		struct vmm_virtio_mmio *d = vm->virtio[i];
+		if (!d->ops->counters)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		d->ops->counters(d, c);
+		pthread_mutex_unlock(&d->lock);
+	}
+}

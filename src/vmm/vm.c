@@ -106,6 +106,8 @@ static int vmm_vm_machine(struct vmm *vm, const struct vmm_def *def, struct vd_e
 		r = vmm_kvm_create_vm(vm, err);
 	if (r == 0)
 		r = vmm_mem_alloc(&vm->mem, def->mem_bytes, err);
+	if (r == 0 && def->ksm)
+		vmm_mem_merge(&vm->mem);
 	if (r == 0)
 		r = vmm_mem_register(vm, err);
 	if (r == 0)

@@ -105,6 +105,7 @@ struct vmm {
 	int pty_master, pty_slave;
 	char pty_path[64];
 	int console_log_fd;
+	char *console_log_path;
 	bool console_stdout;
 	bool first_byte_seen;
 	uint64_t first_byte_ns;
@@ -139,6 +140,8 @@ char *vmm_kvm_describe_host(void);
 /* mem.c */
 int vmm_mem_alloc(struct vmm_mem *mem, uint64_t size, struct vd_error **err);
 void vmm_mem_free(struct vmm_mem *mem);
+/* Let KSM merge identical guest pages (where the host runs ksmd). */
+void vmm_mem_merge(const struct vmm_mem *mem);
 int vmm_mem_register(struct vmm *vm, struct vd_error **err);
 /* Host pointer for [gpa, gpa+len) when the whole range is guest RAM, else NULL. */
 void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len);

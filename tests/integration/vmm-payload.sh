@@ -89,6 +89,9 @@ if wait_for 15 has_stats; then
 	avail0=$(echo "$s" | sed 's/.*"balloon"://' | json available)
 	pass "balloon reports guest memory: total $total0 available $avail0"
 	echo "VMMTEST-FIGURE vmm_overhead_bytes=$(echo "$s" | json vmm_overhead)"
+	[ "$(echo "$s" | json io_write)" -gt 0 ] && [ "$(echo "$s" | json io_read)" -gt 0 ] &&
+		pass "stats count the disk traffic: read $(echo "$s" | json io_read) written $(echo "$s" | json io_write) bytes" ||
+		fail "stats show no disk traffic"
 	echo "VMMTEST-FIGURE rss_bytes=$(echo "$s" | json rss)"
 	echo "VMMTEST-FIGURE mem_touched_bytes=$(echo "$s" | json mem_touched)"
 	ctl '{"cmd":"balloon","bytes":167772160}' >/dev/null || fail "balloon request refused"
@@ -119,6 +122,8 @@ ctl '{"cmd":"resume"}' | grep -q '"state":"running"' && pass "resume" || fail "r
 sleep 30 | "$vmm" --attach "$sock" >/tmp/attach.out &
 att=$!
 sleep 1
+grep -q "GUEST-" /tmp/attach.out && pass "console attach shows the recent guest output" ||
+	fail "console attach showed nothing: $(head -c 200 /tmp/attach.out)"
 kill -9 "$att"
 wait "$att" 2>/dev/null
 if ctl '{"cmd":"status"}' | grep -q '"state":"running"'; then
@@ -133,7 +138,7 @@ pid=$(ctl '{"cmd":"status"}' | json pid)
 ctl '{"cmd":"shutdown","timeout":20}' >/dev/null || fail "shutdown request refused"
 gone() { ! kill -0 "$pid" 2>/dev/null; }
 if wait_for 25 gone; then
-	if grep -q "stopped: reset" "$st/vmm/t1.log"; then
+	if grep -q "stopped: reset" "$st/vmm/t1.log" && grep -q reset "$st/vmm/t1.exit"; then
 		pass "shutdown: Ctrl-Alt-Del made the guest reset and the VMM exit"
 	else
 		fail "shutdown: VMM exited but not by guest reset: $(tail -n 2 "$st/vmm/t1.log")"

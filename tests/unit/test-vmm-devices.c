@@ -442,6 +442,10 @@ static void test_mmio_blk(void **state)
 	assert_int_equal(pread(fd, sector, 1, 512), 1);
 	assert_int_equal(sector[0], 'W');
 	close(fd);
+	struct vmm_virtio_counters io = { 0 };
+	d->ops->counters(d, &io); /* the failed read past the end does not count */
+	assert_int_equal(io.read_bytes, 1024);
+	assert_int_equal(io.write_bytes, 512);
 	vmm_virtio_teardown_one(d);
 	unlink(path);
 }

@@ -97,6 +97,17 @@ static void test_definitions(void **state)
 	assert_int_equal(g[0].alloc.vcpus, 2);
 	assert_int_equal(g[0].alloc.mem_bytes, 512ull << 20);
 	free(g);
+	/* A VM whose last run crashed says so (virtdeck-vmm leaves NAME.exit). */
+	_cleanup_free_ char *dir = vd_xasprintf("%s/state/vmm", tmpdir);
+	_cleanup_free_ char *exitf = vd_xasprintf("%s/web.exit", dir);
+	assert_int_equal(vd_mkdir_p(dir, 0700), 0);
+	FILE *f = fopen(exitf, "w");
+	fputs("crashed\n", f);
+	fclose(f);
+	struct vd_guest one;
+	assert_int_equal(vd_backend_lookup(be, "web", &one, &err), 0);
+	assert_int_equal(one.state, VD_STATE_CRASHED);
+	unlink(exitf);
 	/* A stopped VM cannot be paused: the engine says it is not running. */
 	assert_true(vd_backend_pause(be, "web", &err) < 0);
 	assert_non_null(strstr(err->msg, "not running"));
