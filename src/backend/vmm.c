@@ -424,19 +424,8 @@ static int vmm_console(struct vd_backend *be, const char *name, int *fd, struct 
 	json_object_object_add(req, "cmd", json_object_new_string("console"));
 	if (vd_ctl_send(s, req, err) < 0)
 		return -EIO;
-	char line[4096];
-	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return vd_error_set(err, EPROTO, "VM %s did not hand over its console", name);
-	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (vd_ctl_recv_with_fd(s, NULL, fd, err) < 0)
+		return vd_error_wrap(err, "VM %s did not hand over its console", name);
 	return 0;
 }
 

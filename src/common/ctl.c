@@ -159,6 +159,53 @@ int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struc
 	return vd_ctl_recv(fd, rd, timeout_ms, resp, err);
 }
 
+union vd_ctl_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+int vd_ctl_send_with_fd(int sock, struct json_object *obj, int fd, struct vd_error **err)
+{
+	_cleanup_free_ char *line = vd_xasprintf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };
+	union vd_ctl_cmsg u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return vd_error_errno(err, errno, "sending a descriptor over the control socket");
+	return 0;
+}
+
+int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd_error **err)
+{
+	char line[4096];
+	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) - 1 };
+	union vd_ctl_cmsg u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return vd_error_errno(err, n < 0 ? errno : EPIPE, "receiving a descriptor over the control socket");
+	line[n] = '\0';
+	struct json_object *o = json_tokener_parse(line);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+		int r = vd_error_set(err, EPROTO, "no descriptor in the reply: %s", vd_json_str(o, "error", "protocol error"));
+		json_object_put(o);
+		return r;
+	}
+	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (reply)
+		*reply = o;
+	else
+		json_object_put(o);
+	return 0;
+}
+
 struct json_object *vd_ctl_reply_ok(void)
 {
 	struct json_object *o = json_object_new_object();

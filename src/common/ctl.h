@@ -28,6 +28,12 @@ int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_ob
 		struct vd_error **err);
 /* Parse one complete buffered line if there is one: 1 = got one, 0 = need more, <0 = bad. */
 int vd_ctl_take_line(struct vd_ctl_reader *rd, struct json_object **out, struct vd_error **err);
+/* A line and a file descriptor in one message (SCM_RIGHTS), so the receiver cannot get one
+ * without the other: a supervisor hands a console pty to its client this way. */
+int vd_ctl_send_with_fd(int sock, struct json_object *obj, int fd, struct vd_error **err);
+/* Receive such a message: *fd gets the descriptor (close-on-exec) and *reply the parsed line
+ * (NULL if it is not JSON). Without a descriptor: -EPROTO naming the reply's "error". */
+int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd_error **err);
 /* One request/response round trip on a fresh connection. */
 int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
 		struct vd_error **err);

@@ -136,21 +136,9 @@ static void vmm_ctl_console(struct vmm *vm, int fd)
 	tcflush(vm->pty_slave, TCIFLUSH); /* drop output nobody read while no console was attached */
 	vmm_ctl_console_history(vm);
 	_cleanup_json_ struct json_object *o = vmm_ctl_status(vm);
-	_cleanup_free_ char *line = vd_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &vm->pty_slave, sizeof(int));
-	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
-		vd_warn("VM %s: sending the console fd: %s", vm->name, strerror(errno));
+	_cleanup_error_ struct vd_error *err = NULL;
+	if (vd_ctl_send_with_fd(fd, o, vm->pty_slave, &err) < 0)
+		vd_warn("VM %s: %s", vm->name, err->msg);
 }
 
 static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd, struct json_object *req)
@@ -195,31 +183,6 @@ void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req)
 		vd_debug("VM %s: control reply: %s", vm->name, err->msg);
 }
 
-/* The reply and the fd arrive in one message (see vmm_ctl_console). */
-static int vmm_ctl_recv_fd(int s, int *fd, struct vd_error **err)
-{
-	char line[4096];
-	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) - 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return vd_error_errno(err, n < 0 ? errno : EPIPE, "receiving the console");
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
-		line[n] = 0;
-		_cleanup_json_ struct json_object *o = json_tokener_parse(line);
-		return vd_error_set(err, EPROTO, "no console fd in the reply: %s",
-				    vd_json_str(o, "error", "protocol error"));
-	}
-	memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return 0;
-}
-
 int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)
 {
 	_cleanup_close_ int s = vd_ctl_connect(sock, err);
@@ -229,5 +192,5 @@ int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)
 	json_object_object_add(req, "cmd", json_object_new_string("console"));
 	if (vd_ctl_send(s, req, err) < 0)
 		return -EIO;
-	return vmm_ctl_recv_fd(s, fd, err);
+	return vd_ctl_recv_with_fd(s, NULL, fd, err);
 }

@@ -141,6 +141,39 @@ static void test_ctl_socket_mode_and_reply(void **state)
 	vd_error_freep(&err);
 }
 
+static void test_ctl_fd_passing(void **state)
+{
+	int sv[2], pipefd[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	struct vd_error *err = NULL;
+	struct json_object *o = vd_ctl_reply_ok();
+	assert_int_equal(vd_ctl_send_with_fd(sv[0], o, pipefd[1], &err), 0);
+	json_object_put(o);
+	struct json_object *reply = NULL;
+	int got = -1;
+	assert_int_equal(vd_ctl_recv_with_fd(sv[1], &reply, &got, &err), 0);
+	assert_true(vd_json_bool(reply, "ok", false));
+	json_object_put(reply);
+	assert_true(got >= 0 && got != pipefd[1]);
+	assert_int_equal(write(got, "x", 1), 1); /* the passed fd is the pipe's write end */
+	char c;
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	assert_int_equal(c, 'x');
+	/* a plain reply without a descriptor: the supervisor's error comes through */
+	o = vd_ctl_reply_error(ENOENT, "VM web is not running");
+	assert_int_equal(vd_ctl_send(sv[0], o, &err), 0);
+	json_object_put(o);
+	assert_int_equal(vd_ctl_recv_with_fd(sv[1], NULL, &got, &err), -EPROTO);
+	assert_non_null(strstr(err->msg, "VM web is not running"));
+	vd_error_freep(&err);
+	close(got);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_paths_override),
 		cmocka_unit_test(test_ctl_roundtrip_and_bad_input),
 		cmocka_unit_test(test_ctl_socket_mode_and_reply),
+		cmocka_unit_test(test_ctl_fd_passing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
