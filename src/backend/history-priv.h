@@ -70,4 +70,12 @@ int hist_exec(struct vd_history *h, const char *sql, struct vd_error **err);
 int hist_prepare(struct vd_history *h, const char *sql, sqlite3_stmt **st, struct vd_error **err);
 unsigned hist_step_s(const struct vd_history *h, int res);
 
+/* Bind a guest key to parameters 1..3 (engine, host, name) of a statement. */
+static inline void hist_bind_key(sqlite3_stmt *st, const struct vd_history_key *k)
+{
+	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+}
+
 #endif

@@ -35,9 +35,7 @@ static int hist_load(struct vd_history *h, const struct vd_history_key *k, int r
 	if (!h->st_points && hist_prepare(h, hist_points_sql, &h->st_points, err) < 0)
 		return -EIO;
 	sqlite3_stmt *st = h->st_points;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	sqlite3_bind_int(st, 4, res);
 	sqlite3_bind_int64(st, 5, since);
 	sqlite3_bind_int64(st, 6, until);
@@ -177,9 +175,7 @@ static int hist_guest_id(struct vd_history *h, const struct vd_history_key *k, i
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	if (hist_prepare(h, "SELECT id FROM guest WHERE engine=? AND host=? AND name=?", &st, err) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
@@ -220,9 +216,7 @@ int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
 			    " r.new_mem FROM resize r JOIN guest g ON g.id = r.guest WHERE g.engine=? AND g.host=?"
 			    " AND g.name=? AND r.undone=0 ORDER BY r.id DESC LIMIT 1", &st, err) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return vd_error_set(err, ENOENT, "nothing to undo for %s: no resize applied through the advice", k->name);

@@ -319,9 +319,7 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 	if (hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, last_oom FROM guest"
 			    " WHERE engine=? AND host=? AND name=?", &st, err) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? -ENOENT : hist_sql_error(h, rc, "reading a guest", err);
@@ -344,9 +342,7 @@ static int hist_summary_load(struct vd_history *h, const struct vd_history_key *
 	if (hist_prepare(h, "SELECT s.data FROM summary s JOIN guest g ON g.id = s.guest"
 			    " WHERE g.engine=? AND g.host=? AND g.name=?", &st, NULL) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != (int)sizeof(*out))
 		return -ENOENT;
 	memcpy(out, sqlite3_column_blob(st, 0), sizeof(*out));
@@ -376,9 +372,7 @@ static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g, con
 	if (hist_prepare(h, "INSERT INTO guest(engine,host,name,kind,state,first_seen,last_seen,state_since)"
 			    " VALUES(?,?,?,?,?,?,?,?)", &st, err) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, k->engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	hist_bind_key(st, k);
 	sqlite3_bind_int(st, 4, g->kind);
 	sqlite3_bind_int(st, 5, g->state);
 	sqlite3_bind_int64(st, 6, now);
