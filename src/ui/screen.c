@@ -146,7 +146,7 @@ static void screen_status(struct ui_app *app, struct ui_grid *g)
 	int rw = snprintf(right, sizeof(right), " sort %s %s  %zu/%zu", c ? c->title : "?",
 			  app->table.sort_desc ? "desc" : "asc", app->view.n ? app->table.selected + 1 : 0,
 			  app->view.n);
-	const char *left = app->status[0] ? app->status : "?:help  q:quit  /:search  \\:filter  Enter:details  F2:columns";
+	const char *left = app->status[0] ? app->status : "?:help  q:quit  /:search  \\:filter  Enter:details";
 	ui_grid_put(g, 0, y, app->w - rw - 1, app->status[0] ? app->status_style : UI_STATUS, left);
 	if (app->status[0] && app->status_style == UI_NORMAL)
 		ui_grid_style(g, 0, y, ui_text_width(left), UI_STATUS);
