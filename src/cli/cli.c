@@ -169,6 +169,9 @@ static void cli_connect(struct vd_cli *cli, const char *arg, bool quiet)
 
 int vd_cli_open(struct vd_cli *cli, bool quiet)
 {
+	if (cli->opened) /* commands resolve names in helpers that each make sure engines are open */
+		return 0;
+	cli->opened = true;
 	if (cli->demo)
 		cli_add(cli, "fake", "fake:///demo", "demo", quiet);
 	for (size_t i = 0; i < cli->n_connect; i++)

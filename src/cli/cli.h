@@ -22,6 +22,7 @@ struct vd_cli {
 	vd_clock_fn clock; /* tests inject a clock; NULL = monotonic */
 	struct vd_registry reg;
 	int (*console)(struct vd_cli *cli); /* the TUI entry, provided by the binary */
+	bool opened; /* engines are open: a second vd_cli_open does nothing */
 };
 
 struct vd_cmd {

@@ -58,6 +58,17 @@ int vd_error_wrap(struct vd_error **err, const char *fmt, ...)
 	return -(*err)->code;
 }
 
+bool vd_error_keep_first(struct vd_error **first, struct vd_error *e)
+{
+	if (!e)
+		return false;
+	if (!*first)
+		*first = e;
+	else
+		vd_error_free(e);
+	return true;
+}
+
 void vd_error_free(struct vd_error *err)
 {
 	if (!err)

@@ -21,6 +21,9 @@ int vd_error_set(struct vd_error **err, int code, const char *fmt, ...) VD_PRINT
 int vd_error_errno(struct vd_error **err, int code, const char *fmt, ...) VD_PRINTF(3, 4);
 /* Prefix context ("starting ct web: " + old message); returns the error's negative code. */
 int vd_error_wrap(struct vd_error **err, const char *fmt, ...) VD_PRINTF(2, 3);
+/* Parsers that report the first bad line and go on: keep e in *first if it is the first error,
+ * else free it. Returns whether there was an error (e != NULL). */
+bool vd_error_keep_first(struct vd_error **first, struct vd_error *e);
 void vd_error_free(struct vd_error *err);
 void vd_error_freep(struct vd_error **err);
 #define _cleanup_error_ _cleanup_(vd_error_freep)

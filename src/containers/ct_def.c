@@ -186,13 +186,7 @@ static int ct_def_handler(void *user, const char *section, const char *key, cons
 		return 1;
 	else
 		ct_def_set(p->d, key, value, &e);
-	if (!e)
-		return 1;
-	if (!p->first)
-		p->first = e;
-	else
-		vd_error_free(e);
-	return 0;
+	return vd_error_keep_first(&p->first, e) ? 0 : 1;
 }
 
 int ct_def_load_file(const char *path, const char *name, struct ct_def *d, struct vd_error **err)

@@ -95,13 +95,7 @@ static int vmm_def_handler(void *user, const char *section, const char *key, con
 		vd_error_set(&e, EINVAL, "section [%s] (only [vm] is known)", section);
 	else
 		vmm_def_set(c->d, key, value, &e);
-	if (!e)
-		return 1;
-	if (!c->err)
-		c->err = e;
-	else
-		vd_error_free(e);
-	return 0;
+	return vd_error_keep_first(&c->err, e) ? 0 : 1;
 }
 
 int vmm_def_load(const char *path, struct vmm_def *d, struct vd_error **err)
