@@ -22,8 +22,8 @@ tui_wait_for "sort NAME desc" 3 || fail "I did not invert"
 # Filter: only the VMs (and what matches 'vm' elsewhere).
 tui_keys '\' v m Enter
 tui_wait_for "filter kept" 3 || fail "filter was not kept"
-tui_screen | grep -q "nginx" && fail "the filter 'vm' still shows nginx"
-tui_screen | grep -q "db-primary" || fail "the filter 'vm' hides db-primary"
+tui_wait_gone_re "nginx" || fail "the filter 'vm' still shows nginx"
+tui_wait_for "db-primary" || fail "the filter 'vm' hides db-primary"
 tui_keys F4 Escape
 tui_wait_for "nginx" 3 || fail "Esc did not clear the filter"
 
@@ -32,7 +32,7 @@ tui_keys N / n g i n Enter
 tui_wait_for "5/8" 3 || fail "search did not put the cursor on nginx (5th by name)"
 tui_keys Enter
 tui_wait_for "nginx - container on engine fake" 3 || fail "Enter did not open the detail view"
-tui_screen | grep -q "What a container is" || fail "overview lacks the container facts"
+tui_wait_for "What a container is" || fail "overview lacks the container facts"
 tui_keys Tab
 tui_wait_for "CPU% of allocation - last" 3 || fail "Tab did not show the graphs"
 tui_keys Escape
@@ -40,7 +40,7 @@ tui_keys Escape
 # An action: pause nginx, see it reported and the state change; resume it.
 tui_keys p
 tui_wait_for "pause nginx: done" 5 || fail "pause was not reported"
-tui_screen | grep -E "nginx +ct +paused" >/dev/null || fail "nginx is not shown paused"
+tui_wait_re "nginx +ct +paused" || fail "nginx is not shown paused"
 tui_keys p
 tui_wait_for "resume nginx: done" 5 || fail "resume was not reported"
 
@@ -55,7 +55,7 @@ tui_keys R
 tui_wait_for "Resize ct nginx (live)" 3 || fail "R did not open the resize form"
 tui_keys BSpace BSpace BSpace BSpace 7 6 8 M Enter
 tui_wait_for "resize nginx: done" 5 || fail "resize was not reported"
-tui_screen | grep -E "nginx .* 768M" >/dev/null || fail "nginx does not show 768M allocated"
+tui_wait_re "nginx .* 768M" || fail "nginx does not show 768M allocated"
 
 # Grow and shrink the window: the table follows, the tiny size gets the notice.
 tui_tmux resize-window -t vd -x 160 -y 40 2>/dev/null

@@ -14,9 +14,9 @@ VIRTDECK_TEST_CLOCK=$((now - 26 * 3600)) "$VD_BIN" --demo collect --interval 60 
 tui_start 160 32 "VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state $VD_BIN --demo -d 1"
 tui_wait_for "legacy-erp" || exit 1
 tui_wait_for "REC SIZE" 5 || fail "no advice columns with a history"
-tui_screen | grep -E "nginx .* OVER +0\.1 CPU 64M" >/dev/null || fail "nginx is not OVER with 0.1 CPU 64M"
-tui_screen | grep -E "old-cron .* IDLE" >/dev/null || fail "old-cron is not IDLE"
-tui_screen | grep -E "legacy-erp .* 0h/24h" >/dev/null || fail "a stopped guest should still be collecting"
+tui_wait_re "nginx .* OVER +0\.1 CPU 64M" || fail "nginx is not OVER with 0.1 CPU 64M"
+tui_wait_re "old-cron .* IDLE" || fail "old-cron is not IDLE"
+tui_wait_re "legacy-erp .* 0h/24h" || fail "a stopped guest should still be collecting"
 
 tui_keys N / n g i n x Enter
 tui_keys Enter 4
@@ -26,12 +26,11 @@ tui_wait_for "Apply the advice to nginx: memory 512M -> 64M, CPU 1 -> 0.1?" 5 ||
 tui_keys y
 tui_wait_for "apply advice to nginx: done" 5 || fail "apply not reported"
 tui_wait_for "64M" 3 || fail "nginx not resized"
-tui_screen | grep -E "nginx .* 0\.1 .* 64M" >/dev/null || fail "nginx does not show 0.1 CPU and 64M"
+tui_wait_re "nginx .* 0\.1 .* 64M" || fail "nginx does not show 0.1 CPU and 64M"
 tui_keys u
 tui_wait_for "Undo the last applied advice of nginx" 5 || fail "u did not ask"
 tui_keys y
 tui_wait_for "undo advice of nginx: done" 5 || fail "undo not reported"
-sleep 1.5
-tui_screen | grep -E "nginx .* 512M" >/dev/null || fail "nginx not back at 512M"
+tui_wait_re "nginx .* 512M" || fail "nginx not back at 512M"
 tui_keys q
 echo "PASS: advice columns, advice tab, apply and undo in the console"

@@ -25,13 +25,13 @@ tui_wait_for "virtdeck" || exit 1
 # Create from the form: engine ct, template "container: web (512M, 1 CPU)", name, rootfs.
 tui_keys n
 tui_wait_for "Create a guest from a template" 3 || fail "n did not open the form"
-tui_screen | grep -q "< ct@local >" || fail "the form does not offer the ct engine"
+tui_wait_for "< ct@local >" || fail "the form does not offer the ct engine"
 tui_keys -l "$name"
 tui_keys Up Right Down Down Down Down Down
 tui_keys -l "$T/rootfs"
 tui_keys Enter
 tui_wait_for "create $name: done" 8 || fail "create not reported"
-tui_screen | grep -E "$name +ct +stopped" >/dev/null || fail "the new container is not listed as stopped"
+tui_wait_re "$name +ct +stopped" || fail "the new container is not listed as stopped"
 # Other guests of this host (a libvirt test's domains, say) may be listed too: filter to ours.
 tui_keys '\'
 tui_keys -l "$name"
@@ -42,7 +42,7 @@ tui_wait_for "filter kept" 3 || fail "filter"
 tui_keys s
 tui_wait_for "start $name: done" 8 || fail "start not reported"
 tui_wait_for "cgroup" 5 || fail "no cgroup memory figure"
-tui_screen | grep -E "$name +ct +running +1 .* 512M .* cgroup" >/dev/null || fail "running row lacks 1 CPU, 512M, cgroup"
+tui_wait_re "$name +ct +running +1 .* 512M .* cgroup" || fail "running row lacks 1 CPU, 512M, cgroup"
 
 # Its console: a command typed there runs inside (its own hostname), Ctrl-] comes back.
 tui_keys c
@@ -60,7 +60,7 @@ tui_wait_for "Resize ct $name (live)" 3 || fail "R did not open the form"
 tui_keys BSpace BSpace BSpace BSpace 2 5 6 M Down BSpace 0 . 5 Enter
 tui_wait_for "resize $name: done" 8 || fail "resize not reported"
 tui_wait_for "256M" 5 || fail "256M not shown"
-tui_screen | grep -E "$name +ct +running +0\.5 .* 256M" >/dev/null || fail "row does not show 0.5 CPU and 256M"
+tui_wait_re "$name +ct +running +0\.5 .* 256M" || fail "row does not show 0.5 CPU and 256M"
 
 # Stop, then delete (it asks).
 tui_keys x
@@ -70,7 +70,6 @@ tui_keys D
 tui_wait_for "Delete ct $name" 3 || fail "D did not ask"
 tui_keys y
 tui_wait_for "delete $name: done" 8 || fail "delete not reported"
-sleep 1
-tui_screen | grep -E "$name +ct" >/dev/null && fail "the deleted container is still listed"
+tui_wait_gone_re "$name +ct" || fail "the deleted container is still listed"
 tui_keys q
 echo "PASS: container created, started, attached, resized, stopped and deleted from the console"

@@ -39,18 +39,52 @@ tui_screen() {
 	tui_tmux capture-pane -p -t vd
 }
 
-# tui_wait_for TEXT [SECONDS] : poll the screen until TEXT shows up.
-tui_wait_for() {
-	text=$1 limit=${2:-10}
+# Waits return as soon as the screen matches; the limit only bounds a failure. A loaded
+# machine (nested KVM, parallel suites on 2 cores) can stall a redraw for seconds, so no limit
+# is shorter than VD_TUI_WAIT_FLOOR (30 s unless set).
+tui_limit() {
+	floor=${VD_TUI_WAIT_FLOOR:-30}
+	if [ "${1:-0}" -gt "$floor" ]; then echo "$1"; else echo "$floor"; fi
+}
+
+# tui_poll SECONDS CMD... : run CMD every 0.1 s until it succeeds or SECONDS pass.
+tui_poll() {
+	n=$(($(tui_limit "$1") * 10))
+	shift
 	i=0
-	while [ "$i" -lt $((limit * 10)) ]; do
-		if tui_screen | grep -qF -- "$text"; then
-			return 0
-		fi
+	while [ "$i" -lt "$n" ]; do
+		"$@" && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "FAIL: '$text' did not appear within ${limit}s; the screen was:"
+	return 1
+}
+
+tui_has() { tui_screen | grep -qF -- "$1"; }
+tui_lacks() { ! tui_screen | grep -qF -- "$1"; }
+tui_has_re() { tui_screen | grep -qE -- "$1"; }
+tui_lacks_re() { ! tui_screen | grep -qE -- "$1"; }
+
+# tui_wait_for TEXT [SECONDS] : poll the screen until TEXT shows up.
+tui_wait_for() {
+	tui_poll "${2:-10}" tui_has "$1" && return 0
+	echo "FAIL: '$1' did not appear within $(tui_limit "${2:-10}")s; the screen was:"
+	tui_screen
+	return 1
+}
+
+# tui_wait_re REGEX [SECONDS] : poll the screen until a line matches the extended REGEX.
+tui_wait_re() {
+	tui_poll "${2:-10}" tui_has_re "$1" && return 0
+	echo "FAIL: /$1/ did not match within $(tui_limit "${2:-10}")s; the screen was:"
+	tui_screen
+	return 1
+}
+
+# tui_wait_gone_re REGEX [SECONDS] : poll the screen until no line matches REGEX.
+tui_wait_gone_re() {
+	tui_poll "${2:-10}" tui_lacks_re "$1" && return 0
+	echo "FAIL: /$1/ still on screen after $(tui_limit "${2:-10}")s; the screen was:"
 	tui_screen
 	return 1
 }

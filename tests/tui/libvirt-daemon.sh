@@ -63,7 +63,7 @@ tui_wait_for "running" 5 || fail "the resume event did not show"
 t0=$(date +%s)
 tui_keys x
 tui_wait_for "stop $NAME: done" 10 || fail "x did not stop"
-tui_screen | grep -E "^libvirt +local +$NAME +vm +stopping" >/dev/null || fail "$NAME not shown stopping"
+tui_wait_re "^libvirt +local +$NAME +vm +stopping" || fail "$NAME not shown stopping"
 tui_wait_for "stopped" 20 || fail "the ignored shutdown was not forced after 10 s"
 t1=$(date +%s)
 [ $((t1 - t0)) -ge 9 ] || fail "forced after $((t1 - t0)) s, before the 10 s timeout"

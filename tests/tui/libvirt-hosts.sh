@@ -31,10 +31,10 @@ tui_wait_for "1/1" 5 || fail "the filter did not leave one row"
 tui_keys p
 tui_wait_for "pause test: done" 5 || fail "p did not pause"
 tui_wait_for "paused" 5 || fail "the row does not show paused"
-tui_screen | grep -E "^libvirt +east +test +vm +paused" >/dev/null || fail "east/test not paused on screen"
+tui_wait_re "^libvirt +east +test +vm +paused" || fail "east/test not paused on screen"
 tui_keys p
 tui_wait_for "resume test: done" 5 || fail "p did not resume"
-tui_screen | grep -E "^libvirt +east +test +vm +running" >/dev/null || fail "east/test not running again"
+tui_wait_re "^libvirt +east +test +vm +running" || fail "east/test not running again"
 tui_keys q
 tui_wait_for "EXIT=0" 5 || fail "virtdeck did not exit 0 on q"
 echo "PASS: two labelled libvirt hosts in the console; p paused and resumed east/test"
