@@ -8,6 +8,7 @@
 #include "containers/ct_cgroup.h"
 #include "containers/ct_exec.h"
 #include "containers/ct_init.h"
+#include "containers/ct_selfexe.h"
 #include "containers/ct_super.h"
 
 
@@ -79,10 +80,13 @@ int main(int argc, char **argv)
 		return ct_main_usage(stdout);
 	if (argc < 3)
 		return ct_main_usage(stderr);
-	if (vd_streq(argv[1], "start"))
-		return ct_main_start(argc, argv);
-	if (vd_streq(argv[1], "exec"))
-		return ct_main_exec(argc, argv);
+	bool start = vd_streq(argv[1], "start");
+	if (start || vd_streq(argv[1], "exec")) {
+		struct vd_error *e = NULL;
+		if (ct_selfexe_ensure(argv, &e) < 0)
+			return ct_main_report(e, start ? 1 : 125);
+		return start ? ct_main_start(argc, argv) : ct_main_exec(argc, argv);
+	}
 	if (vd_streq(argv[1], "status") || vd_streq(argv[1], "stats"))
 		return ct_main_query(argv[1], argv[2]);
 	if (vd_streq(argv[1], "cgroup-scope") && vd_streq(argv[2], "-")) {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ct-escape.sh - escape checks from runc/crun CVE history: a /proc that is a symlink
-# (CVE-2019-19921), a cwd through a leaked fd (CVE-2024-21626), fds leaked by the caller.
+# (CVE-2019-19921), a cwd through a leaked fd (CVE-2024-21626), fds leaked by the caller, the
+# runtime binary reachable through /proc/self/exe (CVE-2019-5736).
 # Each refused start must leave nothing behind.
 . "$(dirname "$0")/ct-lib.sh"
 
@@ -48,3 +49,35 @@ ok "no caller fd reaches the supervisor or init (init fds: $fds)"
 [ "$(ctx leak -- sh -c 'cd /proc/1/root/.. && ls / | wc -l')" = "$(ctx leak -- sh -c 'ls / | wc -l')" ] ||
 	fail "/proc/1/root/.. leads out of the rootfs"
 ok "/proc/1/root/.. stays inside"
+
+# 5. CVE-2019-5736: a container whose command is `#!/proc/self/exe` runs the runtime's own
+# binary inside it and can reopen /proc/PID/exe for writing. The supervisor (whose child
+# becomes init) and exec run from a sealed memfd copy, so there is no host file to reach.
+seals_of() {
+	python3 -c 'import fcntl, os, sys
+fd = os.open("/proc/%s/exe" % sys.argv[1], os.O_RDONLY)
+print(fcntl.fcntl(fd, 1034))' "$1" 2>/dev/null # F_GET_SEALS
+}
+sealed() {
+	s=$(seals_of "$1")
+	[ -n "$s" ] && [ $((s & 15)) = 15 ] # SEAL, SHRINK, GROW, WRITE
+}
+readlink /proc/"$sup"/exe | grep -q '^/memfd:virtdeck-ct' ||
+	fail "the supervisor runs from $(readlink /proc/"$sup"/exe), not a sealed copy"
+sealed "$sup" || fail "the supervisor's memfd lacks the write seals (seals: $(seals_of "$sup"))"
+ctx leak -- sleep 30 &
+xpid=$!
+i=0
+while [ $i -lt 200 ]; do
+	relay=$(pgrep -f "virtdeck-ct exec leak" | head -n1)
+	[ -n "$relay" ] && readlink /proc/"$relay"/exe | grep -q memfd && break
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$relay" ] || fail "no virtdeck-ct exec process found"
+readlink /proc/"$relay"/exe | grep -q '^/memfd:virtdeck-ct' ||
+	fail "exec runs from $(readlink /proc/"$relay"/exe), not a sealed copy"
+sealed "$relay" || fail "exec's memfd lacks the write seals"
+kill "$xpid" 2>/dev/null
+wait "$xpid" 2>/dev/null
+ok "supervisor and exec run from a sealed memfd (CVE-2019-5736)"
