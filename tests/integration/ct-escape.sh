@@ -81,3 +81,13 @@ sealed "$relay" || fail "exec's memfd lacks the write seals"
 kill "$xpid" 2>/dev/null
 wait "$xpid" 2>/dev/null
 ok "supervisor and exec run from a sealed memfd (CVE-2019-5736)"
+
+# 6. Mount propagation is cut both ways: the container's mounts never show on the host, and a
+# mount the host makes under the rootfs later does not reach into the running container.
+grep -F " $ROOTFS" /proc/self/mountinfo && fail "the container's mounts propagated to the host"
+mkdir -p "$ROOTFS/mnt"
+mount -t tmpfs -o size=1m vd-prop-$$ "$ROOTFS/mnt" || fail "host tmpfs under the rootfs"
+inside=$(ctx leak -- cat /proc/mounts | grep -c "vd-prop-$$")
+umount "$ROOTFS/mnt"
+[ "$inside" = 0 ] || fail "a host mount propagated into the container"
+ok "mount propagation cut both ways (checklist 6)"
