@@ -35,7 +35,10 @@ static void report(const char *name, long r)
 static long int80(long nr, long a, long b, long c, long d)
 {
 	long r;
-	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d) : "memory");
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+			 : "memory");
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
 		return -1;
@@ -123,7 +126,7 @@ static void probe_compat(void)
 		probe_ia32();
 	else
 		printf("ia32 absent\n");
-	/* x32 numbers are x86-64's with bit 30: the kernel may lack x32, the filter must not care. */
+	/* x32 numbers are x86-64's with bit 30: the kernel may lack x32, the filter must not. */
 	report("x32_io_uring_setup", syscall(X32_BIT | SYS_io_uring_setup, 1, 0));
 	report("x32_kexec_load", syscall(X32_BIT | SYS_kexec_load, 0, 0, 0, BAD_FLAGS));
 }
