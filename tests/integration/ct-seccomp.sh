@@ -9,6 +9,8 @@ cc -static -O1 -o "$T/probe" "$srcdir/tests/integration/ct-seccomp-probe.c" 2>"$
 	skip "cannot link a static probe (libc6-dev): $(head -3 "$T/cc.log")"
 cp "$T/probe" "$ROOTFS/bin/probe"
 ct_new sc --memory 64M -- /bin/sh
+# A second container runs the probe under init's own filter (sc's runs under exec's).
+ct_new si --memory 32M -- /bin/sh -c '/bin/probe > /tmp/probe.out; exec sleep 600'
 
 # 1. Capabilities: Docker's 14 stay, the inheritable and ambient sets are empty, in init and exec.
 for who in /proc/1/status /proc/self/status; do
@@ -79,6 +81,15 @@ diff "$T/want" "$T/got" > "$T/diff" ||
 	fail "calls in sc behave otherwise than the profile (- want, + got):
 $(cat "$T/diff")"
 ok "$(wc -l < "$T/want") calls: allow-list, argument rules (masked to 32 bits), compat entries"
+
+for i in $(seq 100); do # getpid is the probe's last line
+	ctx si -- grep -q '^getpid ' /tmp/probe.out 2>/dev/null && break
+	sleep 0.1
+done
+ctx si -- cat /tmp/probe.out | sed '/^ia32 absent/d' > "$T/got-init"
+diff "$T/got" "$T/got-init" > "$T/diff" || fail "init's filter differs from exec's:
+$(cat "$T/diff")"
+ok "init's children get the same answers as an exec'd process"
 
 # 3. Ordinary work still runs under the filter: a shell, ps, /proc, time, signals, a pty.
 out=$(ctx sc -- sh -c 'ls / >/dev/null && cat /proc/self/stat >/dev/null &&
