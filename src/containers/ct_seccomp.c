@@ -94,8 +94,8 @@ static const struct ct_seccomp_rule ct_seccomp_rules[] = {
 	/* clone3 passes its flags in memory a filter cannot read: ENOSYS makes libc use clone. */
 	{ "clone3", CT_SECCOMP_ERRNO, ENOSYS, 0, 0, 0 },
 	/* vsock reaches the hypervisor's services, past the container's network namespace. On the
-	 * 32-bit entry libseccomp also refuses socketcall(SYS_SOCKET), whose family it cannot read:
-	 * stricter than Docker; a 32-bit program there needs the socket(2) call of Linux 4.3+. */
+	 * 32-bit entry libseccomp also refuses socketcall(SYS_SOCKET), whose family sits in memory
+	 * it cannot read: stricter than Docker for 32-bit programs that still use socketcall. */
 	DENY_IF("socket", 0, LOW32, CT_AF_VSOCK),
 	/* Pushing input into a terminal: the admin's, if a container process holds its fd. */
 	DENY_IF("ioctl", 1, LOW32, TIOCSTI),
@@ -114,7 +114,8 @@ const struct ct_seccomp_rule *ct_seccomp_plan(size_t *n)
 	return ct_seccomp_rules;
 }
 
-/* A filter for x86-64 and its 32-bit and x32 entry points, which would otherwise bypass it. */
+/* A filter for x86-64 and its 32-bit and x32 entry points: a call through any of them meets
+ * the same rules (libseccomp kills the caller of an entry point the filter does not name). */
 static scmp_filter_ctx ct_seccomp_new(uint32_t default_action)
 {
 	scmp_filter_ctx ctx = seccomp_init(default_action);
