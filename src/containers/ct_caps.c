@@ -29,10 +29,12 @@ uint64_t ct_caps_mask(void)
 
 int ct_caps_apply(const char *name, struct vd_error **err)
 {
+	/* Inheritable stays empty, as Docker does since CVE-2022-24769: a file's inheritable
+	 * capabilities would otherwise hand the 14 to a non-root user that execs it. */
 	capng_clear(CAPNG_SELECT_ALL);
-	capng_type_t all = CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET;
+	capng_type_t kept = CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_caps_default); i++)
-		if (capng_update(CAPNG_ADD, all, ct_caps_default[i]) < 0)
+		if (capng_update(CAPNG_ADD, kept, ct_caps_default[i]) < 0)
 			return vd_error_set(err, EINVAL, "container %s: capability %u is unknown to libcap-ng", name,
 					    ct_caps_default[i]);
 	/* CAPNG_SELECT_ALL also clears the ambient set where the kernel has one. */

@@ -11,7 +11,7 @@
 const unsigned *ct_caps_plan(size_t *n);
 /* The CapEff mask a container's root process shows in /proc/self/status. */
 uint64_t ct_caps_mask(void);
-/* Reduce bounding, permitted, effective and inheritable sets to the plan; clear ambient. */
+/* Reduce bounding, permitted and effective sets to the plan; clear inheritable and ambient. */
 int ct_caps_apply(const char *name, struct vd_error **err);
 
 #endif
