@@ -214,14 +214,15 @@ static int ct_devices_bpf_load(const struct bpf_insn *insns, size_t len, char *l
 	return ct_devices_bpf(BPF_PROG_LOAD, &a);
 }
 
-/* The verifier's last line says why it refused a program. */
+/* The verifier says why it refused a program on the last line before its "processed N insns"
+ * summary. */
 static const char *ct_devices_last_line(char *log)
 {
-	size_t n = strlen(log);
-	while (n > 0 && log[n - 1] == '\n')
-		log[--n] = '\0';
-	char *nl = strrchr(log, '\n');
-	return nl ? nl + 1 : log;
+	char *why = log, *save = NULL;
+	for (char *l = strtok_r(log, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (!vd_str_has_prefix(l, "processed "))
+			why = l;
+	return why;
 }
 
 static int ct_devices_bpf_prog(const char *name, const struct ct_dev_rule *rules, size_t n,
