@@ -17,9 +17,12 @@
 #define CT_USER_HZ 100ull
 
 /* v1 controllers we use; each may be its own hierarchy (this machine) or co-mounted. */
-enum ct_v1_ctrl { CG_CPU, CG_CPUACCT, CG_CPUSET, CG_MEMORY, CG_PIDS, CG_FREEZER, CG_BLKIO, CG_DEVICES, CG__N };
-static const char *const ct_v1_names[CG__N] = { "cpu",	    "cpuacct", "cpuset", "memory",
-						"pids",	    "freezer", "blkio",	 "devices" };
+enum ct_v1_ctrl {
+	CG_CPU, CG_CPUACCT, CG_CPUSET, CG_MEMORY, CG_PIDS, CG_FREEZER, CG_BLKIO, CG_DEVICES, CG__N
+};
+static const char *const ct_v1_names[CG__N] = {
+	"cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio", "devices"
+};
 
 struct ct_cgroup_ops {
 	const char *name;
@@ -332,10 +335,11 @@ static int ct_cg1_devices(struct ct_cgroup *cg, const struct ct_limits *lim, str
 {
 	int d = ct_cg1_dir(cg, CG_DEVICES);
 	if (d < 0)
-		return vd_error_set(err, ENOTSUP, "container %s: no devices cgroup controller is mounted under %s, "
-				    "so it could open host devices (disks, ttys): mount it (mount -t cgroup -o devices "
-				    "cgroup %s/devices), or set devices = unconfined in its definition to accept that",
-				    cg->name, cg->root, cg->root);
+		return vd_error_set(err, ENOTSUP, "container %s: no devices cgroup controller is "
+			"mounted under %s, so it could open host devices (disks, ttys): mount it "
+			"(mount -t cgroup -o devices cgroup %s/devices), or set devices = "
+			"unconfined in its definition to accept that", cg->name, cg->root,
+			cg->root);
 	int r = ct_cg_write(cg, cg->dirs[d], "devices.deny", "a", err);
 	for (size_t i = 0; r == 0 && i < lim->n_devices; i++) {
 		char rule[64];

@@ -132,8 +132,9 @@ static int ct_def_set_devices(struct ct_def *d, const char *v, struct vd_error *
 		d->devices_unconfined = vd_streq(v, "unconfined");
 		return 0;
 	}
-	return vd_error_set(err, EINVAL, "devices=%s: expected confined (only the devices a container needs, "
-			    "plus devices_allow) or unconfined (every host device)", v);
+	return vd_error_set(err, EINVAL, "devices=%s: expected confined (only the devices "
+			    "a container needs, plus devices_allow) or unconfined (every host "
+			    "device)", v);
 }
 
 /* Checked now so a bad rule is reported at its line, not when the container starts. */
@@ -195,8 +196,8 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 	else
 		return vd_error_set(err, EINVAL,
 				    "unknown key '%s': known keys are rootfs hostname cmd cwd net bridge subnet cgroups "
-				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile userns_base userns_size "
-				    "devices devices_allow", key);
+				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile "
+				    "userns_base userns_size devices devices_allow", key);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* ct_devices.c - the device allow-list of a container: parsing, v1 lines, the cgroup2 BPF program. */
+/* ct_devices.c - a container's device allow-list: parsing, v1 lines, the cgroup2 BPF program. */
 #include "containers/ct_devices.h"
 
 #include <errno.h>
@@ -14,15 +14,15 @@
  * boundary: a node may be made for any number, but only these can be made, read or written.
  */
 const struct ct_dev_rule ct_devices_default[] = {
-	{ 'c', 1, 3, CT_DEV_ALL },		/* null */
-	{ 'c', 1, 5, CT_DEV_ALL },		/* zero */
-	{ 'c', 1, 7, CT_DEV_ALL },		/* full */
-	{ 'c', 1, 8, CT_DEV_ALL },		/* random */
-	{ 'c', 1, 9, CT_DEV_ALL },		/* urandom */
-	{ 'c', 5, 0, CT_DEV_ALL },		/* tty */
-	{ 'c', 5, 1, CT_DEV_ALL },		/* console */
-	{ 'c', 5, 2, CT_DEV_ALL },		/* ptmx */
-	{ 'c', 136, CT_DEV_ANY, CT_DEV_ALL },	/* pts, the console bound from the host's pty */
+	{ 'c', 1, 3, CT_DEV_ALL },   /* null */
+	{ 'c', 1, 5, CT_DEV_ALL },   /* zero */
+	{ 'c', 1, 7, CT_DEV_ALL },   /* full */
+	{ 'c', 1, 8, CT_DEV_ALL },   /* random */
+	{ 'c', 1, 9, CT_DEV_ALL },   /* urandom */
+	{ 'c', 5, 0, CT_DEV_ALL },   /* tty */
+	{ 'c', 5, 1, CT_DEV_ALL },   /* console */
+	{ 'c', 5, 2, CT_DEV_ALL },   /* ptmx */
+	{ 'c', 136, CT_DEV_ANY, CT_DEV_ALL }, /* pts, and the console bound from a host pty */
 };
 const size_t ct_devices_n_default = VD_ARRAY_SIZE(ct_devices_default);
 
@@ -86,9 +86,9 @@ int ct_devices_parse(const char *text, struct ct_dev_rule **rules, size_t *n, st
 		if (strspn(w, " \t") == strlen(w))
 			continue;
 		if (ct_devices_parse_one(w, &r) < 0)
-			return vd_error_set(err, EINVAL, "device rule '%s': expected TYPE MAJOR:MINOR ACCESS such "
-					    "as 'c 10:229 rwm' (type a, b or c; * for any number; access of r, w, m)",
-					    w + strspn(w, " \t"));
+			return vd_error_set(err, EINVAL, "device rule '%s': expected TYPE "
+				"MAJOR:MINOR ACCESS such as 'c 10:229 rwm' (type a, b or c; * for "
+				"any number; access of r, w, m)", w + strspn(w, " \t"));
 		*rules = vd_xrealloc(*rules, (*n + 1) * sizeof(**rules));
 		(*rules)[(*n)++] = r;
 	}
@@ -130,16 +130,18 @@ enum { CT_R_TYPE = 2, CT_R_ACC = 3, CT_R_MAJ = 4, CT_R_MIN = 5 };
 
 static struct bpf_insn ct_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
-	return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+	return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off,
+				  .imm = imm };
 }
 
 /* r2 = type, r3 = access, r4 = major, r5 = minor, from struct bpf_cgroup_dev_ctx in r1. */
 static size_t ct_devices_bpf_prologue(struct bpf_insn *p)
 {
 	const uint8_t ldw = BPF_LDX | BPF_MEM | BPF_W;
-	p[0] = ct_insn(ldw, CT_R_TYPE, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+	const int16_t acc = offsetof(struct bpf_cgroup_dev_ctx, access_type);
+	p[0] = ct_insn(ldw, CT_R_TYPE, BPF_REG_1, acc, 0);
 	p[1] = ct_insn(BPF_ALU64 | BPF_AND | BPF_K, CT_R_TYPE, 0, 0, 0xffff);
-	p[2] = ct_insn(ldw, CT_R_ACC, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+	p[2] = ct_insn(ldw, CT_R_ACC, BPF_REG_1, acc, 0);
 	p[3] = ct_insn(BPF_ALU64 | BPF_RSH | BPF_K, CT_R_ACC, 0, 0, 16);
 	p[4] = ct_insn(ldw, CT_R_MAJ, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major), 0);
 	p[5] = ct_insn(ldw, CT_R_MIN, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor), 0);
@@ -148,12 +150,13 @@ static size_t ct_devices_bpf_prologue(struct bpf_insn *p)
 
 static size_t ct_devices_bpf_rule_len(const struct ct_dev_rule *r)
 {
-	return (r->type != 'a') + ((r->access & CT_DEV_ALL) != CT_DEV_ALL) + (r->major != CT_DEV_ANY) +
-	       (r->minor != CT_DEV_ANY) + 2;
+	size_t tests = (r->type != 'a') + ((r->access & CT_DEV_ALL) != CT_DEV_ALL);
+	return tests + (r->major != CT_DEV_ANY) + (r->minor != CT_DEV_ANY) + 2;
 }
 
 /* A test of one rule: when it fails, jump past the rule's "return 1" to the next rule. */
-static void ct_devices_bpf_test(struct bpf_insn *p, size_t *i, size_t len, uint8_t op, uint8_t reg, int32_t imm)
+static void ct_devices_bpf_test(struct bpf_insn *p, size_t *i, size_t len, uint8_t op, uint8_t reg,
+				int32_t imm)
 {
 	p[*i] = ct_insn(BPF_JMP | op | BPF_K, reg, 0, (int16_t)(len - *i - 1), imm);
 	(*i)++;
@@ -168,7 +171,8 @@ static size_t ct_devices_bpf_rule(const struct ct_dev_rule *r, struct bpf_insn *
 				    r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 	/* Any requested access bit the rule does not grant fails it. */
 	if ((r->access & CT_DEV_ALL) != CT_DEV_ALL)
-		ct_devices_bpf_test(p, &i, len, BPF_JSET, CT_R_ACC, (int32_t)(~r->access & CT_DEV_ALL));
+		ct_devices_bpf_test(p, &i, len, BPF_JSET, CT_R_ACC,
+				    (int32_t)(~r->access & CT_DEV_ALL));
 	if (r->major != CT_DEV_ANY)
 		ct_devices_bpf_test(p, &i, len, BPF_JNE, CT_R_MAJ, r->major);
 	if (r->minor != CT_DEV_ANY)
@@ -187,7 +191,8 @@ struct bpf_insn *ct_devices_bpf_build(const struct ct_dev_rule *rules, size_t n,
 	size_t k = ct_devices_bpf_prologue(p);
 	for (size_t i = 0; i < n; i++)
 		k += ct_devices_bpf_rule(&rules[i], p + k);
-	p[k++] = ct_insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0); /* no rule matched: deny */
+	/* No rule matched: deny. */
+	p[k++] = ct_insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 	p[k++] = ct_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	*len = k;
 	return p;
@@ -225,23 +230,27 @@ static const char *ct_devices_last_line(char *log)
 	return why;
 }
 
+/* The program's fd (the kernel makes bpf fds close-on-exec). A refused program is loaded again
+ * with the verifier's log, for the reason. */
 static int ct_devices_bpf_prog(const char *name, const struct ct_dev_rule *rules, size_t n,
 			       struct vd_error **err)
 {
 	size_t len = 0;
 	_cleanup_free_ struct bpf_insn *insns = ct_devices_bpf_build(rules, n, &len);
 	int fd = ct_devices_bpf_load(insns, len, NULL, 0);
-	if (fd >= 0 || fd == -EPERM || fd == -ENOSYS)
-		return fd >= 0 ? fd : vd_error_errno(err, fd, "container %s: cannot load its cgroup2 device "
-						     "program (bpf BPF_PROG_LOAD), which needs a kernel with "
-						     "CONFIG_CGROUP_BPF and CAP_BPF or CAP_SYS_ADMIN" CT_DEV_HINT, name);
+	if (fd >= 0)
+		return fd;
+	if (fd == -EPERM || fd == -ENOSYS)
+		return vd_error_errno(err, fd, "container %s: cannot load its cgroup2 device "
+			"program (bpf BPF_PROG_LOAD), which needs a kernel with "
+			"CONFIG_CGROUP_BPF and CAP_BPF or CAP_SYS_ADMIN" CT_DEV_HINT, name);
 	_cleanup_free_ char *log = vd_xcalloc(1, 65536);
 	int again = ct_devices_bpf_load(insns, len, log, 65536);
 	if (again >= 0)
 		return again;
-	return vd_error_errno(err, fd, "container %s: the kernel refused its cgroup2 device program "
-			      "(%s)" CT_DEV_HINT,
-			      name, *log ? ct_devices_last_line(log) : "no verifier log");
+	const char *why = *log ? ct_devices_last_line(log) : "no log";
+	return vd_error_errno(err, fd, "container %s: the kernel refused its cgroup2 device "
+			      "program (%s)" CT_DEV_HINT, name, why);
 }
 
 int ct_devices_bpf_attach(const char *name, int cgfd, const struct ct_dev_rule *rules, size_t n,
@@ -259,7 +268,7 @@ int ct_devices_bpf_attach(const char *name, int cgfd, const struct ct_dev_rule *
 	a.attach_flags = BPF_F_ALLOW_MULTI;
 	int r = ct_devices_bpf(BPF_PROG_ATTACH, &a);
 	if (r < 0)
-		return vd_error_errno(err, r, "container %s: cannot attach its device program to its cgroup "
-				      "(bpf BPF_PROG_ATTACH)" CT_DEV_HINT, name);
+		return vd_error_errno(err, r, "container %s: cannot attach its device program to "
+				      "its cgroup (bpf BPF_PROG_ATTACH)" CT_DEV_HINT, name);
 	return 0; /* the cgroup holds the program now; our fd may go */
 }

@@ -26,7 +26,8 @@ extern const size_t ct_devices_n_default;
 
 /* Parse "c 10:229 rwm, b 7:* r": appends to *rules (realloc'd), 0 or -EINVAL with a message
  * naming the bad rule. */
-int ct_devices_parse(const char *text, struct ct_dev_rule **rules, size_t *n, struct vd_error **err);
+int ct_devices_parse(const char *text, struct ct_dev_rule **rules, size_t *n,
+		     struct vd_error **err);
 /* The v1 devices.allow line of a rule ("c 136:* rwm"). */
 void ct_devices_format(const struct ct_dev_rule *r, char *buf, size_t size);
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program that allows exactly these rules and denies the

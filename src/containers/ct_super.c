@@ -172,7 +172,8 @@ static void ct_super_limits(struct ct_super *s)
 }
 
 /* The default devices plus the definition's devices_allow. */
-static int ct_super_devices(struct ct_super *s, struct ct_dev_rule **rules, size_t *n, struct vd_error **err)
+static int ct_super_devices(struct ct_super *s, struct ct_dev_rule **rules, size_t *n,
+			    struct vd_error **err)
 {
 	*n = ct_devices_n_default;
 	*rules = vd_xmalloc(*n * sizeof(**rules));

@@ -141,7 +141,8 @@ static void test_bad_files(void **state)
 	expect_bad("pids_max = 1.5\n", 1, "whole number");
 	expect_bad("[container]\nuserns_base = -5\n", 2, "userns_base=-5");
 	expect_bad("[container]\ndevices = open\n", 2, "expected confined");
-	expect_bad("rootfs=/r\ndevices_allow = c 10:229 rwm, c 1:3 rwx\n", 2, "devices_allow: device rule 'c 1:3 rwx'");
+	expect_bad("rootfs=/r\ndevices_allow = c 10:229 rwm, c 1:3 rwx\n", 2,
+		   "devices_allow: device rule 'c 1:3 rwx'");
 	/* The first bad line wins even when later lines are bad too. */
 	expect_bad("rootfs=/r\nnet=x\nfoo=1\n", 2, "net=x");
 }

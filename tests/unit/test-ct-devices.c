@@ -47,8 +47,10 @@ static void test_parse(void **state)
 
 static void test_parse_refuses(void **state)
 {
-	static const char *const bad[] = { "x 1:3 rwm", "c 1 rwm", "c 1:3 rwx", "c 1:3 rr", "c -1:3 r",
-					   "c 1:3 r extra", "c 1:99999999 r", "c :3 r" };
+	static const char *const bad[] = {
+		"x 1:3 rwm", "c 1 rwm", "c 1:3 rwx", "c 1:3 rr", "c -1:3 r", "c 1:3 r extra",
+		"c 1:99999999 r", "c :3 r",
+	};
 	for (size_t i = 0; i < VD_ARRAY_SIZE(bad); i++) {
 		struct ct_dev_rule *rules = NULL;
 		size_t n = 0;
@@ -128,16 +130,19 @@ static void test_program_decisions(void **state)
 	if (getuid() != 0 || !mnt)
 		skip(); /* needs root and a cgroup2 mount to attach a device program */
 	static const struct dev_case cases[] = {
-		{ 'c', 1, 3, O_RDONLY, true },	{ 'c', 1, 3, O_WRONLY, false }, { 'c', 1, 3, O_RDWR, false },
-		{ 'c', 1, 3, -1, false },	{ 'c', 1, 5, O_RDWR, true },	{ 'c', 1, 5, -1, true },
-		{ 'c', 1, 7, O_RDONLY, false }, { 'b', 1, 3, O_RDONLY, false }, { 'c', 136, 250, O_RDWR, true },
-		{ 'c', 136, 250, -1, false },	{ 'b', 7, 0, -1, true },	{ 'b', 7, 0, O_RDONLY, false },
-		{ 'c', 4, 1, O_RDWR, false },	{ 'c', 10, 229, O_RDWR, false },
+		{ 'c', 1, 3, O_RDONLY, true },	 { 'c', 1, 3, O_WRONLY, false },
+		{ 'c', 1, 3, O_RDWR, false },	 { 'c', 1, 3, -1, false },
+		{ 'c', 1, 5, O_RDWR, true },	 { 'c', 1, 5, -1, true },
+		{ 'c', 1, 7, O_RDONLY, false },	 { 'b', 1, 3, O_RDONLY, false },
+		{ 'c', 136, 250, O_RDWR, true }, { 'c', 136, 250, -1, false },
+		{ 'b', 7, 0, -1, true },	 { 'b', 7, 0, O_RDONLY, false },
+		{ 'c', 4, 1, O_RDWR, false },	 { 'c', 10, 229, O_RDWR, false },
 	};
 	struct ct_dev_rule *rules = NULL;
 	size_t n = 0;
 	struct vd_error *e = NULL;
-	assert_int_equal(ct_devices_parse("c 1:3 r, c 1:5 rwm, c 136:* rw, b *:* m", &rules, &n, &e), 0);
+	const char *allow = "c 1:3 r, c 1:5 rwm, c 136:* rw, b *:* m";
+	assert_int_equal(ct_devices_parse(allow, &rules, &n, &e), 0);
 	char dir[] = "/tmp/test-ct-devices.XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	for (size_t i = 0; i < VD_ARRAY_SIZE(cases); i++) {
