@@ -58,7 +58,8 @@ static int ct_devices_access(const char *p, unsigned *out)
 	return *out ? 0 : -EINVAL;
 }
 
-/* "c 10:229 rwm", "a" (any device, any access). */
+/* "c 10:229 rwm", "a" (any device, any access). An "a" rule narrower than that is refused: the
+ * v1 kernel reads any "a" as everything, so it would mean more there than on cgroup2. */
 static int ct_devices_parse_one(const char *word, struct ct_dev_rule *r)
 {
 	char type, acc[8] = "rwm", *end = NULL;
@@ -74,7 +75,10 @@ static int ct_devices_parse_one(const char *word, struct ct_dev_rule *r)
 		return -EINVAL;
 	if (sscanf(end, " %7s %n", acc, &used) == 1 && end[used])
 		return -EINVAL;
-	return ct_devices_access(acc, &r->access);
+	if (ct_devices_access(acc, &r->access) < 0)
+		return -EINVAL;
+	bool all = r->major == CT_DEV_ANY && r->minor == CT_DEV_ANY && r->access == CT_DEV_ALL;
+	return type == 'a' && !all ? -EINVAL : 0;
 }
 
 int ct_devices_parse(const char *text, struct ct_dev_rule **rules, size_t *n, struct vd_error **err)

@@ -34,6 +34,7 @@ static void test_parse(void **state)
 	assert_rule("  b 7:* r ", "b 7:* r");
 	assert_rule("c *:* mw", "c *:* wm");
 	assert_rule("a", "a *:* rwm");
+	assert_rule("a *:* rwm", "a *:* rwm");
 	assert_rule("c 136:*", "c 136:* rwm");
 	struct ct_dev_rule *rules = NULL;
 	size_t n = 0;
@@ -49,7 +50,7 @@ static void test_parse_refuses(void **state)
 {
 	static const char *const bad[] = {
 		"x 1:3 rwm", "c 1 rwm", "c 1:3 rwx", "c 1:3 rr", "c -1:3 r", "c 1:3 r extra",
-		"c 1:99999999 r", "c :3 r",
+		"c 1:99999999 r", "c :3 r", "a 1:3 r",
 	};
 	for (size_t i = 0; i < VD_ARRAY_SIZE(bad); i++) {
 		struct ct_dev_rule *rules = NULL;
