@@ -1,5 +1,7 @@
 /* test-ct-devices.c - device rules: parsing, v1 lines, and the generated BPF program's decisions,
- * loaded for real into a throwaway cgroup2 group (root and a cgroup2 mount; skipped otherwise). */
+ * loaded for real into a throwaway cgroup2 group (root and a cgroup2 mount; skipped otherwise).
+ * BPF_PROG_TEST_RUN would be lighter, but the kernel has none for BPF_PROG_TYPE_CGROUP_DEVICE
+ * (ENOTSUPP on 6.18), so a child joins the group and mknods and opens nodes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
