@@ -2,6 +2,7 @@
 #include "containers/ct_cgroup.h"
 
 #include "common/ctl.h"
+#include "containers/ct_devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +17,12 @@
 #define CT_USER_HZ 100ull
 
 /* v1 controllers we use; each may be its own hierarchy (this machine) or co-mounted. */
-enum ct_v1_ctrl { CG_CPU, CG_CPUACCT, CG_CPUSET, CG_MEMORY, CG_PIDS, CG_FREEZER, CG_BLKIO, CG__N };
-static const char *const ct_v1_names[CG__N] = { "cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio" };
+enum ct_v1_ctrl {
+	CG_CPU, CG_CPUACCT, CG_CPUSET, CG_MEMORY, CG_PIDS, CG_FREEZER, CG_BLKIO, CG_DEVICES, CG__N
+};
+static const char *const ct_v1_names[CG__N] = {
+	"cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio", "devices"
+};
 
 struct ct_cgroup_ops {
 	const char *name;
@@ -25,6 +30,7 @@ struct ct_cgroup_ops {
 	int (*stats)(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error **err);
 	int (*freeze)(struct ct_cgroup *cg, bool frozen, struct vd_error **err);
 	int (*prepare)(struct ct_cgroup *cg, const char *dir, struct vd_error **err);
+	int (*devices)(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err);
 };
 
 struct ct_cgroup {
@@ -323,12 +329,33 @@ static int ct_cg1_prepare(struct ct_cgroup *cg, const char *dir, struct vd_error
 	return 0;
 }
 
+/* Deny everything, then allow the list: the group starts with its parent's list (all, at the
+ * root), and an allow the parent lacks is refused by the kernel rather than widened. */
+static int ct_cg1_devices(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
+{
+	int d = ct_cg1_dir(cg, CG_DEVICES);
+	if (d < 0)
+		return vd_error_set(err, ENOTSUP, "container %s: no devices cgroup controller is "
+			"mounted under %s, so it could open host devices (disks, ttys): mount it "
+			"(mount -t cgroup -o devices cgroup %s/devices), or set devices = "
+			"unconfined in its definition to accept that", cg->name, cg->root,
+			cg->root);
+	int r = ct_cg_write(cg, cg->dirs[d], "devices.deny", "a", err);
+	for (size_t i = 0; r == 0 && i < lim->n_devices; i++) {
+		char rule[64];
+		ct_devices_format(&lim->devices[i], rule, sizeof(rule));
+		r = ct_cg_write(cg, cg->dirs[d], "devices.allow", rule, err);
+	}
+	return r;
+}
+
 static const struct ct_cgroup_ops ct_cgroup_v1_ops = {
 	.name = "v1",
 	.set = ct_cg1_set,
 	.stats = ct_cg1_stats,
 	.freeze = ct_cg1_freeze,
 	.prepare = ct_cg1_prepare,
+	.devices = ct_cg1_devices,
 };
 
 /* ------------------------------------------------------------------ v2 */
@@ -439,12 +466,23 @@ static int ct_cg2_prepare(struct ct_cgroup *cg, const char *dir, struct vd_error
 	return 0;
 }
 
+/* cgroup2 has no device files: the kernel asks the group's BPF_CGROUP_DEVICE programs. Attached
+ * before init is cloned into the group, so no task of the container ever runs without it. */
+static int ct_cg2_devices(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
+{
+	_cleanup_close_ int fd = ct_cgroup_fd(cg, err);
+	if (fd < 0)
+		return fd;
+	return ct_devices_bpf_attach(cg->name, fd, lim->devices, lim->n_devices, err);
+}
+
 static const struct ct_cgroup_ops ct_cgroup_v2_ops = {
 	.name = "v2",
 	.set = ct_cg2_set,
 	.stats = ct_cg2_stats,
 	.freeze = ct_cg2_freeze,
 	.prepare = ct_cg2_prepare,
+	.devices = ct_cg2_devices,
 };
 
 /* ------------------------------------------------------------------ construction */
@@ -693,6 +731,8 @@ int ct_cgroup_create(struct ct_cgroup *cg, const struct ct_limits *lim, struct v
 		r = ct_cg_mkdir(cg, cg->dirs[i], err);
 	if (r == 0)
 		r = ct_cgroup_set(cg, lim, err);
+	if (r == 0 && !lim->devices_unconfined)
+		r = cg->ops->devices(cg, lim, err);
 	if (r < 0)
 		ct_cgroup_destroy(cg, NULL); /* nothing half-created stays behind */
 	return r;

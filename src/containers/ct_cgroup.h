@@ -10,6 +10,8 @@
 
 enum ct_cgroup_version { CT_CGROUP_V1 = 1, CT_CGROUP_V2 = 2 };
 
+struct ct_dev_rule;
+
 /* Limits to write; 0 / NULL means "no limit" (the file gets max / -1). */
 struct ct_limits {
 	uint64_t mem_max;
@@ -18,6 +20,12 @@ struct ct_limits {
 	uint64_t cpu_weight; /* v2 scale 1..10000; v1 cpu.shares = weight*1024/100 */
 	const char *cpuset;
 	uint64_t pids_max;
+	/* The devices the container may use, applied once by ct_cgroup_create (v1: devices.deny a
+	 * then devices.allow per rule; v2: a BPF_CGROUP_DEVICE program): none listed = none at all.
+	 * devices_unconfined (the definition's explicit opt-out) leaves every host device open. */
+	const struct ct_dev_rule *devices;
+	size_t n_devices;
+	bool devices_unconfined;
 };
 
 struct ct_stats {
@@ -64,7 +72,8 @@ enum ct_cgroup_version ct_cgroup_version(const struct ct_cgroup *cg);
 /* NULL-terminated list of the cgroup's directories (one per v1 hierarchy; one for v2). */
 char *const *ct_cgroup_dirs(const struct ct_cgroup *cg);
 
-/* mkdir + limits; on failure nothing is left behind. */
+/* mkdir + limits + device rules; on failure nothing is left behind. A host that cannot confine
+ * devices (no v1 devices controller, no cgroup2 BPF) is an error unless devices_unconfined. */
 int ct_cgroup_create(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err);
 int ct_cgroup_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err);
 int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err);

@@ -11,6 +11,7 @@
 
 #include "backend/guest.h"
 #include "common/paths.h"
+#include "containers/ct_devices.h"
 
 #define CT_DEFAULT_CMD "/bin/sh"
 
@@ -57,7 +58,7 @@ void ct_def_init(struct ct_def *d, const char *name)
 void ct_def_free(struct ct_def *d)
 {
 	char **strs[] = { &d->name, &d->path, &d->rootfs, &d->hostname, &d->cmd, &d->cwd,
-			  &d->bridge, &d->subnet, &d->cpuset };
+			  &d->bridge, &d->subnet, &d->cpuset, &d->devices_allow };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(strs); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -125,6 +126,31 @@ static int ct_def_set_cpus(struct ct_def *d, const char *v, struct vd_error **er
 	return 0;
 }
 
+static int ct_def_set_devices(struct ct_def *d, const char *v, struct vd_error **err)
+{
+	if (vd_streq(v, "confined") || vd_streq(v, "unconfined")) {
+		d->devices_unconfined = vd_streq(v, "unconfined");
+		return 0;
+	}
+	return vd_error_set(err, EINVAL, "devices=%s: expected confined (only the devices "
+			    "a container needs, plus devices_allow) or unconfined (every host "
+			    "device)", v);
+}
+
+/* Checked now so a bad rule is reported at its line, not when the container starts. */
+static int ct_def_set_devices_allow(struct ct_def *d, const char *v, struct vd_error **err)
+{
+	_cleanup_free_ struct ct_dev_rule *rules = NULL;
+	size_t n = 0;
+	int r = ct_devices_parse(v, &rules, &n, err);
+	if (r < 0) {
+		vd_error_wrap(err, "devices_allow");
+		return r;
+	}
+	ct_def_str(&d->devices_allow, v);
+	return 0;
+}
+
 int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error **err)
 {
 	if (vd_streq(key, "rootfs"))
@@ -163,10 +189,15 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 		return ct_def_count(key, v, &d->userns_base, err);
 	else if (vd_streq(key, "userns_size"))
 		return ct_def_count(key, v, &d->userns_size, err);
+	else if (vd_streq(key, "devices"))
+		return ct_def_set_devices(d, v, err);
+	else if (vd_streq(key, "devices_allow"))
+		return ct_def_set_devices_allow(d, v, err);
 	else
 		return vd_error_set(err, EINVAL,
 				    "unknown key '%s': known keys are rootfs hostname cmd cwd net bridge subnet cgroups "
-				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile userns_base userns_size", key);
+				    "seccomp memory memory_high cpus cpu_weight cpuset pids_max nofile "
+				    "userns_base userns_size devices devices_allow", key);
 	return 0;
 }
 
@@ -359,6 +390,8 @@ static void ct_def_write(FILE *f, const struct ct_def *d)
 	ct_def_put(f, "cwd", d->cwd);
 	ct_def_put(f, "cgroups", d->cgroups ? "true" : "false");
 	ct_def_put(f, "seccomp", d->seccomp ? "true" : "false");
+	ct_def_put(f, "devices", d->devices_unconfined ? "unconfined" : "confined");
+	ct_def_put(f, "devices_allow", d->devices_allow);
 	fprintf(f, "\n[resources]\n");
 	ct_def_put_u64(f, "memory", d->mem_max);
 	ct_def_put_u64(f, "memory_high", d->mem_high);

@@ -13,6 +13,7 @@
  *                cmd = /bin/sh -c 'quoted words'      cwd = / (inside)
  *                cgroups = true|false                 seccomp = true|false
  *                userns_base = HOSTUID (0 = none)     userns_size = 65536
+ *                devices = confined|unconfined        devices_allow = c 10:229 rwm, b 7:* r
  *   [resources]  memory = 256M   memory_high = 200M   cpus = 0.5   cpu_weight = 1..10000
  *                cpuset = 0-1    pids_max = N         nofile = 1024
  *   [network]    net = none|loopback|bridge           bridge = vdbr0   subnet = 10.88.0.0/24
@@ -43,6 +44,12 @@ struct ct_def {
 	uint64_t nofile;     /* RLIMIT_NOFILE for init */
 	uint64_t userns_base; /* host uid/gid that is root inside; 0 = no user namespace */
 	uint64_t userns_size; /* ids mapped from userns_base (default 65536) */
+	/* Host devices: confined (default) = only null, zero, full, random, urandom, tty, console,
+	 * ptmx and pts, plus devices_allow ("c 10:229 rwm" for fuse, comma-separated); a start
+	 * refuses a host that cannot enforce that. unconfined = every host device, the explicit
+	 * opt-out (cgroups=false has no device cgroup either). */
+	bool devices_unconfined;
+	char *devices_allow;
 };
 
 /* <datadir>/containers, created on demand. */

@@ -226,10 +226,11 @@ int ct_mount_setup(const char *name, const char *rootfs, const char *console, bo
 }
 
 /* Only hierarchies where the container has its own group (the ones ct_cgroup creates): in
- * the others (devices, name=systemd, hybrid's unified) its namespace root is the host's. */
+ * the others (name=systemd, hybrid's unified) its namespace root is the host's. */
 static bool ct_mount_managed(const char *ctrls)
 {
-	static const char *const mine[] = { "cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio" };
+	static const char *const mine[] = { "cpu",  "cpuacct", "cpuset", "memory",
+					    "pids", "freezer", "blkio",  "devices" };
 	_cleanup_free_ char *list = vd_xasprintf(",%s,", ctrls);
 	for (size_t i = 0; i < VD_ARRAY_SIZE(mine); i++) {
 		_cleanup_free_ char *want = vd_xasprintf(",%s,", mine[i]);

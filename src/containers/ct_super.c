@@ -20,6 +20,7 @@
 #include "common/paths.h"
 #include "containers/ct_caps.h"
 #include "containers/ct_cgroup.h"
+#include "containers/ct_devices.h"
 #include "containers/ct_console.h"
 #include "containers/ct_def.h"
 #include "containers/ct_init.h"
@@ -170,17 +171,39 @@ static void ct_super_limits(struct ct_super *s)
 				     .pids_max = s->def.pids_max };
 }
 
+/* The default devices plus the definition's devices_allow. */
+static int ct_super_devices(struct ct_super *s, struct ct_dev_rule **rules, size_t *n,
+			    struct vd_error **err)
+{
+	*n = ct_devices_n_default;
+	*rules = vd_xmalloc(*n * sizeof(**rules));
+	memcpy(*rules, ct_devices_default, *n * sizeof(**rules));
+	int r = s->def.devices_allow ? ct_devices_parse(s->def.devices_allow, rules, n, err) : 0;
+	if (r < 0)
+		vd_error_wrap(err, "container %s: devices_allow", s->def.name);
+	return r;
+}
+
 static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 {
 	if (!s->def.cgroups)
 		return 0;
 	ct_super_limits(s);
+	_cleanup_free_ struct ct_dev_rule *rules = NULL;
+	int r = ct_super_devices(s, &rules, &s->lim.n_devices, err);
+	if (r < 0)
+		return r;
+	s->lim.devices = rules;
+	s->lim.devices_unconfined = s->def.devices_unconfined;
 	if (ct_cgroup_new_system(s->def.name, &s->cg, err) < 0)
 		return -EIO;
-	if (ct_cgroup_create(s->cg, &s->lim, err) < 0) {
+	r = ct_cgroup_create(s->cg, &s->lim, err);
+	s->lim.devices = NULL; /* applied once, at creation */
+	s->lim.n_devices = 0;
+	if (r < 0) {
 		ct_cgroup_free(s->cg);
 		s->cg = NULL;
-		return -EIO;
+		return r;
 	}
 	return 0;
 }

@@ -10,8 +10,11 @@ ct_new res --memory 16M --cpus 0.5 -- /bin/sh
 [ "$(ctx res -- cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" = 16777216 ] ||
 	fail "the container does not see its own limit at /sys/fs/cgroup/memory"
 ctx res -- sh -c 'echo 1 > /sys/fs/cgroup/pids/pids.max' 2>/dev/null && fail "cgroupfs is writable inside"
-[ ! -e "$ROOTFS/sys/fs/cgroup/devices" ] && ! ctx res -- ls /sys/fs/cgroup/devices >/dev/null 2>&1 ||
-	fail "a hierarchy without its own group (devices) is exposed"
+[ ! -e "$ROOTFS/sys/fs/cgroup/name=systemd" ] &&
+	! ctx res -- ls /sys/fs/cgroup/name=systemd >/dev/null 2>&1 ||
+	fail "a hierarchy without its own group (name=systemd) is exposed"
+ctx res -- grep -q "^c 1:3 rwm" /sys/fs/cgroup/devices/devices.list ||
+	fail "its devices group is not the one seen inside"
 ok "its own cgroups visible read-only at /sys/fs/cgroup (limit 16M seen inside)"
 before=$(ct_field stats res oom_events)
 ctx res -- sh -c 'head -c 64m /dev/zero | tail >/dev/null'

@@ -83,7 +83,8 @@ static void test_v1_create_and_destroy(void **state)
 	for (char *const *d = ct_cgroup_dirs(cg); *d; d++)
 		n++;
 	assert_int_equal(n, 7); /* one directory per v1 hierarchy */
-	struct ct_limits none = { 0 };
+	/* Plain files cannot confine devices (ct-devices.sh tests that on the kernel's). */
+	struct ct_limits none = { .devices_unconfined = true };
 	assert_int_equal(ct_cgroup_create(cg, &none, &e), 0);
 	assert_true(exists("memory/p/virtdeck/c1"));
 	assert_true(exists("cpuset/p/virtdeck/c1"));
@@ -102,6 +103,41 @@ static void test_v1_comounted(void **state)
 	assert_int_equal(ct_cgroup_new(root, CT_CGROUP_V1, "", "x", &cg, &e), 0);
 	assert_string_equal(ct_cgroup_dirs(cg)[0], vd_xasprintf("%s/cpu,cpuacct/virtdeck/x", root));
 	assert_null(ct_cgroup_dirs(cg)[1]); /* cpu and cpuacct share one directory */
+	ct_cgroup_free(cg);
+}
+
+/* Without a devices hierarchy a confined container is refused, saying what to do, and the
+ * groups made for it are gone again. */
+static void test_v1_no_devices_refused(void **state)
+{
+	for (size_t i = 0; i < VD_ARRAY_SIZE(v1_ctrls); i++) {
+		_cleanup_free_ char *d = vd_xasprintf("%s/%s", root, v1_ctrls[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+	}
+	struct ct_cgroup *cg = NULL;
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_cgroup_new(root, CT_CGROUP_V1, "p", "c1", &cg, &e), 0);
+	struct ct_limits lim = { 0 };
+	assert_int_equal(ct_cgroup_create(cg, &lim, &e), -ENOTSUP);
+	assert_non_null(strstr(e->msg, "container c1: no devices cgroup controller"));
+	assert_non_null(strstr(e->msg, "devices = unconfined"));
+	assert_false(exists("memory/p/virtdeck/c1"));
+	vd_error_free(e);
+	ct_cgroup_free(cg);
+}
+
+/* A directory that is no cgroup2 group cannot take the device program: refused, not ignored. */
+static void test_v2_no_device_program_refused(void **state)
+{
+	struct ct_cgroup *cg = NULL;
+	struct vd_error *e = NULL;
+	assert_int_equal(ct_cgroup_new(root, CT_CGROUP_V2, "", "c4", &cg, &e), 0);
+	struct ct_limits lim = { 0 };
+	assert_true(ct_cgroup_create(cg, &lim, &e) < 0);
+	assert_non_null(strstr(e->msg, "container c4"));
+	assert_non_null(strstr(e->msg, "devices = unconfined"));
+	assert_false(exists("virtdeck/c4"));
+	vd_error_free(e);
 	ct_cgroup_free(cg);
 }
 
@@ -232,7 +268,7 @@ static void test_v2_create_enables_controllers(void **state)
 	struct ct_cgroup *cg = NULL;
 	struct vd_error *e = NULL;
 	assert_int_equal(ct_cgroup_new(root, CT_CGROUP_V2, "a/b", "c3", &cg, &e), 0);
-	struct ct_limits none = { 0 };
+	struct ct_limits none = { .devices_unconfined = true };
 	assert_int_equal(ct_cgroup_create(cg, &none, &e), 0);
 	assert_true(exists("a/b/virtdeck/c3"));
 	assert_file("cgroup.subtree_control", "+io"); /* the last controller written (a plain file) */
@@ -326,6 +362,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_v1_create_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_comounted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_no_devices_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_no_device_program_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_set_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_stats, setup, teardown),

@@ -107,6 +107,8 @@ static void test_defaults(void **state)
 	assert_int_equal(d.net, CT_NET_LOOPBACK);
 	assert_true(d.cgroups && d.seccomp);
 	assert_int_equal(d.mem_max, 0);
+	assert_false(d.devices_unconfined); /* host devices closed unless the file says otherwise */
+	assert_null(d.devices_allow);
 	char **argv = ct_def_argv(&d);
 	assert_string_equal(argv[0], "/bin/sh");
 	vd_strvfreep(&argv);
@@ -138,6 +140,9 @@ static void test_bad_files(void **state)
 	expect_bad("cpus = -2\n", 1, "cpus=-2");
 	expect_bad("pids_max = 1.5\n", 1, "whole number");
 	expect_bad("[container]\nuserns_base = -5\n", 2, "userns_base=-5");
+	expect_bad("[container]\ndevices = open\n", 2, "expected confined");
+	expect_bad("rootfs=/r\ndevices_allow = c 10:229 rwm, c 1:3 rwx\n", 2,
+		   "devices_allow: device rule 'c 1:3 rwx'");
 	/* The first bad line wins even when later lines are bad too. */
 	expect_bad("rootfs=/r\nnet=x\nfoo=1\n", 2, "net=x");
 }
@@ -230,6 +235,8 @@ static void test_save_roundtrip(void **state)
 	assert_int_equal(ct_def_set(&d, "net", "none", &e), 0);
 	assert_int_equal(ct_def_set(&d, "cgroups", "false", &e), 0);
 	assert_int_equal(ct_def_set(&d, "userns_base", "100000", &e), 0);
+	assert_int_equal(ct_def_set(&d, "devices", "unconfined", &e), 0);
+	assert_int_equal(ct_def_set(&d, "devices_allow", "c 10:229 rwm, b 7:* r", &e), 0);
 	d.mem_max = 64 << 20;
 	d.cpus = 1.25;
 	assert_int_equal(ct_def_save(&d, &e), 0);
@@ -241,8 +248,28 @@ static void test_save_roundtrip(void **state)
 	assert_int_equal(back.userns_base, 100000);
 	assert_int_equal(back.mem_max, 64 << 20);
 	assert_true(back.cpus > 1.24 && back.cpus < 1.26);
+	assert_true(back.devices_unconfined);
+	assert_string_equal(back.devices_allow, "c 10:229 rwm, b 7:* r");
 	ct_def_free(&d);
 	ct_def_free(&back);
+}
+
+/* The documented example is a definition the parser accepts, with the defaults it states. */
+static void test_example_file(void **state)
+{
+	const char *src = getenv("VD_SRCDIR");
+	if (!src)
+		skip();
+	_cleanup_free_ char *p = vd_xasprintf("%s/data/container.ini", src);
+	struct ct_def d;
+	struct vd_error *e = NULL;
+	if (ct_def_load_file(p, "web", &d, &e) < 0)
+		fail_msg("%s", e->msg);
+	assert_false(d.devices_unconfined);
+	assert_null(d.devices_allow);
+	assert_true(d.cgroups && d.seccomp);
+	assert_int_equal(d.nofile, 1024);
+	ct_def_free(&d);
 }
 
 int main(void)
@@ -256,6 +283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_resolves_in_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_roundtrip, setup, teardown),
+		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
