@@ -135,12 +135,34 @@ while [ ! -s "$T/stty.after" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); do
 cmp -s "$stty_before" "$T/stty.after" || fail "terminal settings changed: $(cat "$stty_before") -> $(cat "$T/stty.after")"
 ok "exit 3 came back, terminal settings unchanged"
 
+# stdin and stdout redirected, stderr still the pane: stderr reaches the command as a pipe.
+run "clear; echo | $VD_BIN exec $name -- sh -c 'readlink /proc/self/fd/2' > $T/fd2; echo E\"\"XIT=\$?"
+wait_re "EXIT=[0-9]" 20 || fail "exec with only stderr a terminal did not return"
+grep -q '^pipe:' "$T/fd2" || fail "with only stderr a terminal, the command's fd 2 is $(cat "$T/fd2")"
+ok "only stderr a terminal: the command's fd 2 is $(cat "$T/fd2")"
+
 # Killed while running: the terminal is restored on that path too.
 run "clear; $VD_BIN exec $name -- sleep 600; echo E\"\"XIT=\$?; stty -g > $T/stty.killed"
 shell=$(tui_tmux display -p -t vd '#{pane_pid}')
 i=0 vd=""
 while [ -z "$vd" ] && [ $i -lt 100 ]; do vd=$(pgrep -P "$shell"); sleep 0.1; i=$((i + 1)); done
 [ -n "$vd" ] || fail "virtdeck exec is not running in the pane"
+i=0 cmd=""
+while [ -z "$cmd" ] && [ $i -lt 100 ]; do
+	helper=$(pgrep -P "$vd") && cmd=$(pgrep -P "$helper")
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$cmd" ] || fail "the command of virtdeck exec did not start"
+# The command has the container's pty, never the pane's; the relaying helper keeps nothing of the
+# container but the pty master (and its signalfd).
+pane_tty=$(tui_tmux display -p -t vd '#{pane_tty}')
+for fd in 0 1 2; do
+	[ "$(readlink "/proc/$cmd/fd/$fd")" != "$pane_tty" ] || fail "the command has the pane's tty as fd $fd"
+done
+kept=$(for f in /proc/"$helper"/fd/*; do [ "${f##*/}" -gt 2 ] && readlink "$f"; done | sort | tr '\n' ' ')
+[ "$kept" = "/dev/pts/ptmx anon_inode:[signalfd] " ] || fail "the relaying helper holds: $kept"
+ok "command's stdio is a container pty, the helper holds only: $kept"
 sleep 1
 kill -TERM $vd
 wait_re "EXIT=[0-9]" 20 || fail "exec did not end after SIGTERM"
