@@ -651,7 +651,8 @@ static int ct_exec_helper(const char *name, char *const *av, int *status, struct
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	void (*old_int)(int) = signal(SIGINT, SIG_IGN), (*old_quit)(int) = signal(SIGQUIT, SIG_IGN);
+	sighandler_t old_int = signal(SIGINT, SIG_IGN);
+	sighandler_t old_quit = signal(SIGQUIT, SIG_IGN);
 	pid_t pid = fork();
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);

@@ -17,7 +17,8 @@ static int ct_console_peer(int master, const char *path)
 	return s;
 }
 
-int ct_console_open_at(struct ct_console *c, const char *name, const char *ptmx, struct vd_error **err)
+int ct_console_open_at(struct ct_console *c, const char *name, const char *ptmx,
+		       struct vd_error **err)
 {
 	memset(c, 0, sizeof(*c));
 	c->master = c->slave = -1;

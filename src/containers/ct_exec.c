@@ -46,7 +46,8 @@ struct ct_exec_proc {
 
 /* Signals the relay loop reads from a signalfd: SIGCHLD ends it, SIGWINCH resizes the pty, the
  * others go on to the command (^C from a pty never reaches us: it is a byte for the command). */
-static const int ct_exec_signals[] = { SIGCHLD, SIGWINCH, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+static const int ct_exec_signals[] = { SIGCHLD, SIGWINCH, SIGINT, SIGQUIT,
+				       SIGTERM, SIGHUP,  SIGUSR1, SIGUSR2 };
 
 static int ct_exec_status(const char *name, struct json_object **out, struct vd_error **err)
 {
@@ -314,7 +315,8 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 	pid_t init = (pid_t)vd_json_i64(st, "init_pid", 0);
 	if (init <= 0)
 		return vd_error_set(err, ESRCH, "container %s: its supervisor reported no init", name);
-	struct ct_exec_ctx c = { .name = name, .seccomp = vd_json_bool(st, "seccomp", true), .argv = argv };
+	struct ct_exec_ctx c = { .name = name, .argv = argv };
+	c.seccomp = vd_json_bool(st, "seccomp", true);
 	if ((r = ct_exec_limits(name, init, err)) < 0 || (r = ct_exec_join_cgroup(name, st, err)) < 0 ||
 	    (r = ct_ns_join(name, init, &c.userns, err)) < 0)
 		return r;
