@@ -24,7 +24,7 @@
 /* What the command runs as. */
 struct ct_exec_ctx {
 	const char *name;
-	bool seccomp, userns;
+	bool seccomp;
 	char *const *argv;
 };
 
@@ -160,8 +160,8 @@ _Noreturn static void ct_exec_child(const struct ct_exec_ctx *c, struct ct_exec_
 {
 	struct vd_error *e = NULL;
 	const char *name = c->name;
-	if (ct_exec_child_stdio(io, &e) == 0 && (!c->userns || ct_ns_become_root(name, &e) == 0) &&
-	    ct_init_chdir(name, "/", &e) == 0 && ct_init_close_fds(3, &e) == 0) {
+	if (ct_exec_child_stdio(io, &e) == 0 && ct_init_chdir(name, "/", &e) == 0 &&
+	    ct_init_close_fds(3, &e) == 0) {
 		ct_init_env(NULL);
 		ct_init_reset_signals();
 		if (ct_init_secure(name, c->seccomp, &e) == 0) {
@@ -317,8 +317,13 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 		return vd_error_set(err, ESRCH, "container %s: its supervisor reported no init", name);
 	struct ct_exec_ctx c = { .name = name, .argv = argv };
 	c.seccomp = vd_json_bool(st, "seccomp", true);
+	bool userns = false;
 	if ((r = ct_exec_limits(name, init, err)) < 0 || (r = ct_exec_join_cgroup(name, st, err)) < 0 ||
-	    (r = ct_ns_join(name, init, &c.userns, err)) < 0)
+	    (r = ct_ns_join(name, init, &userns, err)) < 0)
+		return r;
+	/* Root of its user namespace before the pty is made: the pty then belongs to the container's
+	 * root, who may reopen it by name, and while we relay we keep no host identity. */
+	if (userns && (r = ct_ns_become_root(name, err)) < 0)
 		return r;
 	/* Until it execs, our child is visible in the container running virtdeck-ct: not dumpable,
 	 * so the container's root cannot open its /proc/PID/exe and overwrite us (CVE-2019-5736). */

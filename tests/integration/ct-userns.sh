@@ -29,6 +29,15 @@ out=$( (echo 'echo PID=$$ UID=$(id -u)'; sleep 1) | timeout 10 "$VD" console un 
 echo "$out" | grep -q "^PID=1 UID=0" || fail "console: $out"
 ok "console shell is PID 1, uid 0"
 
+# From a terminal (script(1) gives one), exec's pty is the container root's own: it can reopen it.
+if command -v script >/dev/null; then
+	out=$(timeout 20 script -qec "$VD exec un -- sh -c 'stat -c %u:%g \$(tty); echo x > \$(tty)'" /dev/null |
+		tr -d '\r')
+	[ "$out" = "0:0
+x" ] || fail "exec's pty from a terminal is not root's inside: $out"
+	ok "exec's pty belongs to root inside, who reopens it"
+fi
+
 vd stop un >/dev/null && vd delete un >/dev/null || fail "stop/delete"
 ct_assert_gone un
 ok "stop + delete leave nothing"
