@@ -139,6 +139,12 @@ poll 10 test -s "$T/stty.after"
 cmp -s "$stty_before" "$T/stty.after" || fail "terminal settings changed: $(cat "$stty_before") -> $(cat "$T/stty.after")"
 ok "exit 3 came back, terminal settings unchanged"
 
+# Input from a pipe, output to the pane: the command reads the pipe's end as its EOF key.
+run "clear; echo from-a-pipe | $VD_BIN exec $name -- cat; echo E\"\"XIT=\$?"
+wait_re "EXIT=[0-9]" 20 || fail "exec cat with a pipe for input did not end"
+tui_screen | grep -q "^from-a-pipe" && tui_screen | grep -q "EXIT=0" || fail "piped input to a pty"
+ok "piped input reaches the command through its pty and ends it"
+
 # stdin and stdout redirected, stderr still the pane: stderr reaches the command as a pipe.
 run "clear; echo | $VD_BIN exec $name -- sh -c 'readlink /proc/self/fd/2' > $T/fd2; echo E\"\"XIT=\$?"
 wait_re "EXIT=[0-9]" 20 || fail "exec with only stderr a terminal did not return"
