@@ -627,6 +627,49 @@ static int ct_console(struct vd_backend *be, const char *name, int *out, struct 
 	return 0;
 }
 
+/* The helper relays the terminal and hands the command the signals meant for it; ^C and ^\ from
+ * the terminal reach it directly, so here they are ignored, and a kill aimed at us is passed on. */
+static int ct_exec_forward(pid_t pid, const sigset_t *set)
+{
+	for (;;) {
+		int st, sig = sigwaitinfo(set, NULL);
+		pid_t r = sig == SIGCHLD ? waitpid(pid, &st, WNOHANG) : 0;
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (r < 0)
+			return 127;
+		if (sig > 0 && sig != SIGCHLD)
+			kill(pid, sig);
+	}
+}
+
+static int ct_exec_helper(const char *name, char *const *av, int *status, struct vd_error **err)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sighandler_t old_int = signal(SIGINT, SIG_IGN);
+	sighandler_t old_quit = signal(SIGQUIT, SIG_IGN);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(av[0], av);
+		_exit(127);
+	}
+	int e = errno;
+	if (pid > 0)
+		*status = ct_exec_forward(pid, &set);
+	signal(SIGINT, old_int);
+	signal(SIGQUIT, old_quit);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid < 0 ? vd_error_errno(err, e, "exec in container %s: fork", name) : 0;
+}
+
 static int ct_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		   struct vd_error **err)
 {
@@ -644,18 +687,7 @@ static int ct_exec(struct vd_backend *be, const char *name, char *const *argv, i
 	av[2] = (char *)name;
 	av[3] = "--";
 	memcpy(av + 4, argv, n * sizeof(char *));
-	pid_t pid = fork();
-	if (pid < 0)
-		return vd_error_errno(err, errno, "exec in container %s: fork", name);
-	if (pid == 0) {
-		execv(helper, av);
-		_exit(127);
-	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return 0;
+	return ct_exec_helper(name, av, status, err);
 }
 
 const struct vd_backend_ops vd_ct_ops = {

@@ -8,16 +8,26 @@
 #include <termios.h>
 #include <unistd.h>
 
-int ct_console_open(struct ct_console *c, const char *name, struct vd_error **err)
+/* The slave through the master (TIOCGPTPEER, 4.13+), not by a path someone else may control. */
+static int ct_console_peer(int master, const char *path)
+{
+	int s = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0 && (errno == EINVAL || errno == ENOTTY))
+		s = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return s;
+}
+
+int ct_console_open_at(struct ct_console *c, const char *name, const char *ptmx,
+		       struct vd_error **err)
 {
 	memset(c, 0, sizeof(*c));
 	c->master = c->slave = -1;
-	_cleanup_close_ int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int m = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0)
-		return vd_error_errno(err, errno, "container %s: cannot open a pty (/dev/ptmx)", name);
-	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, c->slave_path, sizeof(c->slave_path)) != 0)
-		return vd_error_errno(err, errno, "container %s: cannot set up the pty", name);
-	int s = open(c->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		return vd_error_errno(err, errno, "container %s: cannot open a pty (%s)", name, ptmx);
+	if (unlockpt(m) < 0 || ptsname_r(m, c->slave_path, sizeof(c->slave_path)) != 0)
+		return vd_error_errno(err, errno, "container %s: cannot set up the pty (%s)", name, ptmx);
+	int s = ct_console_peer(m, c->slave_path);
 	if (s < 0)
 		return vd_error_errno(err, errno, "container %s: cannot open pty %s", name, c->slave_path);
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
@@ -25,6 +35,11 @@ int ct_console_open(struct ct_console *c, const char *name, struct vd_error **er
 	c->slave = s;
 	c->master = TAKE_FD(m);
 	return 0;
+}
+
+int ct_console_open(struct ct_console *c, const char *name, struct vd_error **err)
+{
+	return ct_console_open_at(c, name, "/dev/ptmx", err);
 }
 
 static void ct_console_closefd(int *fd)

@@ -18,6 +18,9 @@ struct ct_console {
 };
 
 int ct_console_open(struct ct_console *c, const char *name, struct vd_error **err);
+/* The same from a given ptmx (a container's own devpts: /dev/pts/ptmx). */
+int ct_console_open_at(struct ct_console *c, const char *name, const char *ptmx,
+		       struct vd_error **err);
 void ct_console_close(struct ct_console *c);
 /* In the child: new session, the slave as controlling terminal and stdio. */
 int ct_console_attach_child(struct ct_console *c, struct vd_error **err);

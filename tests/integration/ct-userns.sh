@@ -29,6 +29,32 @@ out=$( (echo 'echo PID=$$ UID=$(id -u)'; sleep 1) | timeout 10 "$VD" console un 
 echo "$out" | grep -q "^PID=1 UID=0" || fail "console: $out"
 ok "console shell is PID 1, uid 0"
 
+# From a terminal (script(1) gives one), exec's pty is the container root's own: it can reopen it.
+if command -v script >/dev/null; then
+	out=$(timeout 20 script -qec "$VD exec un -- sh -c 'stat -c %u:%g \$(tty); echo x > \$(tty)'" /dev/null |
+		tr -d '\r')
+	[ "$out" = "0:0
+x" ] || fail "exec's pty from a terminal is not root's inside: $out"
+	ok "exec's pty belongs to root inside, who reopens it"
+fi
+
+# The exec helper that relays from inside the container's cgroup and namespaces runs as root of
+# the user namespace: it keeps no host identity.
+timeout 20 "$VD" exec un -- sleep 5 </dev/null >/dev/null 2>&1 &
+# The helper once its command runs: it has a child.
+find_helper() {
+	for p in $(cat "$(ct_cgdir un)/cgroup.procs"); do
+		case $(readlink "/proc/$p/exe") in */virtdeck-ct) pgrep -P "$p" >/dev/null && helper=$p ;; esac
+	done
+	[ -n "$helper" ]
+}
+i=0 helper=""
+while ! find_helper && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$helper" ] || fail "no exec helper with a running command in the container's cgroup"
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$helper/status")" = "$BASE" ] || fail "the exec helper keeps a host uid"
+wait
+ok "the exec helper runs as $BASE, root of the user namespace"
+
 vd stop un >/dev/null && vd delete un >/dev/null || fail "stop/delete"
 ct_assert_gone un
 ok "stop + delete leave nothing"

@@ -1,15 +1,18 @@
-/* test-common.c - size parsing, the error contract, paths and the control-protocol framing. */
+/* test-common.c - size parsing, the error contract, paths, the control-protocol framing, the relay. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/ctl.h"
 #include "common/paths.h"
+#include "common/relay.h"
 
 static void test_parse_size(void **state)
 {
@@ -174,6 +177,67 @@ static void test_ctl_fd_passing(void **state)
 	close(sv[1]);
 }
 
+/* A guest that never reads its input (a command that does not read stdin while the user pastes)
+ * must not stall its output: the relay keeps input pending instead of blocking on it. */
+static void test_relay_guest_not_reading(void **state)
+{
+	int in[2], out[2], guest[2];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, guest), 0);
+	pid_t writer = fork();
+	if (writer == 0) { /* the user types far more than the guest side buffers */
+		static char junk[1 << 16];
+		for (int i = 0; i < 128; i++)
+			(void)!write(in[1], junk, sizeof(junk));
+		_exit(0);
+	}
+	pid_t peer = fork();
+	if (peer == 0) { /* the guest: answers later, and never reads */
+		usleep(300 * 1000);
+		(void)!write(guest[1], "hello", 5);
+		shutdown(guest[1], SHUT_WR);
+		pause();
+		_exit(0);
+	}
+	close(guest[1]);
+	alarm(20); /* a relay that blocks on its input fails here instead of hanging */
+	struct vd_relay r = { .user_in = in[0], .user_out = out[1], .guest = guest[0], .event_fd = -1,
+			      .detach_key = -1 };
+	assert_int_equal(vd_relay_run(&r), VD_RELAY_GUEST_CLOSED);
+	alarm(0);
+	char buf[8] = "";
+	assert_int_equal(read(out[0], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	kill(writer, SIGKILL);
+	kill(peer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	waitpid(peer, NULL, 0);
+	for (int i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+	close(guest[0]);
+}
+
+static void test_relay_detach_key(void **state)
+{
+	int in[2], guest[2];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, guest), 0);
+	assert_int_equal(write(in[1], "ab\x1d", 3), 3);
+	struct vd_relay r = { .user_in = in[0], .user_out = -1, .guest = guest[0], .event_fd = -1,
+			      .detach_key = VD_DETACH_KEY };
+	assert_int_equal(vd_relay_run(&r), VD_RELAY_DETACHED);
+	close(in[1]);
+	r.user_in = in[0];
+	assert_int_equal(vd_relay_run(&r), VD_RELAY_USER_CLOSED);
+	for (int i = 0; i < 2; i++) {
+		close(in[i]);
+		close(guest[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +247,8 @@ int main(void)
 		cmocka_unit_test(test_ctl_roundtrip_and_bad_input),
 		cmocka_unit_test(test_ctl_socket_mode_and_reply),
 		cmocka_unit_test(test_ctl_fd_passing),
+		cmocka_unit_test(test_relay_guest_not_reading),
+		cmocka_unit_test(test_relay_detach_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
