@@ -44,7 +44,7 @@ timeout 20 "$VD" exec un -- sleep 5 </dev/null >/dev/null 2>&1 &
 # The helper once its command runs: it has a child.
 find_helper() {
 	for p in $(cat "$(ct_cgdir un)/cgroup.procs"); do
-		case $(readlink "/proc/$p/exe") in */virtdeck-ct) pgrep -P "$p" >/dev/null && helper=$p ;; esac
+		case $(readlink "/proc/$p/exe") in */virtdeck-ct | /memfd:virtdeck-ct*) pgrep -P "$p" >/dev/null && helper=$p ;; esac
 	done
 	[ -n "$helper" ]
 }
