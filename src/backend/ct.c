@@ -210,7 +210,7 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	if (dr == 0) {
 		ct_fill_def(g, &d);
 		ct_def_free(&d);
-	} else if (dr != -ENOENT) { /* there but unreadable: listed as broken, so it can be fixed or deleted */
+	} else if (dr != -ENOENT) { /* unreadable: listed as broken, to be fixed or deleted */
 		vd_strlcpy(g->problem, bad->msg, sizeof(g->problem));
 	}
 	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
@@ -576,7 +576,7 @@ static int ct_resize_config(const char *name, const struct vd_resize *rq, struct
 	return r;
 }
 
-/* Checked before anything is applied: a live change the definition then refuses is a half resize. */
+/* Checked before anything is applied: a live change the definition then refuses is half done. */
 static int ct_resize_check(const char *name, const struct vd_resize *rq, struct vd_error **err)
 {
 	char host[16];
@@ -586,15 +586,18 @@ static int ct_resize_check(const char *name, const struct vd_resize *rq, struct 
 	if (rq->mem_bytes && rq->mem_bytes < CT_MEM_MIN)
 		return vd_error_set(err, EINVAL, "container %s: memory below the minimum of 4M", name);
 	if (rq->mem_bytes && vd_check_mem(rq->mem_bytes, CT_MEM_MIN) < 0)
-		return vd_error_set(err, ERANGE, "container %s: memory is out of range: give at most this host's %s",
-				    name, vd_format_size(vd_host_mem(), host, sizeof(host)));
+		return vd_error_set(err, ERANGE, "container %s: memory is out of range: give at "
+				    "most this host's %s", name,
+				    vd_format_size(vd_host_mem(), host, sizeof(host)));
 	if (rq->cpus != 0 && vd_check_cpus(rq->cpus) < 0)
-		return vd_error_set(err, ERANGE, "container %s: CPU quota %g is out of range: give %.2g to %u (this "
-				    "host's CPUs)", name, rq->cpus, VD_CPUS_MIN, vd_host_cpus());
+		return vd_error_set(err, ERANGE, "container %s: CPU quota %g is out of range: "
+				    "give %.2g to %u (this host's CPUs)", name, rq->cpus,
+				    VD_CPUS_MIN, vd_host_cpus());
 	return 0;
 }
 
-static int ct_resize(struct vd_backend *be, const char *name, const struct vd_resize *rq, struct vd_error **err)
+static int ct_resize(struct vd_backend *be, const char *name, const struct vd_resize *rq,
+		     struct vd_error **err)
 {
 	int r = ct_resize_check(name, rq, err);
 	if (r < 0)

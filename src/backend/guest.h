@@ -75,7 +75,7 @@ struct vd_guest {
 	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
 	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */
 	char advice_rec[32];  /* "1 vCPU 1.6G" */
-	char problem[512];    /* why the guest is broken (its definition's file:line error), or "" */
+	char problem[512];    /* why it is broken (its definition's file:line error), or "" */
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */

@@ -224,10 +224,11 @@ static int vmm_check_size(const char *name, unsigned vcpus, uint64_t mem, struct
 {
 	char host[16];
 	if (vcpus > VMM_VCPUS_MAX)
-		return vd_error_set(err, ERANGE, "VM %s: %u vCPUs is out of range: virtdeck-vmm runs 1 to %d", name,
-				    vcpus, VMM_VCPUS_MAX);
+		return vd_error_set(err, ERANGE, "VM %s: %u vCPUs is out of range: virtdeck-vmm "
+				    "runs 1 to %d", name, vcpus, VMM_VCPUS_MAX);
 	if (mem && vd_check_mem(mem, VMM_MEM_MIN) < 0)
-		return vd_error_set(err, ERANGE, "VM %s: memory is out of range: give 64M to this host's %s", name,
+		return vd_error_set(err, ERANGE, "VM %s: memory is out of range: give 64M to this "
+				    "host's %s", name,
 				    vd_format_size(vd_host_mem(), host, sizeof(host)));
 	return 0;
 }

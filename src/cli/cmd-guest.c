@@ -65,9 +65,11 @@ static int VD_PRINTF(1, 2) cli_bad_value(const char *fmt, ...)
 static int cli_cpus_opt(const char *opt, const char *arg, double *out)
 {
 	if (vd_parse_double(arg, out) < 0 || *out <= 0)
-		return cli_bad_value("%s %s: give a number of CPUs above 0, such as 0.5 or 2", opt, arg);
+		return cli_bad_value("%s %s: give a number of CPUs above 0, such as 0.5 or 2", opt,
+				     arg);
 	if (*out < VD_CPUS_MIN)
-		return cli_bad_value("%s %s is out of range: a CPU quota is %.2g CPUs at least", opt, arg, VD_CPUS_MIN);
+		return cli_bad_value("%s %s is out of range: a CPU quota is %.2g CPUs at least",
+				     opt, arg, VD_CPUS_MIN);
 	return 0;
 }
 
@@ -75,7 +77,8 @@ static int cli_memory_opt(const char *arg, uint64_t *out)
 {
 	int r = vd_parse_size(arg, out);
 	if (r == -ERANGE)
-		return cli_bad_value("--memory %s is out of range: give a size such as 512M or 2G", arg);
+		return cli_bad_value("--memory %s is out of range: give a size such as 512M or 2G",
+				     arg);
 	if (r < 0 || *out == 0)
 		return cli_bad_value("--memory %s: give a size such as 512M or 2G", arg);
 	return 0;
@@ -136,7 +139,8 @@ static int create_opt(void *vctx, int c, const char *arg)
 {
 	struct create_ctx *x = vctx;
 	static const char *const keys[] = { ['r'] = "rootfs", ['k'] = "kernel", ['i'] = "initrd", ['b'] = "disk",
-					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname", ['B'] = "bridge" };
+					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname",
+					    ['B'] = "bridge" };
 	uint64_t u;
 	switch (c) {
 	case 'm': return cli_memory_opt(arg, &x->def.mem_bytes);
@@ -167,7 +171,7 @@ static void create_help(void)
 	       "  --disk FILE     VM raw disk image\n"
 	       "  --cmdline STR   VM kernel command line\n"
 	       "  --net MODE      none | loopback | bridge (a VM: the host bridge for its tap)\n"
-	       "  --bridge NAME   host bridge of a container with --net bridge (15 characters at most)\n"
+	       "  --bridge NAME   host bridge of a container with --net bridge (15 characters)\n"
 	       "  --hostname H    container hostname\n"
 	       "  --engine E      engine to create it in (default: ct for ct, vmm for vm)\n");
 }

@@ -111,8 +111,8 @@ static char *vd_inival_unquote(const char *raw)
 	return TAKE_PTR(out);
 }
 
-int vd_inival_take(struct vd_inival *acc, const char *key, const char *raw, const char **k, const char **v,
-		   struct vd_error **err)
+int vd_inival_take(struct vd_inival *acc, const char *key, const char *raw, const char **k,
+		   const char **v, struct vd_error **err)
 {
 	size_t kl = strlen(key);
 	bool more = kl > 1 && key[kl - 1] == '+';
@@ -120,7 +120,8 @@ int vd_inival_take(struct vd_inival *acc, const char *key, const char *raw, cons
 	char *text = vd_inival_unquote(raw);
 	if (more && (!text || !vd_streq(acc->key, name))) {
 		free(text);
-		return vd_error_set(err, EINVAL, "%s must follow a %s line and hold a quoted value", key, name);
+		return vd_error_set(err, EINVAL, "%s must follow a %s line and hold a quoted value",
+				    key, name);
 	}
 	if (!text)
 		text = vd_xstrdup(raw);

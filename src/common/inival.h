@@ -26,8 +26,8 @@ struct vd_inival {
 
 /* Turn one (key, value) from inih into the key to set and its whole value so far: a "KEY+" line
  * appends to the line before, which must be KEY or KEY+. 0, or -EINVAL with a message. */
-int vd_inival_take(struct vd_inival *acc, const char *key, const char *raw, const char **k, const char **v,
-		   struct vd_error **err);
+int vd_inival_take(struct vd_inival *acc, const char *key, const char *raw, const char **k,
+		   const char **v, struct vd_error **err);
 void vd_inival_clear(struct vd_inival *acc);
 
 #endif

@@ -704,11 +704,11 @@ int ct_cgroup_create(struct ct_cgroup *cg, const struct ct_limits *lim, struct v
 static int ct_cgroup_check(const struct ct_limits *lim, struct vd_error **err)
 {
 	if (lim->cpus != 0 && !(lim->cpus >= VD_CPUS_MIN && lim->cpus <= CT_CGROUP_CPUS_MAX))
-		return vd_error_set(err, ERANGE, "CPU quota %g is out of range: give %.2g to %g CPUs", lim->cpus,
-				    VD_CPUS_MIN, CT_CGROUP_CPUS_MAX);
+		return vd_error_set(err, ERANGE, "CPU quota %g is out of range: give %.2g to %g "
+				    "CPUs", lim->cpus, VD_CPUS_MIN, CT_CGROUP_CPUS_MAX);
 	if (lim->mem_max > INT64_MAX || lim->mem_high > INT64_MAX || lim->pids_max > INT64_MAX)
-		return vd_error_set(err, ERANGE, "a memory or pids limit above 2^63 is out of range: leave it unset "
-				    "for no limit");
+		return vd_error_set(err, ERANGE, "a memory or pids limit above 2^63 is out of "
+				    "range: leave it unset for no limit");
 	return 0;
 }
 

@@ -127,13 +127,15 @@ static int ct_def_set_cpus(struct ct_def *d, const char *v, struct vd_error **er
 	return 0;
 }
 
-/* The text keys and where each goes. */
+static const char *const ct_def_text_keys[] = { "rootfs", "hostname", "cmd", "cwd", "subnet",
+						 "cpuset" };
+
+/* Where each of ct_def_text_keys goes. */
 static char **ct_def_str_slot(struct ct_def *d, const char *key)
 {
 	char **slots[] = { &d->rootfs, &d->hostname, &d->cmd, &d->cwd, &d->subnet, &d->cpuset };
-	static const char *const keys[] = { "rootfs", "hostname", "cmd", "cwd", "subnet", "cpuset" };
-	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++)
-		if (vd_streq(key, keys[i]))
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_text_keys); i++)
+		if (vd_streq(key, ct_def_text_keys[i]))
 			return slots[i];
 	return NULL;
 }
@@ -142,8 +144,9 @@ static char **ct_def_str_slot(struct ct_def *d, const char *key)
 static int ct_def_set_bridge(struct ct_def *d, const char *v, struct vd_error **err)
 {
 	if (*v && !vd_ifname_valid(v))
-		return vd_error_set(err, EINVAL, "bridge=%s: not an interface name: use at most 15 characters "
-				    "(the kernel's limit), without '/', ':' or blanks", v);
+		return vd_error_set(err, EINVAL, "bridge=%s: not an interface name: use at most "
+				    "15 characters (the kernel's limit), without '/', ':' or "
+				    "blanks", v);
 	ct_def_str(&d->bridge, v);
 	return 0;
 }
@@ -279,8 +282,8 @@ static int ct_def_check_memory(const struct ct_def *d, struct vd_error **err)
 		return vd_error_set(err, EINVAL, "container %s: memory %llu bytes is below the minimum of 4M: give it more",
 				    d->name, (unsigned long long)d->mem_max);
 	if (vd_check_mem(d->mem_max, 0) < 0 || vd_check_mem(d->mem_high, 0) < 0)
-		return vd_error_set(err, ERANGE, "container %s: memory limit above this host's %s of RAM: give at "
-				    "most that, or max for no limit", d->name,
+		return vd_error_set(err, ERANGE, "container %s: memory limit above this host's %s "
+				    "of RAM: give at most that, or max for no limit", d->name,
 				    vd_format_size(vd_host_mem(), host, sizeof(host)));
 	return 0;
 }
@@ -291,13 +294,14 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 	if (r < 0)
 		return r;
 	if (d->cpus != 0 && vd_check_cpus(d->cpus) < 0)
-		return vd_error_set(err, EINVAL, "container %s: cpus=%g is out of range: use 0.01 to %u (this host's "
-				    "CPUs)", d->name, d->cpus, vd_host_cpus());
+		return vd_error_set(err, EINVAL, "container %s: cpus=%g is out of range: use 0.01 "
+				    "to %u (this host's CPUs)", d->name, d->cpus, vd_host_cpus());
 	if (d->cpu_weight && d->cpu_weight > 10000)
 		return vd_error_set(err, EINVAL, "container %s: cpu_weight=%llu is out of range: use 1 to 10000",
 				    d->name, (unsigned long long)d->cpu_weight);
 	uint64_t ids = d->userns_size ? d->userns_size : 65536;
-	if (d->userns_base && (d->userns_base > 0xffffffffull || ids > 0xffffffffull - d->userns_base))
+	bool wraps = d->userns_base > 0xffffffffull || ids > 0xffffffffull - d->userns_base;
+	if (d->userns_base && wraps)
 		return vd_error_set(err, EINVAL, "container %s: userns_base + userns_size passes 2^32: pick a lower base",
 				    d->name);
 	if (d->nofile < 16 || d->nofile > 1048576)
@@ -313,8 +317,9 @@ static int ct_def_check_rootfs(const struct ct_def *d, struct vd_error **err)
 				    d->name);
 	_cleanup_close_ int fd = ct_def_open_rootfs(d->rootfs, O_PATH);
 	if (fd == -ELOOP)
-		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a symlink: refusing to "
-				    "follow it; set rootfs= to the real directory", d->name, d->rootfs);
+		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a "
+				    "symlink: refusing to follow it; set rootfs= to the real "
+				    "directory", d->name, d->rootfs);
 	if (fd < 0)
 		return vd_error_set(err, ENOENT, "container %s: rootfs %s is not a directory: build one with "
 				    "mkrootfs-busybox.sh DIR", d->name, d->rootfs);
@@ -440,11 +445,19 @@ static const struct {
 	const char *key;
 	size_t off;
 } ct_def_numbers[] = {
-	{ "memory", offsetof(struct ct_def, mem_max) },	  { "memory_high", offsetof(struct ct_def, mem_high) },
-	{ "cpu_weight", offsetof(struct ct_def, cpu_weight) }, { "pids_max", offsetof(struct ct_def, pids_max) },
-	{ "nofile", offsetof(struct ct_def, nofile) },	  { "userns_base", offsetof(struct ct_def, userns_base) },
+	{ "memory", offsetof(struct ct_def, mem_max) },
+	{ "memory_high", offsetof(struct ct_def, mem_high) },
+	{ "cpu_weight", offsetof(struct ct_def, cpu_weight) },
+	{ "pids_max", offsetof(struct ct_def, pids_max) },
+	{ "nofile", offsetof(struct ct_def, nofile) },
+	{ "userns_base", offsetof(struct ct_def, userns_base) },
 	{ "userns_size", offsetof(struct ct_def, userns_size) },
 };
+
+static uint64_t ct_def_number(const struct ct_def *d, size_t i)
+{
+	return *(const uint64_t *)((const char *)d + ct_def_numbers[i].off);
+}
 
 static bool ct_def_same_str(const char *a, const char *b)
 {
@@ -454,12 +467,13 @@ static bool ct_def_same_str(const char *a, const char *b)
 /* The first key where two definitions differ, or NULL when they are the same. */
 static const char *ct_def_differs(struct ct_def *a, struct ct_def *b)
 {
-	static const char *const strs[] = { "rootfs", "hostname", "cmd", "cwd", "subnet", "cpuset" };
-	for (size_t i = 0; i < VD_ARRAY_SIZE(strs); i++)
-		if (!ct_def_same_str(*ct_def_str_slot(a, strs[i]), *ct_def_str_slot(b, strs[i])))
-			return strs[i];
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_text_keys); i++) {
+		const char *key = ct_def_text_keys[i];
+		if (!ct_def_same_str(*ct_def_str_slot(a, key), *ct_def_str_slot(b, key)))
+			return key;
+	}
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_numbers); i++)
-		if (*(uint64_t *)((char *)a + ct_def_numbers[i].off) != *(uint64_t *)((char *)b + ct_def_numbers[i].off))
+		if (ct_def_number(a, i) != ct_def_number(b, i))
 			return ct_def_numbers[i].key;
 	if (!ct_def_same_str(a->bridge, b->bridge))
 		return "bridge";
@@ -474,12 +488,13 @@ static int ct_def_check_written(const char *tmp, const struct ct_def *d, struct 
 	struct ct_def back;
 	int r = ct_def_load_file(tmp, d->name, &back, err);
 	if (r < 0)
-		return vd_error_wrap(err, "container %s: not saved, the definition would not read back", d->name);
+		return vd_error_wrap(err, "container %s: not saved, the definition would not read "
+				     "back", d->name);
 	const char *diff = ct_def_differs((struct ct_def *)d, &back);
 	ct_def_free(&back);
 	if (diff)
-		return vd_error_set(err, EINVAL, "container %s: not saved: %s would not read back as set", d->name,
-				    diff);
+		return vd_error_set(err, EINVAL, "container %s: not saved: %s would not read back "
+				    "as set", d->name, diff);
 	return 0;
 }
 

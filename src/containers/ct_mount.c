@@ -201,16 +201,18 @@ static int ct_mount_masks(const char *name, struct vd_error **err)
 	return 0;
 }
 
-static int ct_mount_open_rootfs(const char *name, const char *rootfs, bool userns, struct vd_error **err)
+static int ct_mount_open_rootfs(const char *name, const char *rootfs, bool userns,
+				struct vd_error **err)
 {
 	int fd = ct_def_open_rootfs(rootfs, O_PATH);
 	if (fd == -ELOOP)
-		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a symlink: refusing to "
-				    "follow it (it was swapped after create?); set rootfs= to the real directory", name,
-				    rootfs);
+		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a "
+				    "symlink: refusing to follow it (swapped after create?); set "
+				    "rootfs= to the real directory", name, rootfs);
 	if (fd == -EACCES && userns)
-		return vd_error_errno(err, fd, "container %s: rootfs %s is out of reach of its user namespace: every "
-				      "directory above it must be searchable by the mapped uid", name, rootfs);
+		return vd_error_errno(err, fd, "container %s: rootfs %s is out of reach of its "
+				      "user namespace: every directory above it must be "
+				      "searchable by the mapped uid", name, rootfs);
 	if (fd < 0)
 		return vd_error_errno(err, fd, "container %s: opening rootfs %s", name, rootfs);
 	return fd;
@@ -227,12 +229,14 @@ static int ct_mount_rootfs(const char *name, const char *rootfs, bool userns, st
 	_cleanup_close_ int dir = ct_mount_open_rootfs(name, rootfs, userns, err);
 	if (dir < 0)
 		return dir;
-	_cleanup_close_ int tree = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-					     AT_RECURSIVE);
+	unsigned clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE;
+	_cleanup_close_ int tree = open_tree(dir, "", clone);
 	if (tree < 0)
-		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name, rootfs);
+		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name,
+				      rootfs);
 	if (move_mount(tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return vd_error_errno(err, errno, "container %s: attaching the rootfs mount %s", name, rootfs);
+		return vd_error_errno(err, errno, "container %s: attaching the rootfs mount %s",
+				      name, rootfs);
 	return TAKE_FD(tree);
 }
 

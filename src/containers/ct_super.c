@@ -446,16 +446,20 @@ static int ct_super_resize_want(struct ct_super *s, struct json_object *req, str
 	struct json_object *mem = NULL, *cpus = NULL;
 	if (json_object_object_get_ex(req, "mem_bytes", &mem)) {
 		int64_t v = json_object_get_int64(mem);
-		if (!json_object_is_type(mem, json_type_int) || v < 0 || vd_check_mem((uint64_t)v, CT_MEM_MIN) < 0)
-			return vd_error_set(err, ERANGE, "container %s: mem_bytes must be a whole number of bytes from "
-					    "4M to the host's RAM", s->def.name);
+		bool whole = json_object_is_type(mem, json_type_int) && v >= 0;
+		if (!whole || vd_check_mem((uint64_t)v, CT_MEM_MIN) < 0)
+			return vd_error_set(err, ERANGE, "container %s: mem_bytes must be a whole "
+					    "number of bytes from 4M to the host's RAM",
+					    s->def.name);
 		want->mem_max = (uint64_t)v;
 	}
 	if (json_object_object_get_ex(req, "cpus", &cpus)) {
-		bool number = json_object_is_type(cpus, json_type_double) || json_object_is_type(cpus, json_type_int);
+		bool number = json_object_is_type(cpus, json_type_double) ||
+			      json_object_is_type(cpus, json_type_int);
 		if (!number || vd_check_cpus(json_object_get_double(cpus)) < 0)
-			return vd_error_set(err, ERANGE, "container %s: cpus must be a number from %.2g to the host's "
-					    "%u CPUs", s->def.name, VD_CPUS_MIN, vd_host_cpus());
+			return vd_error_set(err, ERANGE, "container %s: cpus must be a number "
+					    "from %.2g to the host's %u CPUs", s->def.name,
+					    VD_CPUS_MIN, vd_host_cpus());
 		want->cpus = json_object_get_double(cpus);
 	}
 	return 0;

@@ -114,8 +114,8 @@ static struct json_object *vmm_ctl_balloon(struct vmm *vm, struct json_object *r
 	if (!vm->balloon)
 		return vd_ctl_reply_error(ENOTSUP, "this VM has no balloon device: set balloon=yes");
 	if (r < 0 || bytes < (int64_t)(64ull << 20) || (uint64_t)bytes > vm->mem.size)
-		return vd_ctl_reply_error(EINVAL, "balloon target must be a whole number of bytes between 64M and "
-					  "the VM's memory");
+		return vd_ctl_reply_error(EINVAL, "balloon target must be a whole number of bytes "
+					  "between 64M and the VM's memory");
 	vmm_balloon_set_target(vm->balloon, (uint32_t)((vm->mem.size - (uint64_t)bytes) / VMM_CTL_PAGE));
 	vd_info("VM %s: balloon target %lld bytes", vm->name, (long long)bytes);
 	return vd_ctl_reply_ok();
@@ -125,7 +125,8 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 {
 	int64_t timeout;
 	int r = vmm_ctl_int(req, "timeout", 30, &timeout);
-	if (r < 0 || timeout < 1 || timeout > 3600) /* an hour is plenty; a huge one wraps the deadline */
+	/* An hour is plenty; a huge timeout would wrap the deadline. */
+	if (r < 0 || timeout < 1 || timeout > 3600)
 		return vd_ctl_reply_error(EINVAL, "shutdown timeout must be 1 to 3600 seconds");
 	if (vm->state == VMM_PAUSED)
 		vmm_vcpu_resume_all(vm);

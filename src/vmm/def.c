@@ -63,8 +63,9 @@ static int vmm_def_set_num(struct vmm_def *d, const char *key, const char *v, st
 static int vmm_def_set_net(struct vmm_def *d, const char *v, struct vd_error **err)
 {
 	if (*v && !vd_ifname_valid(v))
-		return vd_error_set(err, EINVAL, "net=%s: not a bridge name: use at most 15 characters (the "
-				    "kernel's limit), without '/', ':' or blanks", v);
+		return vd_error_set(err, EINVAL, "net=%s: not a bridge name: use at most 15 "
+				    "characters (the kernel's limit), without '/', ':' or blanks",
+				    v);
 	vmm_def_str(&d->net, v);
 	return 0;
 }
@@ -174,9 +175,11 @@ static int vmm_def_check_written(const char *tmp, const struct vmm_def *d, struc
 	const char *diff = r == 0 ? vmm_def_differs(d, &back) : NULL;
 	vmm_def_clear(&back);
 	if (r < 0)
-		return vd_error_wrap(err, "VM %s: not saved, the definition would not read back", d->name);
+		return vd_error_wrap(err, "VM %s: not saved, the definition would not read back",
+				     d->name);
 	if (diff)
-		return vd_error_set(err, EINVAL, "VM %s: not saved: %s would not read back as set", d->name, diff);
+		return vd_error_set(err, EINVAL, "VM %s: not saved: %s would not read back as set",
+				    d->name, diff);
 	return 0;
 }
 
@@ -193,7 +196,8 @@ static int vmm_def_write_file(const char *tmp, const struct vmm_def *d, struct v
 	vmm_def_write(f, d);
 	bool bad = ferror(f) != 0;
 	if (fclose(f) != 0 || bad)
-		return vd_error_set(err, EIO, "writing VM definition %s failed: check free space", tmp);
+		return vd_error_set(err, EIO, "writing VM definition %s failed: check free space",
+				    tmp);
 	return 0;
 }
 

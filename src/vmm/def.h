@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-/* virtdeck-vmm's own limits: struct vmm holds VMM_MAX_VCPUS (vmm.h) vCPUs, far below KVM's maximum. */
+/* virtdeck-vmm's own limits: struct vmm holds VMM_MAX_VCPUS (vmm.h) vCPUs, below KVM's. */
 #define VMM_VCPUS_MAX 64
 #define VMM_MEM_MIN (64ull << 20)
 

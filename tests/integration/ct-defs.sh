@@ -43,17 +43,24 @@ printf 'bridge = %s\n' "$LONGBR" >> "$DEFS/br$$.ini"
 out=$(vd start br$$ 2>&1) && fail "a definition with a 40-character bridge started"
 echo "$out" | grep -q "15" || fail "start does not name the 15-character limit: $out"
 cut15=$(printf '%.15s' "$LONGBR")
-! ip link show "$cut15" >/dev/null 2>&1 || { ip link del "$cut15"; fail "bridge $cut15 (cut) was created"; }
+if ip link show "$cut15" >/dev/null 2>&1; then
+	ip link del "$cut15"
+	fail "bridge $cut15 (cut) was created"
+fi
 vd delete br$$ >/dev/null || fail "delete br$$"
-out=$(vd create vm vbr$$ --kernel /bin/sh --net "$LONGBR" 2>&1) && { vd delete vbr$$; fail "vm with a 40-char bridge"; }
-echo "$out" | grep -q "15" || fail "the VM bridge refusal does not name the 15-character limit: $out"
+if out=$(vd create vm vbr$$ --kernel /bin/sh --net "$LONGBR" 2>&1); then
+	vd delete vbr$$
+	fail "a VM with a 40-character bridge was created"
+fi
+echo "$out" | grep -q "15" || fail "the VM bridge refusal does not name the 15-char limit: $out"
 ok "40-character bridge names refused at create (ct and vm) and at start, no bridge made"
 
 # --- the rootfs is swapped for a symlink to a decoy after create
 R2=$T/r2
 cp -a "$ROOTFS" "$R2" && cp -a "$ROOTFS" "$T/decoy" || fail "copying the rootfs"
 CT_NAMES="$CT_NAMES sw$$"
-vd create ct sw$$ --rootfs "$R2" -- /bin/sh -c 'touch /ran; exec sleep 1000' >/dev/null || fail "create sw$$"
+vd create ct sw$$ --rootfs "$R2" -- /bin/sh -c 'touch /ran; exec sleep 1000' >/dev/null ||
+	fail "create sw$$"
 mv "$R2" "$T/r2.real" && ln -s "$T/decoy" "$R2" || fail "swapping the rootfs"
 out=$(vd start sw$$ 2>&1) && fail "started through a rootfs swapped for a symlink"
 echo "$out" | grep -qi "symlink" || fail "the refusal does not say the rootfs is a symlink: $out"
@@ -81,11 +88,13 @@ unchanged() {
 	[ "$(cat "$memf")" = "$m0" ] || fail "$1 changed $memf: $m0 -> $(cat "$memf")"
 	[ "$(cat "$DEFS/rz$$.ini")" = "$ini0" ] || fail "$1 changed the definition"
 }
-for arg in "--cpus 1e308" "--cpus 5000" "--cpus nan" "--cpus inf" "--cpus -1" "--cpus $(( $(nproc) + 1 ))" \
-	"--memory nanM" "--memory infG" "--memory 1e308M" "--memory 16777215T" "--memory 0x10M"; do
+for arg in "--cpus 1e308" "--cpus 5000" "--cpus nan" "--cpus inf" "--cpus -1" \
+	"--cpus $(( $(nproc) + 1 ))" "--memory nanM" "--memory infG" "--memory 1e308M" \
+	"--memory 16777215T" "--memory 0x10M"; do
 	# shellcheck disable=SC2086
 	out=$(vd resize rz$$ $arg 2>&1) && fail "resize $arg was accepted: $out"
-	echo "$out" | grep -Eqi "range|CPU|memory|size" || fail "resize $arg refused without the reason: $out"
+	echo "$out" | grep -Eqi "range|CPU|memory|size" ||
+		fail "resize $arg refused without the reason: $out"
 	unchanged "resize $arg"
 done
 ok "CLI resizes out of range refused with the reason; $cpuf=$q0 and $memf=$m0 kept"
@@ -107,7 +116,8 @@ print(buf.decode().strip())
 PY
 }
 for req in '"cpus":1e308' '"cpus":5000' '"cpus":-1' '"cpus":NaN' '"cpus":"2"' '"mem_bytes":-1' \
-	'"mem_bytes":1e308' '"mem_bytes":9223372036854775807' '"mem_bytes":1024' '"mem_bytes":"64M"'; do
+	'"mem_bytes":1e308' '"mem_bytes":9223372036854775807' '"mem_bytes":1024' \
+	'"mem_bytes":"64M"'; do
 	reply=$(raw "{\"op\":\"resize\",$req}")
 	echo "$reply" | grep -q '"ok": *false' || fail "supervisor accepted resize {$req}: $reply"
 	unchanged "raw resize {$req}"

@@ -41,19 +41,20 @@ static void test_parse_strict(void **state)
 {
 	uint64_t v;
 	double d;
-	const char *const bad_sizes[] = { "nan", "nanM", "NaNG", "inf", "infG", "-infM", "1e3M", "1e308",
-					  "0x10M", " 5M", "5M ", "5 M", ".M", "1..5M", "+5M", "5MM", NULL };
+	const char *const bad_sizes[] = { "nan", "nanM", "NaNG", "inf", "infG", "-infM",
+					  "1e3M", "1e308", "0x10M", " 5M", "5M ", "5 M", ".M",
+					  "1..5M", "+5M", "5MM", NULL };
 	for (size_t i = 0; bad_sizes[i]; i++)
 		if (vd_parse_size(bad_sizes[i], &v) == 0)
-			fail_msg("vd_parse_size accepted '%s' as %llu", bad_sizes[i], (unsigned long long)v);
+			fail_msg("took '%s' as %llu", bad_sizes[i], (unsigned long long)v);
 	assert_int_equal(vd_parse_size("18446744073709551616", &v), -ERANGE);
 	assert_int_equal(vd_parse_size("16777216T", &v), -ERANGE);
 	assert_int_equal(vd_parse_size("18446744073709551615", &v), 0);
 	assert_int_equal(v, UINT64_MAX);
 	assert_int_equal(vd_parse_size("0.5K", &v), 0);
 	assert_int_equal(v, 512);
-	const char *const bad_doubles[] = { "nan", "-nan", "inf", "-inf", "infinity", "1e309", "0x1p3", " 1",
-					    "1 ", "1\n", "", "1,5", NULL };
+	const char *const bad_doubles[] = { "nan", "-nan", "inf", "-inf", "infinity", "1e309",
+					    "0x1p3", " 1", "1 ", "1\n", "", "1,5", NULL };
 	for (size_t i = 0; bad_doubles[i]; i++)
 		if (vd_parse_double(bad_doubles[i], &d) == 0)
 			fail_msg("vd_parse_double accepted '%s' as %g", bad_doubles[i], d);
@@ -125,9 +126,10 @@ static void test_inival_roundtrip(void **state)
 	memset(longv, 'x', 300);
 	memcpy(longv + 183, "\npids_max=3 ; x", 15);
 	longv[300] = '\0';
-	const char *const vals[] = { "plain", "a ; b", "a;b", "# x", "a # b", "line1\nline2", "a=b [c]", "[x]",
-				     "  lead", "trail  ", "\xff\xfe\x80 bytes", "\"quoted\"", "\"", "back\\slash",
-				     "\\x3b", "", "tab\there\r", longv, NULL };
+	const char *const vals[] = { "plain", "a ; b", "a;b", "# x", "a # b", "line1\nline2",
+				     "a=b [c]", "[x]", "  lead", "trail  ", "\xff\xfe\x80 bytes",
+				     "\"quoted\"", "\"", "back\\slash", "\\x3b", "", "tab\there\r",
+				     longv, NULL };
 	char path[] = "/tmp/test-inival.XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -150,7 +152,8 @@ static void test_inival_roundtrip(void **state)
 	vd_inival_clear(&s.acc);
 	struct vd_error *e = NULL;
 	const char *k, *v;
-	assert_true(vd_inival_take(&s.acc, "cmd+", "\"x\"", &k, &v, &e) < 0); /* continues nothing */
+	/* A continuation with nothing before it. */
+	assert_true(vd_inival_take(&s.acc, "cmd+", "\"x\"", &k, &v, &e) < 0);
 	assert_non_null(strstr(e->msg, "cmd+"));
 	vd_error_freep(&e);
 	/* A hand-written value that is not one of ours stays as written. */

@@ -139,11 +139,14 @@ static void test_v1_set(void **state)
 static void test_v1_set_refuses_garbage(void **state)
 {
 	struct ct_cgroup *cg = v1_tree();
-	const char *quota = "cpu/p/virtdeck/c1/cpu.cfs_quota_us", *mem = "memory/p/virtdeck/c1/memory.limit_in_bytes";
+	const char *quota = "cpu/p/virtdeck/c1/cpu.cfs_quota_us";
+	const char *mem = "memory/p/virtdeck/c1/memory.limit_in_bytes";
 	put(quota, "50000");
 	put(mem, "16777216");
-	const struct ct_limits bad[] = { { .cpus = NAN }, { .cpus = 1e308 }, { .cpus = -1 }, { .cpus = INFINITY },
-					 { .cpus = 0.001 }, { .mem_max = 1ull << 63 }, { .mem_max = UINT64_MAX } };
+	const struct ct_limits bad[] = { { .cpus = NAN },	      { .cpus = 1e308 },
+					 { .cpus = -1 },	      { .cpus = INFINITY },
+					 { .cpus = 0.001 },	      { .mem_max = 1ull << 63 },
+					 { .mem_max = UINT64_MAX } };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(bad); i++) {
 		struct vd_error *e = NULL;
 		assert_true(ct_cgroup_set(cg, &bad[i], &e) < 0);

@@ -253,8 +253,9 @@ static void test_save_hostile_values(void **state)
 	memset(arg, 'A', 300);
 	memcpy(arg + 183, "pids_max=3", 10); /* where the old writer's line split put a key */
 	arg[300] = '\0';
-	const char *const words[] = { "/bin/sh", "-c", "echo a ; echo b", "x # y", "l1\nl2", "a=b [c]", "[s]",
-				      "  lead", "trail  ", "\xff\xfe\x80", "\"q\"", "", arg, NULL };
+	const char *const words[] = { "/bin/sh", "-c", "echo a ; echo b", "x # y", "l1\nl2",
+				      "a=b [c]", "[s]", "  lead", "trail  ", "\xff\xfe\x80", "\"q\"",
+				      "", arg, NULL };
 	_cleanup_free_ char *cmd = vd_xstrdup("");
 	for (size_t i = 0; words[i]; i++) {
 		_cleanup_free_ char *q = ct_def_quote(words[i]);
@@ -313,7 +314,7 @@ static void test_save_checks_roundtrip(void **state)
 	ct_def_free(&d);
 }
 
-/* Linux names interfaces with at most IFNAMSIZ - 1 = 15 bytes: longer names are refused, not cut. */
+/* Interface names have at most IFNAMSIZ - 1 = 15 bytes: longer ones are refused, not cut. */
 static void test_bridge_name(void **state)
 {
 	struct ct_def d;
@@ -327,14 +328,16 @@ static void test_bridge_name(void **state)
 	assert_true(ct_def_set(&d, "bridge", "br/0", &e) < 0);
 	vd_error_freep(&e);
 	ct_def_free(&d);
-	expect_bad("[network]\nnet = bridge\nbridge = a-bridge-name-that-is-forty-characters-x\n", 3, "15");
+	expect_bad("[network]\nnet = bridge\nbridge = a-bridge-name-that-is-forty-chars-xx\n",
+		   3, "15");
 }
 
 static void test_validate_bounds(void **state)
 {
 	_cleanup_free_ char *r = make_rootfs(true);
 	_cleanup_free_ char *over = vd_xasprintf("cpus=%u", vd_host_cpus() + 1);
-	_cleanup_free_ char *ram = vd_xasprintf("memory=%llu", (unsigned long long)vd_host_mem() + 4096);
+	unsigned long long mem = vd_host_mem() + 4096;
+	_cleanup_free_ char *ram = vd_xasprintf("memory=%llu", mem);
 	expect_invalid(r, over, "CPUs");
 	expect_invalid(r, "cpus=5000", "CPUs");
 	expect_invalid(r, ram, "memory");

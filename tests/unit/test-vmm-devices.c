@@ -500,10 +500,13 @@ static void test_ctl_refuses_bad_numbers(void **state)
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	const char *const bad[] = { "{\"cmd\":\"balloon\",\"bytes\":134217728.9}",
-				    "{\"cmd\":\"balloon\",\"bytes\":1e308}", "{\"cmd\":\"balloon\",\"bytes\":NaN}",
-				    "{\"cmd\":\"balloon\",\"bytes\":\"128M\"}", "{\"cmd\":\"balloon\",\"bytes\":-1}",
+				    "{\"cmd\":\"balloon\",\"bytes\":1e308}",
+				    "{\"cmd\":\"balloon\",\"bytes\":NaN}",
+				    "{\"cmd\":\"balloon\",\"bytes\":\"128M\"}",
+				    "{\"cmd\":\"balloon\",\"bytes\":-1}",
 				    "{\"cmd\":\"shutdown\",\"timeout\":1e300}",
-				    "{\"cmd\":\"shutdown\",\"timeout\":9223372036854775807}", NULL };
+				    "{\"cmd\":\"shutdown\",\"timeout\":9223372036854775807}",
+				    NULL };
 	for (size_t i = 0; bad[i]; i++) {
 		struct json_object *req = json_tokener_parse(bad[i]);
 		assert_non_null(req);

@@ -196,15 +196,16 @@ static void test_create_bounds(void **state)
 {
 	struct vd_backend *be = open_vmm();
 	struct vd_error *err = NULL;
-	const char *net_opts[] = { "kernel=/bin/sh", "net=a-bridge-name-that-is-forty-characters-x", NULL };
+	const char *net_opts[] = { "kernel=/bin/sh", "net=a-bridge-name-that-is-forty-characters-x",
+				   NULL };
 	struct vd_guest_def def = { .name = "b1", .kind = VD_KIND_VM, .opts = net_opts };
 	assert_true(vd_backend_create(be, &def, &err) < 0);
 	if (!strstr(err->msg, "15"))
 		fail_msg("got '%s'", err->msg);
 	vd_error_freep(&err);
 	const char *opts[] = { "kernel=/bin/sh", NULL };
-	struct vd_guest_def big = { .name = "b2", .kind = VD_KIND_VM, .mem_bytes = vd_host_mem() + (2ull << 20),
-				    .opts = opts };
+	struct vd_guest_def big = { .name = "b2", .kind = VD_KIND_VM,
+				    .mem_bytes = vd_host_mem() + (2ull << 20), .opts = opts };
 	assert_true(vd_backend_create(be, &big, &err) < 0);
 	assert_non_null(strstr(err->msg, "memory"));
 	vd_error_freep(&err);
