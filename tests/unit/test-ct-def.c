@@ -6,10 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "containers/ct_def.h"
+#include "containers/ct_mount.h"
 
 static char dir[256];
 
@@ -254,8 +257,8 @@ static void test_save_hostile_values(void **state)
 	memcpy(arg + 183, "pids_max=3", 10); /* where the old writer's line split put a key */
 	arg[300] = '\0';
 	const char *const words[] = { "/bin/sh", "-c", "echo a ; echo b", "x # y", "l1\nl2",
-				      "a=b [c]", "[s]", "  lead", "trail  ", "\xff\xfe\x80", "\"q\"",
-				      "", arg, NULL };
+				      "a=b [c]", "[s]", "  lead", "trail  ", "\xff\xfe\x80",
+				      "\"q\"", "", arg, NULL };
 	_cleanup_free_ char *cmd = vd_xstrdup("");
 	for (size_t i = 0; words[i]; i++) {
 		_cleanup_free_ char *q = ct_def_quote(words[i]);
@@ -358,6 +361,30 @@ static void test_validate_bounds(void **state)
 	expect_invalid(link, NULL, "symlink");
 }
 
+/* The mount itself refuses a rootfs path with a symlink on it, whatever the check before it
+ * saw (a swap between the check and the mount); root only: it runs in a new mount namespace. */
+static void test_mount_refuses_symlinked_rootfs(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	_cleanup_free_ char *r = make_rootfs(true);
+	_cleanup_free_ char *link = vd_xasprintf("%s/swapped", dir);
+	assert_int_equal(symlink(r, link), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vd_error *e = NULL;
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(2);
+		int rc = ct_mount_setup("m", link, NULL, false, &e);
+		_exit(rc == -ELOOP && e && strstr(e->msg, "symlink") ? 0 : 1);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_save_checks_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mount_refuses_symlinked_rootfs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
