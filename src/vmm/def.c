@@ -222,5 +222,8 @@ int vmm_def_check(const struct vmm_def *d, struct vd_error **err)
 		return vd_error_set(err, EINVAL, "VM %s has no kernel: set kernel= to a bzImage", d->name);
 	if (d->mem_bytes % (2ull << 20))
 		return vd_error_set(err, EINVAL, "VM %s: memory must be a multiple of 2M", d->name);
+	if (vd_check_mem(d->mem_bytes, VMM_MEM_MIN) < 0)
+		return vd_error_set(err, ERANGE, "VM %s: memory is more than this host's RAM: give less",
+				    d->name);
 	return 0;
 }

@@ -400,7 +400,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_save_checks_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_bounds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mount_refuses_symlinked_rootfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mount_refuses_symlinked_rootfs, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
