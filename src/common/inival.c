@@ -95,16 +95,14 @@ static char *vd_inival_unquote(const char *raw)
 	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"')
 		return NULL;
 	_cleanup_free_ char *out = vd_xmalloc(n);
+	const char *end = raw + n - 1; /* the closing quote */
 	size_t k = 0;
-	for (const char *p = raw + 1; p < raw + n - 1;) {
-		size_t used = 1;
-		if (*p == '"')
-			return NULL;
-		if (*p == '\\' && (used = vd_inival_unescape(p, &out[k])) == 0)
+	for (const char *p = raw + 1; p < end; k++) {
+		size_t used = *p == '\\' ? vd_inival_unescape(p, &out[k]) : 1;
+		if (*p == '"' || used == 0 || p + used > end)
 			return NULL;
 		if (*p != '\\')
 			out[k] = *p;
-		k++;
 		p += used;
 	}
 	out[k] = '\0';

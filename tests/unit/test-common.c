@@ -159,6 +159,8 @@ static void test_inival_roundtrip(void **state)
 	/* A hand-written value that is not one of ours stays as written. */
 	assert_int_equal(vd_inival_take(&s.acc, "cmd", "\"/bin/echo\" \"x\"", &k, &v, &e), 0);
 	assert_string_equal(v, "\"/bin/echo\" \"x\"");
+	assert_int_equal(vd_inival_take(&s.acc, "cmd", "\"\\\"", &k, &v, &e), 0); /* "\" */
+	assert_string_equal(v, "\"\\\"");
 	assert_int_equal(vd_inival_take(&s.acc, "cmd", "/bin/sh -c 'a\\ b'", &k, &v, &e), 0);
 	assert_string_equal(v, "/bin/sh -c 'a\\ b'");
 	vd_inival_clear(&s.acc);
