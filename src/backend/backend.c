@@ -2,6 +2,7 @@
 #include "backend/backend.h"
 
 #include <errno.h>
+#include <math.h>
 
 #include "backend/engines.h"
 #include "common/log.h"
@@ -213,6 +214,9 @@ int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_r
 		return vd_error_set(err, EINVAL, "resize: no guest name or size given");
 	if (req->vcpus == 0 && req->cpus <= 0 && req->mem_bytes == 0)
 		return vd_error_set(err, EINVAL, "resize %s: nothing to change: give a memory size, vCPUs or a CPU quota", name);
+	if (!isfinite(req->cpus) || req->cpus < 0)
+		return vd_error_set(err, EINVAL, "resize %s: CPU quota %g is not a number of CPUs",
+				    name, req->cpus);
 	if (req->cpus > 0 && req->cpus < 0.01)
 		return vd_error_set(err, EINVAL, "resize %s: CPU quota %.3f is below the 0.01 CPU minimum", name, req->cpus);
 	return VD_DISPATCH(be, name, resize, "resize", err, name, req, err);

@@ -205,15 +205,20 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	g->backend = be;
 	g->cpu_pct_alloc = g->cpu_pct_host = -1;
 	struct ct_def d;
-	bool have_def = ct_def_load(name, &d, NULL) == 0;
-	if (have_def) {
+	_cleanup_error_ struct vd_error *bad = NULL;
+	int dr = ct_def_load(name, &d, &bad);
+	if (dr == 0) {
 		ct_fill_def(g, &d);
 		ct_def_free(&d);
+	} else if (dr != -ENOENT) { /* unreadable: listed as broken, to be fixed or deleted */
+		vd_strlcpy(g->problem, bad->msg, sizeof(g->problem));
 	}
 	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
 	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
 		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
-		if (!have_def && g->state == VD_STATE_STOPPED)
+		if (g->problem[0] && g->state == VD_STATE_STOPPED)
+			g->state = VD_STATE_BROKEN;
+		if (dr == -ENOENT && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
 					    "--rootfs DIR`", name, name);
 		return 0;
@@ -315,7 +320,7 @@ static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, s
 	}
 	if (ct_def_from_opts(d, def, err) < 0)
 		return -EINVAL;
-	if (d->rootfs && d->rootfs[0] != '/') {
+	if (d->rootfs) { /* the real path: a symlink found on it at start is then a swap, refused */
 		char *abs = realpath(d->rootfs, NULL);
 		if (abs) {
 			free(d->rootfs);
@@ -571,13 +576,32 @@ static int ct_resize_config(const char *name, const struct vd_resize *rq, struct
 	return r;
 }
 
-static int ct_resize(struct vd_backend *be, const char *name, const struct vd_resize *rq, struct vd_error **err)
+/* Checked before anything is applied: a live change the definition then refuses is half done. */
+static int ct_resize_check(const char *name, const struct vd_resize *rq, struct vd_error **err)
 {
+	char host[16];
 	if (rq->vcpus)
 		return vd_error_set(err, ENOTSUP, "container %s: resize --vcpus is for VMs; use --cpus for a CPU quota",
 				    name);
 	if (rq->mem_bytes && rq->mem_bytes < CT_MEM_MIN)
 		return vd_error_set(err, EINVAL, "container %s: memory below the minimum of 4M", name);
+	if (rq->mem_bytes && vd_check_mem(rq->mem_bytes, CT_MEM_MIN) < 0)
+		return vd_error_set(err, ERANGE, "container %s: memory is out of range: give at "
+				    "most this host's %s", name,
+				    vd_format_size(vd_host_mem(), host, sizeof(host)));
+	if (rq->cpus != 0 && vd_check_cpus(rq->cpus) < 0)
+		return vd_error_set(err, ERANGE, "container %s: CPU quota %g is out of range: "
+				    "give %.2g to %u (this host's CPUs)", name, rq->cpus,
+				    VD_CPUS_MIN, vd_host_cpus());
+	return 0;
+}
+
+static int ct_resize(struct vd_backend *be, const char *name, const struct vd_resize *rq,
+		     struct vd_error **err)
+{
+	int r = ct_resize_check(name, rq, err);
+	if (r < 0)
+		return r;
 	bool live = !rq->flags || (rq->flags & VD_RESIZE_LIVE);
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
 	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)

@@ -22,6 +22,7 @@ enum vd_state {
 	VD_STATE_CRASHED,
 	VD_STATE_STARTING,
 	VD_STATE_STOPPING,
+	VD_STATE_BROKEN,  /* its definition does not parse: `problem` says file:line */
 	VD_STATE__COUNT,
 };
 
@@ -74,6 +75,7 @@ struct vd_guest {
 	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
 	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */
 	char advice_rec[32];  /* "1 vCPU 1.6G" */
+	char problem[512];    /* why it is broken (its definition's file:line error), or "" */
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */
@@ -86,7 +88,7 @@ struct vd_guest_def {
 	const char *const *opts; /* NULL-terminated "key=value" (rootfs=..., kernel=..., net=...) */
 };
 
-/* A live resize request; 0 / negative fields mean "leave as is". */
+/* A live resize request; 0 fields mean "leave as is". */
 struct vd_resize {
 	unsigned vcpus;
 	double cpus;

@@ -148,11 +148,14 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 	struct vmm_def d;
 	vmm_def_init(&d);
 	bool have_def = access(path, F_OK) == 0;
-	int r = have_def ? vmm_def_load(path, &d, err) : 0;
+	_cleanup_error_ struct vd_error *bad = NULL;
+	int r = have_def ? vmm_def_load(path, &d, &bad) : 0;
 	vmm_guest_init(be, g, name);
 	if (have_def && r == 0) {
 		g->alloc.vcpus = d.vcpus;
 		g->alloc.mem_bytes = g->alloc.mem_max_bytes = d.mem_bytes;
+	} else if (r < 0) { /* listed as broken, so it can be fixed or deleted */
+		vd_strlcpy(g->problem, bad->msg, sizeof(g->problem));
 	}
 	vmm_def_clear(&d);
 	_cleanup_json_ struct json_object *st = vmm_query(be, name, "stats");
@@ -162,7 +165,9 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
 	else if (vmm_crashed(be, name))
 		g->state = VD_STATE_CRASHED;
-	return r;
+	else if (r < 0)
+		g->state = VD_STATE_BROKEN;
+	return 0;
 }
 
 static bool vmm_has_name(const struct vd_guest *v, size_t n, const char *name)
@@ -214,8 +219,25 @@ static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *
 	return vmm_guest(be, name, out, err);
 }
 
+/* What the VMM and the host can give: vCPUs up to virtdeck-vmm's maximum, memory up to the RAM. */
+static int vmm_check_size(const char *name, unsigned vcpus, uint64_t mem, struct vd_error **err)
+{
+	char host[16];
+	if (vcpus > VMM_VCPUS_MAX)
+		return vd_error_set(err, ERANGE, "VM %s: %u vCPUs is out of range: virtdeck-vmm "
+				    "runs 1 to %d", name, vcpus, VMM_VCPUS_MAX);
+	if (mem && vd_check_mem(mem, VMM_MEM_MIN) < 0)
+		return vd_error_set(err, ERANGE, "VM %s: memory is out of range: give 64M to this "
+				    "host's %s", name,
+				    vd_format_size(vd_host_mem(), host, sizeof(host)));
+	return 0;
+}
+
 static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct vd_error **err)
 {
+	int r = vmm_check_size(gd->name, gd->vcpus, gd->mem_bytes, err);
+	if (r < 0)
+		return r;
 	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng",
 					     "ksm" };
 	vmm_def_set(d, "name", gd->name, err);
@@ -404,8 +426,11 @@ static int vmm_resize(struct vd_backend *be, const char *name, const struct vd_r
 	if (live && req->vcpus)
 		return vd_error_set(err, ENOTSUP, "VM %s: vCPUs cannot change while it runs; use --config "
 				    "and restart it", name);
-	if (req->cpus > 0)
+	if (req->cpus != 0)
 		return vd_error_set(err, ENOTSUP, "VM %s: a CPU quota is not supported by the vmm engine", name);
+	int r = vmm_check_size(name, req->vcpus, req->mem_bytes, err);
+	if (r < 0)
+		return r;
 	if (!live)
 		return vmm_resize_config(be, name, req, err);
 	_cleanup_json_ struct json_object *extra = json_object_new_object();

@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "common/relay.h"
 
+/* An option function's return when it has printed its own message. */
+#define CLI_REPORTED (-2)
 
 /* Refresh once and resolve NAME (or ENGINE:NAME, HOST/NAME) to a guest. */
 static struct vd_guest *cli_guest(struct vd_cli *cli, const char *spec, struct vd_error **err)
@@ -38,10 +40,48 @@ static int cli_opts(struct vd_cli *cli, int argc, char **argv, const char *short
 	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
 		if (vd_cli_global_opt(cli, c, optarg, &code))
 			continue;
-		if (c == '?' || c == ':' || !fn || fn(ctx, c, optarg) < 0)
+		int r = c == '?' || c == ':' || !fn ? -1 : fn(ctx, c, optarg);
+		if (r == CLI_REPORTED)
+			return -VD_EXIT_USAGE;
+		if (r < 0)
 			return -vd_cli_usage("%s: bad or unknown option '%s'", argv[0], argv[optind - 1]);
 	}
 	return optind;
+}
+
+/* A bad option value, said precisely; cli_opts then adds nothing. */
+static int VD_PRINTF(1, 2) cli_bad_value(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = vd_xvasprintf(fmt, ap);
+	va_end(ap);
+	vd_cli_usage("%s", msg);
+	return CLI_REPORTED;
+}
+
+/* Only the syntax and what is never valid are checked here: the engine knows its host's CPUs
+ * and RAM (a libvirt URI may be another machine) and checks the range. */
+static int cli_cpus_opt(const char *opt, const char *arg, double *out)
+{
+	if (vd_parse_double(arg, out) < 0 || *out <= 0)
+		return cli_bad_value("%s %s: give a number of CPUs above 0, such as 0.5 or 2", opt,
+				     arg);
+	if (*out < VD_CPUS_MIN)
+		return cli_bad_value("%s %s is out of range: a CPU quota is %.2g CPUs at least",
+				     opt, arg, VD_CPUS_MIN);
+	return 0;
+}
+
+static int cli_memory_opt(const char *arg, uint64_t *out)
+{
+	int r = vd_parse_size(arg, out);
+	if (r == -ERANGE)
+		return cli_bad_value("--memory %s is out of range: give a size such as 512M or 2G",
+				     arg);
+	if (r < 0 || *out == 0)
+		return cli_bad_value("--memory %s: give a size such as 512M or 2G", arg);
+	return 0;
 }
 
 typedef int (*cli_name_op)(struct vd_backend *be, const char *name, struct vd_error **err);
@@ -99,11 +139,12 @@ static int create_opt(void *vctx, int c, const char *arg)
 {
 	struct create_ctx *x = vctx;
 	static const char *const keys[] = { ['r'] = "rootfs", ['k'] = "kernel", ['i'] = "initrd", ['b'] = "disk",
-					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname" };
+					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname",
+					    ['B'] = "bridge" };
 	uint64_t u;
 	switch (c) {
-	case 'm': return vd_parse_size(arg, &x->def.mem_bytes) < 0 ? -1 : 0;
-	case 'p': return vd_parse_double(arg, &x->def.cpus) < 0 || x->def.cpus <= 0 ? -1 : 0;
+	case 'm': return cli_memory_opt(arg, &x->def.mem_bytes);
+	case 'p': return cli_cpus_opt("--cpus", arg, &x->def.cpus);
 	case 'v':
 		if (vd_parse_u64(arg, &u) < 0 || u == 0 || u > 256)
 			return -1;
@@ -129,7 +170,8 @@ static void create_help(void)
 	       "  --initrd FILE   VM initramfs\n"
 	       "  --disk FILE     VM raw disk image\n"
 	       "  --cmdline STR   VM kernel command line\n"
-	       "  --net MODE      none | loopback | bridge\n"
+	       "  --net MODE      none | loopback | bridge (a VM: the host bridge for its tap)\n"
+	       "  --bridge NAME   host bridge of a container with --net bridge (15 characters)\n"
 	       "  --hostname H    container hostname\n"
 	       "  --engine E      engine to create it in (default: ct for ct, vmm for vm)\n");
 }
@@ -153,6 +195,7 @@ int vd_cmd_create(struct vd_cli *cli, int argc, char **argv)
 		{ "disk", required_argument, NULL, 'b' },   { "cmdline", required_argument, NULL, 'a' },
 		{ "net", required_argument, NULL, 'n' },    { "hostname", required_argument, NULL, 'H' },
 		{ "engine", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' },
+		{ "bridge", required_argument, NULL, 'B' },
 	};
 	if (argc == 2 && (vd_streq(argv[1], "--help") || vd_streq(argv[1], "-h"))) {
 		create_help();
@@ -187,8 +230,8 @@ static int resize_opt(void *vctx, int c, const char *arg)
 	struct resize_ctx *x = vctx;
 	uint64_t u;
 	switch (c) {
-	case 'm': return vd_parse_size(arg, &x->req.mem_bytes) < 0 || !x->req.mem_bytes ? -1 : 0;
-	case 'p': return vd_parse_double(arg, &x->req.cpus) < 0 || x->req.cpus <= 0 ? -1 : 0;
+	case 'm': return cli_memory_opt(arg, &x->req.mem_bytes);
+	case 'p': return cli_cpus_opt("--cpus", arg, &x->req.cpus);
 	case 'v':
 		if (vd_parse_u64(arg, &u) < 0 || u == 0 || u > 256)
 			return -1;

@@ -61,6 +61,9 @@ int vd_cmd_list(struct vd_cli *cli, int argc, char **argv)
 		list_json(&cli->reg, &v);
 	else
 		list_text(&cli->reg, &v);
+	for (size_t i = 0; !json && i < v.n; i++)
+		if (cli->reg.guests[v.idx[i]].problem[0])
+			fprintf(stderr, "virtdeck: %s\n", cli->reg.guests[v.idx[i]].problem);
 	vd_view_free(&v);
 	for (size_t i = 0; !json && i < cli->reg.n_backends; i++)
 		if (cli->reg.backends[i]->lost)

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <math.h>
+#include <net/if.h>
+#include <sys/sysinfo.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,32 +119,39 @@ bool vd_str_has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Digits, then at most one '.' with digits after it: what sizes and CPU counts are written as. */
+static size_t vd_decimal_len(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	if (n > 0 && s[n] == '.' && s[n + 1] >= '0' && s[n + 1] <= '9')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	return n;
+}
+
 int vd_parse_u64(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s))
 		return -EINVAL;
-	char *end = NULL;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long long v = strtoull(s, NULL, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (end == s || *end)
-		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
+/* Plain decimal with an optional sign and exponent: strtod alone also takes nan, inf and hex. */
 int vd_parse_double(const char *s, double *out)
 {
-	if (!s || !*s || *s == ' ')
+	if (!s || !*s || strspn(s, "0123456789.eE+-") != strlen(s))
 		return -EINVAL;
 	char *end = NULL;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v))
-		return -ERANGE;
 	if (end == s || *end)
 		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
 	*out = v;
 	return 0;
 }
@@ -157,35 +167,72 @@ static int vd_size_shift(char c)
 	}
 }
 
+/* The suffix after the number: K, M, G, T, each optionally with "i" and "B". */
+static int vd_size_suffix(const char *end)
+{
+	if (!*end)
+		return 0;
+	int shift = vd_size_shift(*end++);
+	if (*end == 'i')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	return *end ? -1 : shift;
+}
+
 int vd_parse_size(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s)
 		return -EINVAL;
-	char *end = NULL;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno == ERANGE || end == s || v < 0)
-		return errno == ERANGE ? -ERANGE : -EINVAL;
-	int shift = 0;
-	if (*end) {
-		shift = vd_size_shift(*end);
-		if (shift < 0)
-			return -EINVAL;
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-		if (*end)
-			return -EINVAL;
-	} else if (v != floor(v)) {
-		return -EINVAL; /* fractional bytes make no sense */
-	}
-	double bytes = ldexp(v, shift);
-	if (bytes >= 18446744073709551615.0)
+	size_t n = vd_decimal_len(s);
+	int shift = n ? vd_size_suffix(s + n) : -1;
+	if (shift < 0)
+		return -EINVAL;
+	_cleanup_free_ char *num = vd_xasprintf("%.*s", (int)n, s);
+	if (shift == 0) /* bytes: exact, and a fraction of a byte makes no sense */
+		return vd_parse_u64(num, out);
+	double bytes = ldexp(strtod(num, NULL), shift);
+	if (bytes >= 18446744073709551616.0)
 		return -ERANGE;
 	*out = (uint64_t)bytes;
 	return 0;
+}
+
+unsigned vd_host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+uint64_t vd_host_mem(void)
+{
+	struct sysinfo si;
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+int vd_check_cpus(double cpus)
+{
+	if (!isfinite(cpus) || cpus <= 0)
+		return -EINVAL;
+	return cpus < VD_CPUS_MIN || cpus > (double)vd_host_cpus() ? -ERANGE : 0;
+}
+
+int vd_check_mem(uint64_t bytes, uint64_t min)
+{
+	return bytes < min || bytes > vd_host_mem() ? -ERANGE : 0;
+}
+
+bool vd_ifname_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n >= IFNAMSIZ || vd_streq(name, ".") || vd_streq(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return false;
+	return true;
 }
 
 const char *vd_format_size(uint64_t bytes, char *buf, size_t len)

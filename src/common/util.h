@@ -55,13 +55,30 @@ bool vd_strlcpy(char *dst, const char *src, size_t size);
 bool vd_streq(const char *a, const char *b);
 bool vd_str_has_prefix(const char *s, const char *prefix);
 
-/* Parse "512M", "2G", "1048576" (bytes) into bytes; returns 0 or -EINVAL/-ERANGE. */
+/* Parse "512M", "2G", "1.5GiB", "1048576" (bytes) into bytes: decimal digits, an optional
+ * fraction, an optional K/M/G/T suffix; nothing else (no nan, inf, exponents, hex or blanks).
+ * Returns 0, -EINVAL or -ERANGE (past 2^64 - 1). */
 int vd_parse_size(const char *s, uint64_t *out);
 /* Format bytes as "1.5G" / "512M" / "980K" into buf. */
 const char *vd_format_size(uint64_t bytes, char *buf, size_t len);
-/* Strict unsigned / double parsers: whole string must be consumed. */
+/* Strict unsigned / double parsers: decimal only, the whole string, no blanks; doubles also
+ * refuse nan, inf, hex and anything out of range. 0, -EINVAL or -ERANGE. */
 int vd_parse_u64(const char *s, uint64_t *out);
 int vd_parse_double(const char *s, double *out);
+
+/* Bounds every entry point of a CPU quota or a memory size applies (CLI, engines, the
+ * supervisor's and the VMM's control handlers): a quota of VD_CPUS_MIN (1 ms per 100 ms period)
+ * up to the host's online CPUs; memory from a caller's minimum up to the host's RAM. */
+#define VD_CPUS_MIN 0.01
+unsigned vd_host_cpus(void);
+uint64_t vd_host_mem(void);
+/* 0, -EINVAL (not a number above 0) or -ERANGE (outside VD_CPUS_MIN..vd_host_cpus()). */
+int vd_check_cpus(double cpus);
+/* 0 or -ERANGE (below min or above vd_host_mem()). */
+int vd_check_mem(uint64_t bytes, uint64_t min);
+/* A name the kernel takes for a network interface as is: 1..IFNAMSIZ-1 (15) bytes, no '/',
+ * ':' or blanks, not "." or "..". Longer names would be cut by the kernel's helpers. */
+bool vd_ifname_valid(const char *name);
 
 /* Read a whole (small) file; NUL-terminated. Returns 0 or -errno. */
 int vd_read_file(const char *path, char **out, size_t *len);

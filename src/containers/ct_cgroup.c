@@ -738,9 +738,24 @@ int ct_cgroup_create(struct ct_cgroup *cg, const struct ct_limits *lim, struct v
 	return r;
 }
 
+/* The last guard before the kernel's files: a quota is cpus * period and v1 takes signed numbers,
+ * so NaN, a negative or a huge value would be written as "unlimited" or garbage. Callers hold
+ * the values to the host's CPUs and RAM; this refuses what is no limit at all. */
+static int ct_cgroup_check(const struct ct_limits *lim, struct vd_error **err)
+{
+	if (lim->cpus != 0 && !(lim->cpus >= VD_CPUS_MIN && lim->cpus <= CT_CGROUP_CPUS_MAX))
+		return vd_error_set(err, ERANGE, "CPU quota %g is out of range: give %.2g to %g "
+				    "CPUs", lim->cpus, VD_CPUS_MIN, CT_CGROUP_CPUS_MAX);
+	if (lim->mem_max > INT64_MAX || lim->mem_high > INT64_MAX || lim->pids_max > INT64_MAX)
+		return vd_error_set(err, ERANGE, "a memory or pids limit above 2^63 is out of "
+				    "range: leave it unset for no limit");
+	return 0;
+}
+
 int ct_cgroup_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
 {
-	return cg->ops->set(cg, lim, err);
+	int r = ct_cgroup_check(lim, err);
+	return r < 0 ? r : cg->ops->set(cg, lim, err);
 }
 
 int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err)

@@ -12,7 +12,11 @@ enum ct_cgroup_version { CT_CGROUP_V1 = 1, CT_CGROUP_V2 = 2 };
 
 struct ct_dev_rule;
 
-/* Limits to write; 0 / NULL means "no limit" (the file gets max / -1). */
+/* The largest CPU quota written: as many CPUs as a Linux kernel supports (x86-64 NR_CPUS). */
+#define CT_CGROUP_CPUS_MAX 8192.0
+
+/* Limits to write; 0 / NULL means "no limit" (the file gets max / -1). Set and create refuse a
+ * quota outside VD_CPUS_MIN..CT_CGROUP_CPUS_MAX (or NaN) and limits above 2^63. */
 struct ct_limits {
 	uint64_t mem_max;
 	uint64_t mem_high;   /* v2 memory.high; v1 memory.soft_limit_in_bytes */

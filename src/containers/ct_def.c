@@ -2,6 +2,7 @@
 #include "containers/ct_def.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <linux/openat2.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend/guest.h"
+#include "common/inival.h"
 #include "common/paths.h"
 #include "containers/ct_devices.h"
 
@@ -151,22 +153,37 @@ static int ct_def_set_devices_allow(struct ct_def *d, const char *v, struct vd_e
 	return 0;
 }
 
+static const char *const ct_def_text_keys[] = { "rootfs", "hostname", "cmd", "cwd", "subnet",
+						 "cpuset" };
+
+/* Where each of ct_def_text_keys goes. */
+static char **ct_def_str_slot(struct ct_def *d, const char *key)
+{
+	char **slots[] = { &d->rootfs, &d->hostname, &d->cmd, &d->cwd, &d->subnet, &d->cpuset };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_text_keys); i++)
+		if (vd_streq(key, ct_def_text_keys[i]))
+			return slots[i];
+	return NULL;
+}
+
+/* The kernel cuts longer names to IFNAMSIZ - 1 and the cut name is a different bridge. */
+static int ct_def_set_bridge(struct ct_def *d, const char *v, struct vd_error **err)
+{
+	if (*v && !vd_ifname_valid(v))
+		return vd_error_set(err, EINVAL, "bridge=%s: not an interface name: use at most "
+				    "15 characters (the kernel's limit), without '/', ':' or "
+				    "blanks", v);
+	ct_def_str(&d->bridge, v);
+	return 0;
+}
+
 int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error **err)
 {
-	if (vd_streq(key, "rootfs"))
-		ct_def_str(&d->rootfs, v);
-	else if (vd_streq(key, "hostname"))
-		ct_def_str(&d->hostname, v);
-	else if (vd_streq(key, "cmd"))
-		ct_def_str(&d->cmd, v);
-	else if (vd_streq(key, "cwd"))
-		ct_def_str(&d->cwd, v);
+	char **slot = ct_def_str_slot(d, key);
+	if (slot)
+		ct_def_str(slot, v);
 	else if (vd_streq(key, "bridge"))
-		ct_def_str(&d->bridge, v);
-	else if (vd_streq(key, "subnet"))
-		ct_def_str(&d->subnet, v);
-	else if (vd_streq(key, "cpuset"))
-		ct_def_str(&d->cpuset, v);
+		return ct_def_set_bridge(d, v, err);
 	else if (vd_streq(key, "net"))
 		return ct_def_set_net(d, v, err);
 	else if (vd_streq(key, "cgroups"))
@@ -204,6 +221,7 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 struct ct_def_parse {
 	struct ct_def *d;
 	struct vd_error *first; /* message of the first bad line; inih gives us its number */
+	struct vd_inival acc;   /* a value quoted over several lines (see common/inival.h) */
 };
 
 static int ct_def_handler(void *user, const char *section, const char *key, const char *value)
@@ -215,7 +233,7 @@ static int ct_def_handler(void *user, const char *section, const char *key, cons
 		vd_error_set(&e, EINVAL, "unknown section [%s]: use [container], [resources] or [network]", section);
 	else if (!key)
 		return 1;
-	else
+	else if (vd_inival_take(&p->acc, key, value, &key, &value, &e) == 0)
 		ct_def_set(p->d, key, value, &e);
 	return vd_error_keep_first(&p->first, e) ? 0 : 1;
 }
@@ -226,6 +244,7 @@ int ct_def_load_file(const char *path, const char *name, struct ct_def *d, struc
 	d->path = vd_xstrdup(path);
 	struct ct_def_parse p = { .d = d };
 	int line = ini_parse(path, ct_def_handler, &p);
+	vd_inival_clear(&p.acc);
 	if (line == 0 && !p.first)
 		return 0;
 	int code;
@@ -251,12 +270,22 @@ int ct_def_load(const char *name, struct ct_def *d, struct vd_error **err)
 	return ct_def_load_file(path, name, d, err);
 }
 
+/* The rootfs with no symlink anywhere on its path: create stores the real path, so a symlink
+ * here was put in since, and following it would run whatever it points at. */
+int ct_def_open_rootfs(const char *rootfs, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_DIRECTORY | O_CLOEXEC),
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, rootfs, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
 /* Open a path inside the rootfs the way the container will see it: symlinks stay inside. */
 static int ct_def_open_in_root(const char *rootfs, const char *path)
 {
-	_cleanup_close_ int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int rfd = ct_def_open_rootfs(rootfs, O_PATH);
 	if (rfd < 0)
-		return -errno;
+		return rfd;
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
 	return fd < 0 ? -errno : fd;
@@ -277,18 +306,33 @@ static int ct_def_check_cmd(const struct ct_def *d, struct vd_error **err)
 	return 0;
 }
 
-static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
+static int ct_def_check_memory(const struct ct_def *d, struct vd_error **err)
 {
+	char host[16];
 	if (d->mem_max && d->mem_max < CT_MEM_MIN)
 		return vd_error_set(err, EINVAL, "container %s: memory %llu bytes is below the minimum of 4M: give it more",
 				    d->name, (unsigned long long)d->mem_max);
-	if (d->cpus != 0 && (d->cpus < 0.01 || d->cpus > 4096))
-		return vd_error_set(err, EINVAL, "container %s: cpus=%g is out of range: use 0.01 to 4096", d->name,
-				    d->cpus);
+	if (vd_check_mem(d->mem_max, 0) < 0 || vd_check_mem(d->mem_high, 0) < 0)
+		return vd_error_set(err, ERANGE, "container %s: memory limit above this host's %s "
+				    "of RAM: give at most that, or max for no limit", d->name,
+				    vd_format_size(vd_host_mem(), host, sizeof(host)));
+	return 0;
+}
+
+static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
+{
+	int r = ct_def_check_memory(d, err);
+	if (r < 0)
+		return r;
+	if (d->cpus != 0 && vd_check_cpus(d->cpus) < 0)
+		return vd_error_set(err, EINVAL, "container %s: cpus=%g is out of range: use 0.01 "
+				    "to %u (this host's CPUs)", d->name, d->cpus, vd_host_cpus());
 	if (d->cpu_weight && d->cpu_weight > 10000)
 		return vd_error_set(err, EINVAL, "container %s: cpu_weight=%llu is out of range: use 1 to 10000",
 				    d->name, (unsigned long long)d->cpu_weight);
-	if (d->userns_base && (d->userns_base + (d->userns_size ? d->userns_size : 65536) > 0xffffffffull))
+	uint64_t ids = d->userns_size ? d->userns_size : 65536;
+	bool wraps = d->userns_base > 0xffffffffull || ids > 0xffffffffull - d->userns_base;
+	if (d->userns_base && wraps)
 		return vd_error_set(err, EINVAL, "container %s: userns_base + userns_size passes 2^32: pick a lower base",
 				    d->name);
 	if (d->nofile < 16 || d->nofile > 1048576)
@@ -297,20 +341,32 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 	return 0;
 }
 
-int ct_def_validate(const struct ct_def *d, struct vd_error **err)
+static int ct_def_check_rootfs(const struct ct_def *d, struct vd_error **err)
 {
-	struct stat st;
 	if (!d->rootfs || d->rootfs[0] != '/')
 		return vd_error_set(err, EINVAL, "container %s: rootfs must be an absolute directory path (rootfs=DIR)",
 				    d->name);
-	if (stat(d->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+	_cleanup_close_ int fd = ct_def_open_rootfs(d->rootfs, O_PATH);
+	if (fd == -ELOOP)
+		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a "
+				    "symlink: refusing to follow it; set rootfs= to the real "
+				    "directory", d->name, d->rootfs);
+	if (fd < 0)
 		return vd_error_set(err, ENOENT, "container %s: rootfs %s is not a directory: build one with "
 				    "mkrootfs-busybox.sh DIR", d->name, d->rootfs);
+	return 0;
+}
+
+int ct_def_validate(const struct ct_def *d, struct vd_error **err)
+{
+	int r = ct_def_check_rootfs(d, err);
+	if (r < 0)
+		return r;
 	if (d->cwd && d->cwd[0] != '/')
 		return vd_error_set(err, EINVAL, "container %s: cwd=%s must be absolute", d->name, d->cwd);
 	if (d->hostname && strlen(d->hostname) > 63)
 		return vd_error_set(err, EINVAL, "container %s: hostname longer than 63 characters", d->name);
-	int r = ct_def_check_limits(d, err);
+	r = ct_def_check_limits(d, err);
 	return r < 0 ? r : ct_def_check_cmd(d, err);
 }
 
@@ -372,13 +428,24 @@ char *ct_def_quote(const char *arg)
 static void ct_def_put(FILE *f, const char *key, const char *v)
 {
 	if (v)
-		fprintf(f, "%s = %s\n", key, v);
+		vd_inival_put(f, key, v);
 }
 
 static void ct_def_put_u64(FILE *f, const char *key, uint64_t v)
 {
 	if (v)
 		fprintf(f, "%s = %llu\n", key, (unsigned long long)v);
+}
+
+/* The shortest text that reads back as the same double. */
+static void ct_def_put_cpus(FILE *f, double cpus)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%.15g", cpus);
+	if (strtod(v, NULL) != cpus)
+		snprintf(v, sizeof(v), "%.17g", cpus);
+	if (cpus != 0)
+		fprintf(f, "cpus = %s\n", v);
 }
 
 static void ct_def_write(FILE *f, const struct ct_def *d)
@@ -395,8 +462,7 @@ static void ct_def_write(FILE *f, const struct ct_def *d)
 	fprintf(f, "\n[resources]\n");
 	ct_def_put_u64(f, "memory", d->mem_max);
 	ct_def_put_u64(f, "memory_high", d->mem_high);
-	if (d->cpus > 0)
-		fprintf(f, "cpus = %g\n", d->cpus);
+	ct_def_put_cpus(f, d->cpus);
 	ct_def_put_u64(f, "cpu_weight", d->cpu_weight);
 	ct_def_put(f, "cpuset", d->cpuset);
 	ct_def_put_u64(f, "pids_max", d->pids_max);
@@ -408,6 +474,79 @@ static void ct_def_write(FILE *f, const struct ct_def *d)
 	ct_def_put(f, "subnet", d->subnet);
 }
 
+static const struct {
+	const char *key;
+	size_t off;
+} ct_def_numbers[] = {
+	{ "memory", offsetof(struct ct_def, mem_max) },
+	{ "memory_high", offsetof(struct ct_def, mem_high) },
+	{ "cpu_weight", offsetof(struct ct_def, cpu_weight) },
+	{ "pids_max", offsetof(struct ct_def, pids_max) },
+	{ "nofile", offsetof(struct ct_def, nofile) },
+	{ "userns_base", offsetof(struct ct_def, userns_base) },
+	{ "userns_size", offsetof(struct ct_def, userns_size) },
+};
+
+static uint64_t ct_def_number(const struct ct_def *d, size_t i)
+{
+	return *(const uint64_t *)((const char *)d + ct_def_numbers[i].off);
+}
+
+static bool ct_def_same_str(const char *a, const char *b)
+{
+	return a == b || vd_streq(a, b);
+}
+
+/* The first key where two definitions differ, or NULL when they are the same. */
+static const char *ct_def_differs(struct ct_def *a, struct ct_def *b)
+{
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_text_keys); i++) {
+		const char *key = ct_def_text_keys[i];
+		if (!ct_def_same_str(*ct_def_str_slot(a, key), *ct_def_str_slot(b, key)))
+			return key;
+	}
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_def_numbers); i++)
+		if (ct_def_number(a, i) != ct_def_number(b, i))
+			return ct_def_numbers[i].key;
+	if (!ct_def_same_str(a->bridge, b->bridge))
+		return "bridge";
+	if (!ct_def_same_str(a->devices_allow, b->devices_allow))
+		return "devices_allow";
+	if (a->devices_unconfined != b->devices_unconfined)
+		return "devices";
+	if (a->net != b->net || a->cgroups != b->cgroups || a->seccomp != b->seccomp)
+		return "net, cgroups or seccomp";
+	return a->cpus == b->cpus ? NULL : "cpus";
+}
+
+/* What was written must read back as the same definition, or it does not replace the old one. */
+static int ct_def_check_written(const char *tmp, const struct ct_def *d, struct vd_error **err)
+{
+	struct ct_def back;
+	int r = ct_def_load_file(tmp, d->name, &back, err);
+	if (r < 0)
+		return vd_error_wrap(err, "container %s: not saved, the definition would not read "
+				     "back", d->name);
+	const char *diff = ct_def_differs((struct ct_def *)d, &back);
+	ct_def_free(&back);
+	if (diff)
+		return vd_error_set(err, EINVAL, "container %s: not saved: %s would not read back "
+				    "as set", d->name, diff);
+	return 0;
+}
+
+static int ct_def_write_file(const char *tmp, const struct ct_def *d, struct vd_error **err)
+{
+	FILE *f = fopen(tmp, "we");
+	if (!f)
+		return vd_error_errno(err, errno, "cannot write container definition %s", tmp);
+	ct_def_write(f, d);
+	bool bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad)
+		return vd_error_set(err, EIO, "writing container definition %s failed: check free space", tmp);
+	return 0;
+}
+
 int ct_def_save(const struct ct_def *d, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
@@ -415,19 +554,12 @@ int ct_def_save(const struct ct_def *d, struct vd_error **err)
 		return -EINVAL;
 	const char *dst = d->path ? d->path : path;
 	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", dst);
-	FILE *f = fopen(tmp, "we");
-	if (!f)
-		return vd_error_errno(err, errno, "cannot write container definition %s", tmp);
-	ct_def_write(f, d);
-	bool bad = ferror(f) != 0;
-	if (fclose(f) != 0 || bad) {
+	int r = ct_def_write_file(tmp, d, err);
+	if (r == 0)
+		r = ct_def_check_written(tmp, d, err);
+	if (r == 0 && rename(tmp, dst) < 0)
+		r = vd_error_errno(err, errno, "cannot move %s into place", dst);
+	if (r < 0)
 		unlink(tmp);
-		return vd_error_set(err, EIO, "writing container definition %s failed: check free space", tmp);
-	}
-	if (rename(tmp, dst) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return vd_error_errno(err, e, "cannot move %s into place", dst);
-	}
-	return 0;
+	return r;
 }

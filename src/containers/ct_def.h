@@ -17,6 +17,8 @@
  *   [resources]  memory = 256M   memory_high = 200M   cpus = 0.5   cpu_weight = 1..10000
  *                cpuset = 0-1    pids_max = N         nofile = 1024
  *   [network]    net = none|loopback|bridge           bridge = vdbr0   subnet = 10.88.0.0/24
+ * Text values may be quoted ("..." with \\, \", \n, \t, \xHH) and go on in KEY+ lines
+ * (common/inival.h); cpus is 0.01 up to the host's CPUs, memory at most the host's RAM.
  */
 enum ct_net_mode { CT_NET_NONE, CT_NET_LOOPBACK, CT_NET_BRIDGE };
 
@@ -63,9 +65,14 @@ int ct_def_load_file(const char *path, const char *name, struct ct_def *d, struc
 int ct_def_load(const char *name, struct ct_def *d, struct vd_error **err);
 /* Set one key (the same keys as the file); used by the parser and by create's opts. */
 int ct_def_set(struct ct_def *d, const char *key, const char *value, struct vd_error **err);
+/* Open the rootfs directory (O_PATH or O_RDONLY in flags) refusing a symlink anywhere on its
+ * path; a fd or -errno (-ELOOP for a symlink). */
+int ct_def_open_rootfs(const char *rootfs, int flags);
 /* Check the definition is runnable: rootfs, an executable command, sane limits. */
 int ct_def_validate(const struct ct_def *d, struct vd_error **err);
-/* Write atomically (temp file + rename). */
+/* Write atomically (temp file + rename) after reading the temp file back: a definition that
+ * would not read back the same is refused and the old file stays. Values are quoted as
+ * common/inival.h says, so any bytes survive. */
 int ct_def_save(const struct ct_def *d, struct vd_error **err);
 /* Split cmd into a NULL-terminated argv (caller frees with vd_strvfreep semantics); words are
  * separated by blanks, with '...', "..." and backslash quoting as in sh. */

@@ -1,6 +1,8 @@
 /* ct_mount.c - building a container's filesystem view and switching into it with pivot_root. */
 #include "containers/ct_mount.h"
 
+#include "containers/ct_def.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -199,22 +201,54 @@ static int ct_mount_masks(const char *name, struct vd_error **err)
 	return 0;
 }
 
+static int ct_mount_open_rootfs(const char *name, const char *rootfs, bool userns,
+				struct vd_error **err)
+{
+	int fd = ct_def_open_rootfs(rootfs, O_PATH);
+	if (fd == -ELOOP)
+		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a "
+				    "symlink: refusing to follow it (swapped after create?); set "
+				    "rootfs= to the real directory", name, rootfs);
+	if (fd == -EACCES && userns)
+		return vd_error_errno(err, fd, "container %s: rootfs %s is out of reach of its "
+				      "user namespace: every directory above it must be "
+				      "searchable by the mapped uid", name, rootfs);
+	if (fd < 0)
+		return vd_error_errno(err, fd, "container %s: opening rootfs %s", name, rootfs);
+	return fd;
+}
+
+/*
+ * The rootfs becomes a mount of its own, made from a fd and never from the path again: the
+ * directory is opened with no symlink on its path, cloned (open_tree) and the clone attached
+ * over it (move_mount), so swapping the path for a symlink after the check cannot win. Returns
+ * the fd of the new mount's root.
+ */
+static int ct_mount_rootfs(const char *name, const char *rootfs, bool userns, struct vd_error **err)
+{
+	_cleanup_close_ int dir = ct_mount_open_rootfs(name, rootfs, userns, err);
+	if (dir < 0)
+		return dir;
+	unsigned clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE;
+	_cleanup_close_ int tree = open_tree(dir, "", clone);
+	if (tree < 0)
+		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name,
+				      rootfs);
+	if (move_mount(tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return vd_error_errno(err, errno, "container %s: attaching the rootfs mount %s",
+				      name, rootfs);
+	return TAKE_FD(tree);
+}
+
 int ct_mount_setup(const char *name, const char *rootfs, const char *console, bool userns,
 		   struct vd_error **err)
 {
 	/* Nothing we mount may propagate back to the host (containers.md §4.6). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vd_error_errno(err, errno, "container %s: making / private", name);
-	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		if (errno == EACCES && userns)
-			return vd_error_errno(err, errno, "container %s: rootfs %s is out of reach of its user "
-					      "namespace: every directory above it must be searchable by the mapped "
-					      "uid", name, rootfs);
-		return vd_error_errno(err, errno, "container %s: bind-mounting rootfs %s", name, rootfs);
-	}
-	_cleanup_close_ int rootfd = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int rootfd = ct_mount_rootfs(name, rootfs, userns, err);
 	if (rootfd < 0)
-		return vd_error_errno(err, errno, "container %s: opening rootfs %s", name, rootfs);
+		return rootfd;
 	mode_t old = umask(0);
 	int r = ct_mount_kernel_fs(name, rootfd, err);
 	if (r == 0)

@@ -461,22 +461,40 @@ static struct json_object *ct_super_resume(struct ct_super *s, struct json_objec
 	return ct_super_freeze(s, false, err);
 }
 
+/* A control request is untrusted: mem_bytes a whole number of bytes from 4M to the host's RAM,
+ * cpus a number from 0.01 to the host's CPUs; anything else is refused before a file is written. */
+static int ct_super_resize_want(struct ct_super *s, struct json_object *req, struct ct_limits *want,
+				struct vd_error **err)
+{
+	struct json_object *mem = NULL, *cpus = NULL;
+	if (json_object_object_get_ex(req, "mem_bytes", &mem)) {
+		int64_t v = json_object_get_int64(mem);
+		bool whole = json_object_is_type(mem, json_type_int) && v >= 0;
+		if (!whole || vd_check_mem((uint64_t)v, CT_MEM_MIN) < 0)
+			return vd_error_set(err, ERANGE, "container %s: mem_bytes must be a whole "
+					    "number of bytes from 4M to the host's RAM",
+					    s->def.name);
+		want->mem_max = (uint64_t)v;
+	}
+	if (json_object_object_get_ex(req, "cpus", &cpus)) {
+		bool number = json_object_is_type(cpus, json_type_double) ||
+			      json_object_is_type(cpus, json_type_int);
+		if (!number || vd_check_cpus(json_object_get_double(cpus)) < 0)
+			return vd_error_set(err, ERANGE, "container %s: cpus must be a number "
+					    "from %.2g to the host's %u CPUs", s->def.name,
+					    VD_CPUS_MIN, vd_host_cpus());
+		want->cpus = json_object_get_double(cpus);
+	}
+	return 0;
+}
+
 static struct json_object *ct_super_resize(struct ct_super *s, struct json_object *req, struct vd_error **err)
 {
 	if (ct_super_need_cgroup(s, "resize", err) < 0)
 		return NULL;
 	struct ct_limits want = s->lim;
-	int64_t mem = vd_json_i64(req, "mem_bytes", 0);
-	double cpus = vd_json_double(req, "cpus", 0);
-	if (mem > 0 && (uint64_t)mem < CT_MEM_MIN) {
-		vd_error_set(err, EINVAL, "container %s: memory %lld bytes is below the minimum of 4M", s->def.name,
-			     (long long)mem);
+	if (ct_super_resize_want(s, req, &want, err) < 0)
 		return NULL;
-	}
-	if (mem > 0)
-		want.mem_max = (uint64_t)mem;
-	if (cpus > 0)
-		want.cpus = cpus;
 	if (ct_cgroup_set(s->cg, &want, err) < 0) {
 		ct_cgroup_set(s->cg, &s->lim, NULL); /* put back what was there */
 		return NULL;

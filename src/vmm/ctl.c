@@ -93,13 +93,29 @@ static struct json_object *vmm_ctl_stats(struct vmm *vm)
 	return o;
 }
 
+/* A whole number from the request, def when absent; -EINVAL for anything else (a string, 1e308,
+ * NaN), which json-c would turn into a clamped, truncated or undefined integer. */
+static int vmm_ctl_int(struct json_object *req, const char *key, int64_t def, int64_t *out)
+{
+	struct json_object *v = NULL;
+	*out = def;
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
 static struct json_object *vmm_ctl_balloon(struct vmm *vm, struct json_object *req)
 {
-	int64_t bytes = vd_json_i64(req, "bytes", -1);
+	int64_t bytes;
+	int r = vmm_ctl_int(req, "bytes", -1, &bytes);
 	if (!vm->balloon)
 		return vd_ctl_reply_error(ENOTSUP, "this VM has no balloon device: set balloon=yes");
-	if (bytes < (int64_t)(64ull << 20) || (uint64_t)bytes > vm->mem.size)
-		return vd_ctl_reply_error(EINVAL, "balloon target must be between 64M and the VM's memory");
+	if (r < 0 || bytes < (int64_t)(64ull << 20) || (uint64_t)bytes > vm->mem.size)
+		return vd_ctl_reply_error(EINVAL, "balloon target must be a whole number of bytes "
+					  "between 64M and the VM's memory");
 	vmm_balloon_set_target(vm->balloon, (uint32_t)((vm->mem.size - (uint64_t)bytes) / VMM_CTL_PAGE));
 	vd_info("VM %s: balloon target %lld bytes", vm->name, (long long)bytes);
 	return vd_ctl_reply_ok();
@@ -107,11 +123,15 @@ static struct json_object *vmm_ctl_balloon(struct vmm *vm, struct json_object *r
 
 static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *req)
 {
-	int64_t timeout = vd_json_i64(req, "timeout", 30);
+	int64_t timeout;
+	int r = vmm_ctl_int(req, "timeout", 30, &timeout);
+	/* An hour is plenty; a huge timeout would wrap the deadline. */
+	if (r < 0 || timeout < 1 || timeout > 3600)
+		return vd_ctl_reply_error(EINVAL, "shutdown timeout must be 1 to 3600 seconds");
 	if (vm->state == VMM_PAUSED)
 		vmm_vcpu_resume_all(vm);
 	vmm_i8042_ctrl_alt_del(vm->i8042);
-	vm->shutdown_deadline_ns = vd_now_mono_ns() + (uint64_t)(timeout > 0 ? timeout : 1) * 1000000000ull;
+	vm->shutdown_deadline_ns = vd_now_mono_ns() + (uint64_t)timeout * 1000000000ull;
 	vd_info("VM %s: Ctrl-Alt-Del sent, forcing off in %llds", vm->name, (long long)timeout);
 	return vd_ctl_reply_ok();
 }

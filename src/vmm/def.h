@@ -7,6 +7,10 @@
 
 #include "common/error.h"
 
+/* virtdeck-vmm's own limits: struct vmm holds VMM_MAX_VCPUS (vmm.h) vCPUs, below KVM's. */
+#define VMM_VCPUS_MAX 64
+#define VMM_MEM_MIN (64ull << 20)
+
 struct vmm_def {
 	char *name;
 	unsigned vcpus;
@@ -26,6 +30,8 @@ void vmm_def_init(struct vmm_def *d);
 void vmm_def_clear(struct vmm_def *d);
 /* Parse an INI file ([vm] section); every bad line is reported as file:line. */
 int vmm_def_load(const char *path, struct vmm_def *d, struct vd_error **err);
+/* Temp file + rename, after reading the temp file back: a definition that would not read back
+ * the same is refused. Text values are quoted as common/inival.h says, so any bytes survive. */
 int vmm_def_save(const char *path, const struct vmm_def *d, struct vd_error **err);
 /* Set one key (the INI keys: name, vcpus, memory, kernel, initrd, cmdline, disk, ...). */
 int vmm_def_set(struct vmm_def *d, const char *key, const char *value, struct vd_error **err);

@@ -8,9 +8,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <ini.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/inival.h"
 #include "common/paths.h"
 #include "common/relay.h"
 
@@ -34,6 +37,136 @@ static void test_parse_size(void **state)
 	assert_string_equal(vd_format_size(512ull << 20, buf, sizeof(buf)), "512M");
 	assert_string_equal(vd_format_size(3ull << 29, buf, sizeof(buf)), "1.5G");
 	assert_string_equal(vd_format_size(100, buf, sizeof(buf)), "100B");
+}
+
+/* Numbers from users and from control messages: nothing but plain decimal digits gets through. */
+static void test_parse_strict(void **state)
+{
+	uint64_t v;
+	double d;
+	const char *const bad_sizes[] = { "nan", "nanM", "NaNG", "inf", "infG", "-infM",
+					  "1e3M", "1e308", "0x10M", " 5M", "5M ", "5 M", ".M",
+					  "1..5M", "+5M", "5MM", NULL };
+	for (size_t i = 0; bad_sizes[i]; i++)
+		if (vd_parse_size(bad_sizes[i], &v) == 0)
+			fail_msg("took '%s' as %llu", bad_sizes[i], (unsigned long long)v);
+	assert_int_equal(vd_parse_size("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(vd_parse_size("16777216T", &v), -ERANGE);
+	assert_int_equal(vd_parse_size("18446744073709551615", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(vd_parse_size("0.5K", &v), 0);
+	assert_int_equal(v, 512);
+	const char *const bad_doubles[] = { "nan", "-nan", "inf", "-inf", "infinity", "1e309",
+					    "0x1p3", " 1", "1 ", "1\n", "", "1,5", NULL };
+	for (size_t i = 0; bad_doubles[i]; i++)
+		if (vd_parse_double(bad_doubles[i], &d) == 0)
+			fail_msg("vd_parse_double accepted '%s' as %g", bad_doubles[i], d);
+	assert_int_equal(vd_parse_double("0.25", &d), 0);
+	assert_true(d == 0.25);
+	assert_int_equal(vd_parse_u64("\t5", &v), -EINVAL);
+	assert_int_equal(vd_parse_u64("5\n", &v), -EINVAL);
+	assert_int_equal(vd_parse_u64("18446744073709551616", &v), -ERANGE);
+}
+
+/* The bounds every entry point of a resize applies: CPUs 0.01 .. the host's, memory min .. RAM. */
+static void test_resource_bounds(void **state)
+{
+	unsigned host = vd_host_cpus();
+	assert_true(host >= 1);
+	assert_int_equal(vd_check_cpus(0.5), 0);
+	assert_int_equal(vd_check_cpus((double)host), 0);
+	assert_true(vd_check_cpus((double)host + 1) < 0);
+	assert_true(vd_check_cpus(5000) < 0);
+	assert_true(vd_check_cpus(1e308) < 0);
+	assert_true(vd_check_cpus(NAN) < 0);
+	assert_true(vd_check_cpus(INFINITY) < 0);
+	assert_true(vd_check_cpus(-1) < 0);
+	assert_true(vd_check_cpus(0) < 0);
+	assert_true(vd_check_cpus(0.001) < 0);
+	uint64_t ram = vd_host_mem();
+	assert_true(ram >= 64ull << 20);
+	assert_int_equal(vd_check_mem(64ull << 20, 4ull << 20), 0);
+	assert_int_equal(vd_check_mem(ram, 4ull << 20), 0);
+	assert_true(vd_check_mem(ram + 1, 4ull << 20) < 0);
+	assert_true(vd_check_mem(1ull << 20, 4ull << 20) < 0);
+	assert_true(vd_check_mem(UINT64_MAX, 4ull << 20) < 0);
+	assert_true(vd_ifname_valid("vdbr0"));
+	assert_true(vd_ifname_valid("abcdefghijklmno")); /* 15: IFNAMSIZ - 1 */
+	assert_false(vd_ifname_valid("abcdefghijklmnop"));
+	assert_false(vd_ifname_valid(""));
+	assert_false(vd_ifname_valid("."));
+	assert_false(vd_ifname_valid("a/b"));
+	assert_false(vd_ifname_valid("a b"));
+	assert_false(vd_ifname_valid("a:b"));
+}
+
+/* Values that inih would cut, comment out or split come back byte for byte through inih itself. */
+struct inival_seen {
+	struct vd_inival acc;
+	char *vals[32];
+	int bad;
+};
+
+static int inival_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct inival_seen *s = user;
+	const char *k = NULL, *v = NULL;
+	struct vd_error *e = NULL;
+	if (vd_inival_take(&s->acc, key, value, &k, &v, &e) < 0 || k[0] != 'k') {
+		vd_error_free(e);
+		s->bad++;
+		return 0;
+	}
+	size_t i = strtoul(k + 1, NULL, 10);
+	free(s->vals[i]);
+	s->vals[i] = vd_xstrdup(v);
+	return 1;
+}
+
+static void test_inival_roundtrip(void **state)
+{
+	char longv[301];
+	memset(longv, 'x', 300);
+	memcpy(longv + 183, "\npids_max=3 ; x", 15);
+	longv[300] = '\0';
+	const char *const vals[] = { "plain", "a ; b", "a;b", "# x", "a # b", "line1\nline2",
+				     "a=b [c]", "[x]", "  lead", "trail  ", "\xff\xfe\x80 bytes",
+				     "\"quoted\"", "\"", "back\\slash", "\\x3b", "", "tab\there\r",
+				     longv, NULL };
+	char path[] = "/tmp/test-inival.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	for (size_t i = 0; vals[i]; i++) {
+		_cleanup_free_ char *key = vd_xasprintf("k%zu", i);
+		vd_inival_put(f, key, vals[i]);
+	}
+	fclose(f);
+	struct inival_seen s = { { 0 } };
+	int line = ini_parse(path, inival_handler, &s);
+	unlink(path);
+	assert_int_equal(line, 0);
+	assert_int_equal(s.bad, 0);
+	for (size_t i = 0; vals[i]; i++) {
+		assert_non_null(s.vals[i]);
+		assert_string_equal(s.vals[i], vals[i]);
+		free(s.vals[i]);
+	}
+	vd_inival_clear(&s.acc);
+	struct vd_error *e = NULL;
+	const char *k, *v;
+	/* A continuation with nothing before it. */
+	assert_true(vd_inival_take(&s.acc, "cmd+", "\"x\"", &k, &v, &e) < 0);
+	assert_non_null(strstr(e->msg, "cmd+"));
+	vd_error_freep(&e);
+	/* A hand-written value that is not one of ours stays as written. */
+	assert_int_equal(vd_inival_take(&s.acc, "cmd", "\"/bin/echo\" \"x\"", &k, &v, &e), 0);
+	assert_string_equal(v, "\"/bin/echo\" \"x\"");
+	assert_int_equal(vd_inival_take(&s.acc, "cmd", "\"\\\"", &k, &v, &e), 0); /* "\" */
+	assert_string_equal(v, "\"\\\"");
+	assert_int_equal(vd_inival_take(&s.acc, "cmd", "/bin/sh -c 'a\\ b'", &k, &v, &e), 0);
+	assert_string_equal(v, "/bin/sh -c 'a\\ b'");
+	vd_inival_clear(&s.acc);
 }
 
 static void test_error_contract(void **state)
@@ -242,6 +375,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_strict),
+		cmocka_unit_test(test_resource_bounds),
+		cmocka_unit_test(test_inival_roundtrip),
 		cmocka_unit_test(test_error_contract),
 		cmocka_unit_test(test_paths_override),
 		cmocka_unit_test(test_ctl_roundtrip_and_bad_input),

@@ -1,6 +1,7 @@
 /* test-ct-cgroup.c - cgroup v1 and v2 writers and stat parsers on a fake cgroup tree in a temp
  * dir (plain files stand in for the kernel's), plus layout detection on the real mounts. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +167,30 @@ static void test_v1_set(void **state)
 	assert_file(files[0], "-1");
 	assert_file(files[2], "-1");
 	assert_file(files[5], "max");
+	ct_cgroup_free(cg);
+}
+
+/* NaN, negative or huge quotas and limits past 2^63 are refused before any file is written:
+ * they used to become "-1" (unlimited) or a wrapped number. */
+static void test_v1_set_refuses_garbage(void **state)
+{
+	struct ct_cgroup *cg = v1_tree();
+	const char *quota = "cpu/p/virtdeck/c1/cpu.cfs_quota_us";
+	const char *mem = "memory/p/virtdeck/c1/memory.limit_in_bytes";
+	put(quota, "50000");
+	put(mem, "16777216");
+	const struct ct_limits bad[] = { { .cpus = NAN },	      { .cpus = 1e308 },
+					 { .cpus = -1 },	      { .cpus = INFINITY },
+					 { .cpus = 0.001 },	      { .mem_max = 1ull << 63 },
+					 { .mem_max = UINT64_MAX } };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(bad); i++) {
+		struct vd_error *e = NULL;
+		assert_true(ct_cgroup_set(cg, &bad[i], &e) < 0);
+		assert_non_null(strstr(e->msg, "out of range"));
+		vd_error_free(e);
+		assert_file(quota, "50000");
+		assert_file(mem, "16777216");
+	}
 	ct_cgroup_free(cg);
 }
 
@@ -366,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_no_device_program_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_set_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_set_refuses_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_set, setup, teardown),

@@ -7,11 +7,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmm/i8042.h"
 #include "vmm/serial.h"
 #include "vmm/virtio.h"
+#include "common/ctl.h"
+#include "vmm/vmm.h"
 
 /* ------------------------------------------------------------------ UART */
 static uint8_t out_buf[64];
@@ -486,6 +489,47 @@ static void test_balloon_stats_and_target(void **state)
 	vmm_virtio_teardown_one(d);
 }
 
+/* The control socket is untrusted: a balloon target or a shutdown timeout that is not a whole
+ * number in range is refused and changes nothing (json-c would clamp or truncate it). */
+static void test_ctl_refuses_bad_numbers(void **state)
+{
+	static struct vmm vm;
+	vd_strlcpy(vm.name, "ctl", sizeof(vm.name));
+	vm.mem.size = 256ull << 20; /* the balloon arithmetic only needs the size */
+	vm.balloon = vmm_balloon_create(&gmem);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	const char *const bad[] = { "{\"cmd\":\"balloon\",\"bytes\":134217728.9}",
+				    "{\"cmd\":\"balloon\",\"bytes\":1e308}",
+				    "{\"cmd\":\"balloon\",\"bytes\":NaN}",
+				    "{\"cmd\":\"balloon\",\"bytes\":\"128M\"}",
+				    "{\"cmd\":\"balloon\",\"bytes\":-1}",
+				    "{\"cmd\":\"shutdown\",\"timeout\":1e300}",
+				    "{\"cmd\":\"shutdown\",\"timeout\":9223372036854775807}",
+				    NULL };
+	for (size_t i = 0; bad[i]; i++) {
+		struct json_object *req = json_tokener_parse(bad[i]);
+		assert_non_null(req);
+		vmm_ctl_handle(&vm, sv[0], req);
+		json_object_put(req);
+		char reply[512] = "";
+		assert_true(read(sv[1], reply, sizeof(reply) - 1) > 0);
+		if (!strstr(reply, "\"ok\":false"))
+			fail_msg("%s was accepted: %s", bad[i], reply);
+		assert_int_equal(mmio_rd(vm.balloon, 0x100), 0); /* no pages asked back */
+		assert_int_equal(vm.shutdown_deadline_ns, 0);
+	}
+	struct json_object *good = json_tokener_parse("{\"cmd\":\"balloon\",\"bytes\":134217728}");
+	vmm_ctl_handle(&vm, sv[0], good);
+	json_object_put(good);
+	char reply[512] = "";
+	assert_true(read(sv[1], reply, sizeof(reply) - 1) > 0);
+	assert_int_equal(mmio_rd(vm.balloon, 0x100), 32768);
+	close(sv[0]);
+	close(sv[1]);
+	vmm_virtio_teardown_one(vm.balloon);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_mmio_rng_and_broken_device),
 		cmocka_unit_test(test_mmio_blk),
 		cmocka_unit_test(test_balloon_stats_and_target),
+		cmocka_unit_test(test_ctl_refuses_bad_numbers),
 	};
 	return cmocka_run_group_tests(tests, mem_setup, mem_teardown);
 }

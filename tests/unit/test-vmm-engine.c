@@ -14,6 +14,7 @@
 
 #include "backend/engines.h"
 #include "common/ctl.h"
+#include "vmm/def.h"
 
 static char tmpdir[] = "/tmp/vd-test-vmm-XXXXXX";
 static char last_cmd[64];
@@ -159,6 +160,91 @@ static void test_running_vm_through_socket(void **state)
 	vd_backend_close(be);
 }
 
+/* VM definitions keep long and hostile values (kernel command lines pass inih's 199 bytes). */
+static void test_definition_values(void **state)
+{
+	char cmdline[351];
+	memset(cmdline, 'q', 350);
+	memcpy(cmdline + 180, " ; x # y\nvcpus=9 ", 17);
+	cmdline[350] = '\0';
+	_cleanup_free_ char *path = vd_xasprintf("%s/hostile.ini", tmpdir);
+	struct vmm_def d, back;
+	struct vd_error *err = NULL;
+	vmm_def_init(&d);
+	vmm_def_init(&back);
+	d.name = vd_xstrdup("hostile");
+	d.kernel = vd_xstrdup("/boot/a ;b #c");
+	d.cmdline = vd_xstrdup(cmdline);
+	d.disk = vd_xstrdup("  /srv/disk.img  ");
+	assert_int_equal(vmm_def_save(path, &d, &err), 0);
+	assert_int_equal(vmm_def_load(path, &back, &err), 0);
+	assert_string_equal(back.cmdline, cmdline);
+	assert_string_equal(back.kernel, d.kernel);
+	assert_string_equal(back.disk, d.disk);
+	assert_int_equal(back.vcpus, 1);
+	vmm_def_clear(&back);
+	vmm_def_clear(&d);
+	assert_true(vmm_def_set(&d, "net", "a-bridge-name-that-is-forty-characters-x", &err) < 0);
+	if (!strstr(err->msg, "15"))
+		fail_msg("got '%s'", err->msg);
+	vd_error_freep(&err);
+	vmm_def_clear(&d);
+}
+
+/* Create refuses what the kernel or the host cannot give, saying why. */
+static void test_create_bounds(void **state)
+{
+	struct vd_backend *be = open_vmm();
+	struct vd_error *err = NULL;
+	const char *net_opts[] = { "kernel=/bin/sh", "net=a-bridge-name-that-is-forty-characters-x",
+				   NULL };
+	struct vd_guest_def def = { .name = "b1", .kind = VD_KIND_VM, .opts = net_opts };
+	assert_true(vd_backend_create(be, &def, &err) < 0);
+	if (!strstr(err->msg, "15"))
+		fail_msg("got '%s'", err->msg);
+	vd_error_freep(&err);
+	const char *opts[] = { "kernel=/bin/sh", NULL };
+	struct vd_guest_def big = { .name = "b2", .kind = VD_KIND_VM,
+				    .mem_bytes = vd_host_mem() + (2ull << 20), .opts = opts };
+	assert_true(vd_backend_create(be, &big, &err) < 0);
+	assert_non_null(strstr(err->msg, "memory"));
+	vd_error_freep(&err);
+	struct vd_guest_def many = { .name = "b3", .kind = VD_KIND_VM, .vcpus = 65, .opts = opts };
+	assert_true(vd_backend_create(be, &many, &err) < 0);
+	assert_non_null(strstr(err->msg, "vCPU"));
+	vd_error_freep(&err);
+	vd_backend_close(be);
+}
+
+/* A definition that does not parse is listed as broken with file:line, and can be deleted. */
+static void test_broken_definition_listed(void **state)
+{
+	struct vd_backend *be = open_vmm();
+	struct vd_error *err = NULL;
+	_cleanup_free_ char *dir = vd_xasprintf("%s/data/vms", tmpdir);
+	_cleanup_free_ char *path = vd_xasprintf("%s/broken.ini", dir);
+	assert_int_equal(vd_mkdir_p(dir, 0700), 0);
+	FILE *f = fopen(path, "w");
+	fputs("[vm]\nvcpus = lots\n", f);
+	fclose(f);
+	struct vd_guest *g = NULL;
+	size_t n = 0;
+	assert_int_equal(vd_backend_list(be, &g, &n, &err), 0);
+	const struct vd_guest *b = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (vd_streq(g[i].name, "broken"))
+			b = &g[i];
+	assert_non_null(b);
+	assert_int_equal(b->state, VD_STATE_BROKEN);
+	_cleanup_free_ char *where = vd_xasprintf("%s:2:", path);
+	if (!strstr(b->problem, where))
+		fail_msg("got '%s', want '%s'", b->problem, where);
+	free(g);
+	assert_int_equal(vd_backend_remove(be, "broken", &err), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	vd_backend_close(be);
+}
+
 static int setup(void **state)
 {
 	if (!mkdtemp(tmpdir))
@@ -181,6 +267,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_definitions),
 		cmocka_unit_test(test_running_vm_through_socket),
+		cmocka_unit_test(test_definition_values),
+		cmocka_unit_test(test_create_bounds),
+		cmocka_unit_test(test_broken_definition_listed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
