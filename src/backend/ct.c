@@ -13,6 +13,7 @@
 #include "backend/backend.h"
 #include "backend/engines.h"
 #include "common/ctl.h"
+#include "common/failpoint.h"
 #include "common/paths.h"
 #include "containers/ct_cgroup.h"
 #include "containers/ct_def.h"
@@ -336,8 +337,10 @@ static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, stru
 	struct ct_def d;
 	ct_def_init(&d, def->name);
 	int r = ct_def_from_guest(&d, def, err);
+	vd_failpoint("ct-cli-create-before-save");
 	if (r == 0)
 		r = ct_def_save(&d, err);
+	vd_failpoint("ct-cli-create-after-save");
 	ct_def_free(&d);
 	return r;
 }
@@ -396,6 +399,7 @@ static int ct_recover_cgroup(const char *name, struct json_object *rec, struct v
 	if (!cg)
 		return 0;
 	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
+	vd_failpoint("ct-cli-recover-after-kill");
 	int r = ct_cgroup_destroy(cg, err);
 	ct_cgroup_free(cg);
 	return r;
@@ -439,11 +443,13 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
 	if (r < 0)
 		return r;
+	vd_failpoint("ct-cli-delete-after-settle");
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
+	vd_failpoint("ct-cli-delete-after-unlink");
 	ct_unlink_state(be, name, true);
 	return 0;
 }
@@ -504,7 +510,10 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
 		return -ENOENT;
 	char *argv[] = { helper, "start", (char *)name, NULL };
-	return ct_helper(name, argv, err);
+	vd_failpoint("ct-cli-start-before-helper");
+	r = ct_helper(name, argv, err);
+	vd_failpoint("ct-cli-start-after-helper");
+	return r;
 }
 
 static int ct_stop_call(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
@@ -582,6 +591,7 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
 	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)
 		return -EIO;
+	vd_failpoint("ct-cli-resize-after-live");
 	if (live && !config && !ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
 				    name);

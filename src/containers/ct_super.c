@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "containers/ct_caps.h"
@@ -233,6 +234,7 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	bool placed = false;
 	/* v1: init joins its groups itself (fast path); in a user namespace it no longer may. */
 	bool self = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && !s->def.userns_base;
+	vd_failpoint("ct-super-before-clone");
 	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, &placed, err);
 	if (pid < 0)
 		return pid;
@@ -245,6 +247,7 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		ct_init_run(&a);
 	}
 	s->init = pid;
+	vd_failpoint("ct-super-after-clone");
 	ct_super_close(&child);
 	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
@@ -264,6 +267,7 @@ static void ct_super_cleanup(struct ct_super *s)
 		ct_cgroup_free(s->cg);
 		s->cg = NULL;
 	}
+	vd_failpoint("ct-super-cleanup");
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
@@ -284,6 +288,7 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 	s->started_ns = vd_now_real_ns();
 	ct_super_write_pid(s);
 	ct_super_write_recovery(s);
+	vd_failpoint("ct-super-after-record");
 	if (rename(tmp, s->sock) < 0) {
 		int e = errno;
 		unlink(tmp);
@@ -296,16 +301,20 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 {
 	if (ct_super_lock(s, err) < 0)
 		return -EBUSY;
+	vd_failpoint("ct-super-after-lock");
 	if (ct_super_state_path(s->def.name, "sock", &s->sock, err) < 0 ||
 	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0)
 		return -EIO;
 	int r = ct_super_cgroup(s, err);
+	vd_failpoint("ct-super-after-cgroup");
 	if (r == 0 && s->def.net == CT_NET_BRIDGE)
 		r = ct_super_ipam(s, err);
 	if (r == 0)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)
 		r = ct_super_clone(s, err);
+	if (r == 0)
+		vd_failpoint("ct-super-before-ready");
 	if (r == 0)
 		r = ct_super_listen(s, err);
 	if (r < 0) {
@@ -459,6 +468,7 @@ static struct json_object *ct_super_resize(struct ct_super *s, struct json_objec
 		return NULL;
 	}
 	s->lim = want;
+	vd_failpoint("ct-super-resize");
 	return vd_ctl_reply_ok();
 }
 
@@ -511,6 +521,7 @@ static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 		ct_cgroup_freeze(s->cg, false, NULL);
 	s->paused = false;
 	kill(s->init, SIGTERM);
+	vd_failpoint("ct-super-stop");
 	struct itimerspec it = { .it_value = { .tv_sec = timeout_s > 0 ? timeout_s : 0, .tv_nsec = timeout_s > 0 ? 0 : 1 } };
 	timerfd_settime(s->timerfd, 0, &it, NULL);
 }
@@ -705,6 +716,7 @@ static void ct_super_finish(struct ct_super *s)
 	/* Refuse new clients at once; the socket file stays until clean-up is done, so a client
 	 * seeing "refused" knows to wait for the file to go (ct engine: ct_wait_gone). */
 	ct_super_close(&s->lfd);
+	vd_failpoint("ct-super-reaped");
 	while (s->con.master >= 0) { /* the last words of init still sit in the pty */
 		struct pollfd p = { .fd = s->con.master, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
@@ -801,6 +813,7 @@ static int ct_super_main(const char *name, int ready_fd, struct vd_error **err)
 			dprintf(ready_fd, "ERR %d %s", (*err)->code, (*err)->msg);
 		return r;
 	}
+	vd_failpoint("ct-super-after-listen");
 	if (ready_fd >= 0) {
 		dprintf(ready_fd, "OK %d", (int)s.init);
 		close(ready_fd);
