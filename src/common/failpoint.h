@@ -12,7 +12,7 @@
  *   ct-cli-start-before-helper  ct-cli-start-after-helper
  *   ct-cli-resize-after-live    (live limits changed, definition not yet saved)
  *   ct-cli-recover-after-kill   (a lost container's tasks killed, cgroups not yet removed)
- *   ct-cli-delete-after-settle  ct-cli-delete-after-unlink
+ *   ct-cli-delete-after-settle  ct-cli-delete-after-state
  * The supervisor (src/containers/ct_super.c), during start:
  *   ct-super-after-lock         ct-super-after-record    ct-super-after-cgroup
  *   ct-super-before-clone       ct-super-after-clone     ct-super-before-ready

@@ -111,11 +111,10 @@ static void ct_super_write_pid(struct ct_super *s)
 
 static struct json_object *ct_super_cgroup_json(const struct ct_super *s);
 
-/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover). */
+/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover).
+ * Rewritten before each thing it names exists (cgroups, address, init), never after. */
 static void ct_super_write_recovery(struct ct_super *s)
 {
-	if (ct_super_state_path(s->def.name, "json", &s->recf, NULL) < 0)
-		return;
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
@@ -171,6 +170,16 @@ static void ct_super_limits(struct ct_super *s)
 				     .pids_max = s->def.pids_max };
 }
 
+/* We hold this name's lock, and the group is scoped by our state directory: tasks in it were
+ * left by a supervisor of ours that died. Kill them so the group can be made afresh. */
+static void ct_super_reclaim(struct ct_super *s)
+{
+	if (ct_cgroup_kill(s->cg, NULL) < 0)
+		return; /* no group left over */
+	vd_warn("container %s: removing the cgroup a lost supervisor left behind", s->def.name);
+	ct_cgroup_destroy(s->cg, NULL);
+}
+
 static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 {
 	if (!s->def.cgroups)
@@ -178,6 +187,9 @@ static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 	ct_super_limits(s);
 	if (ct_cgroup_new_system(s->def.name, &s->cg, err) < 0)
 		return -EIO;
+	ct_super_write_recovery(s);
+	vd_failpoint("ct-super-after-record");
+	ct_super_reclaim(s);
 	if (ct_cgroup_create(s->cg, &s->lim, err) < 0) {
 		ct_cgroup_free(s->cg);
 		s->cg = NULL;
@@ -247,6 +259,7 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		ct_init_run(&a);
 	}
 	s->init = pid;
+	ct_super_write_recovery(s);
 	vd_failpoint("ct-super-after-clone");
 	ct_super_close(&child);
 	return ct_super_parent_side(s, parent, !placed && !self, err);
@@ -271,7 +284,9 @@ static void ct_super_cleanup(struct ct_super *s)
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
-	const char *files[] = { s->sock, s->pidf, s->ipf, s->recf, s->lockf };
+	/* The record goes first, the socket last: a client that sees the socket gone finds
+	 * nothing left to recover, and one that sees a record finds what it names. */
+	const char *files[] = { s->ipf, s->recf, s->pidf, s->lockf, s->sock };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(files); i++)
 		if (files[i])
 			unlink(files[i]);
@@ -286,9 +301,6 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 	if (s->lfd < 0)
 		return s->lfd;
 	s->started_ns = vd_now_real_ns();
-	ct_super_write_pid(s);
-	ct_super_write_recovery(s);
-	vd_failpoint("ct-super-after-record");
 	if (rename(tmp, s->sock) < 0) {
 		int e = errno;
 		unlink(tmp);
@@ -303,12 +315,16 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 		return -EBUSY;
 	vd_failpoint("ct-super-after-lock");
 	if (ct_super_state_path(s->def.name, "sock", &s->sock, err) < 0 ||
-	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0)
+	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0 ||
+	    ct_super_state_path(s->def.name, "json", &s->recf, err) < 0)
 		return -EIO;
+	ct_super_write_pid(s); /* from now on clients know a supervisor of this name lives */
 	int r = ct_super_cgroup(s, err);
 	vd_failpoint("ct-super-after-cgroup");
 	if (r == 0 && s->def.net == CT_NET_BRIDGE)
 		r = ct_super_ipam(s, err);
+	if (r == 0 && s->ipf)
+		ct_super_write_recovery(s);
 	if (r == 0)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)

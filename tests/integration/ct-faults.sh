@@ -149,8 +149,21 @@ kill -9 "$(sup_of $name)"
 fpx ct-cli-recover-after-kill kill $name
 check_after ct-cli-recover-after-kill $name
 
+# A container left running by a supervisor that wrote no record (killed before this version
+# wrote one first): start kills the leftover tasks of our own cgroup and starts afresh.
+next
+mk $name
+vd start $name >/dev/null || fail "start $name"
+init=$(ct_field status $name init_pid)
+kill -9 "$(sup_of $name)"
+rm -f "$VIRTDECK_STATE_DIR/ct/$name.json" "$VIRTDECK_STATE_DIR/ct/$name.sock"
+vd start $name >/dev/null || fail "start over the leftover tasks of a lost supervisor"
+[ "$(awk '{print $3}' /proc/"$init"/stat 2>/dev/null)" = Z ] || [ ! -e /proc/"$init" ] ||
+	fail "the leftover init $init survived the new start"
+check_after no-record-leftovers $name
+
 # delete
-for point in ct-cli-delete-after-settle ct-cli-delete-after-unlink; do
+for point in ct-cli-delete-after-settle ct-cli-delete-after-state; do
 	next
 	mk $name
 	vd start $name >/dev/null || fail "start $name"
