@@ -18,7 +18,8 @@ def ready(what):
 
 
 def send_some(s, data):
-    """Send what the peer takes within 2 s without blocking; returns the bytes sent."""
+    """Send what the peer takes within 2 s without blocking; returns the bytes sent, or -1
+    once the supervisor has dropped us (what a fixed one does to such a client)."""
     s.setblocking(False)
     sent, idle_since = 0, time.time()
     while sent < len(data) and time.time() - idle_since < 2:
@@ -28,7 +29,14 @@ def send_some(s, data):
             idle_since = time.time()
         except BlockingIOError:
             time.sleep(0.01)
+        except OSError:
+            return -1
     return sent
+
+
+def hold():
+    while True:
+        time.sleep(1)
 
 
 def flood(path):
@@ -39,8 +47,10 @@ def flood(path):
     chunk = b"echo flood\n" * 6000  # whole lines: a full line buffer only drops partial ones
     sent = send_some(s, chunk * 16)
     ready("flooded %d bytes" % sent)
-    while True:  # keep pushing whatever the supervisor accepts
-        sent += send_some(s, chunk)
+    while sent >= 0:  # keep pushing whatever the supervisor accepts
+        n = send_some(s, chunk)
+        sent = n if n < 0 else sent + n
+    hold()
 
 
 def pipeline(path, n):
@@ -48,9 +58,8 @@ def pipeline(path, n):
     s = connect(path)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sent = send_some(s, b'{"op":"status"}\n' * n)
-    ready("pipelined %d bytes of %d requests" % (sent, n))
-    while True:
-        time.sleep(1)
+    ready("pipelined %s of %d requests" % ("until dropped" if sent < 0 else "%d bytes" % sent, n))
+    hold()
 
 
 def idle(path, n):
@@ -63,8 +72,7 @@ def idle(path, n):
             print("connect failed:", e, flush=True)
             break
     ready("holding %d idle connections" % len(held))
-    while True:
-        time.sleep(1)
+    hold()
 
 
 def main():

@@ -58,6 +58,9 @@ for mode in ${HOSTILE_MODES:-flood pipeline idle}; do
 	sup=$(ct_field status $name supervisor_pid)
 	SUPS="$SUPS $sup"
 	rss0=$(rss_kib "$sup")
+	t0=$(date +%s%N)
+	timeout 5 "$CT" status $name >/dev/null || fail "status of $name before any attack"
+	echo "# $mode: status round trip $(( ($(date +%s%N) - t0) / 1000000 )) ms before the attack"
 	hostile_start $mode $name
 	assert_answers $mode $name
 	echo "# $mode: supervisor RSS $rss0 KiB before, $(rss_kib "$sup") KiB under attack"
