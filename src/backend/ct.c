@@ -256,7 +256,8 @@ static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name
 {
 	if (ct_live_supervisor(be, name) > 0)
 		return ct_state_file(be, name, "sock") ? VD_STATE_CRASHED : VD_STATE_STOPPED;
-	return ct_orphaned(be, name) && ct_orphan_alive(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+	bool alive = ct_orphaned(be, name) && ct_orphan_alive(be, name);
+	return alive ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 }
 
 static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
@@ -446,8 +447,8 @@ static void ct_recover_init(pid_t init)
 	char path[64];
 	struct stat a, b;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
-	if (init > 0 && ct_pid_alive(init) && stat(path, &a) == 0 && stat("/proc/self/ns/pid", &b) == 0 &&
-	    a.st_ino != b.st_ino)
+	if (init > 0 && ct_pid_alive(init) && stat(path, &a) == 0 &&
+	    stat("/proc/self/ns/pid", &b) == 0 && a.st_ino != b.st_ino)
 		kill(init, SIGKILL);
 }
 
@@ -511,7 +512,8 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
-	ct_unlink_state(be, name, true); /* first: a delete cut short leaves the definition to retry */
+	/* State files first: a delete cut short leaves the definition, to delete again. */
+	ct_unlink_state(be, name, true);
 	vd_failpoint("ct-cli-delete-after-state");
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);

@@ -179,8 +179,8 @@ static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)
 	ct_init_env(d->hostname ? d->hostname : d->name);
 	ct_init_reset_signals();
 	/* Deliberately cleared before exec: from here on it is the user's workload, and a
-	 * supervisor that dies later (OOM-killed, killed by mistake) must not take it down. The
-	 * record written at clone keeps it visible as crashed and killable (ct engine ct_recover). */
+	 * supervisor that dies later (OOM-killed, killed by mistake) must not take it down.
+	 * The record written at clone keeps it visible as crashed and killable (ct_recover). */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	return ct_init_secure(d->name, d->seccomp, err);
 }

@@ -32,7 +32,7 @@
 #define CT_MAX_CLIENTS 32
 #define CT_ACCEPT_BATCH 4
 /* Replies and console output a client may leave unread before it is dropped (or loses bytes). */
-#define CT_CLIENT_OUT_MAX (256 * 1024)
+#define CT_CLIENT_OUT_MAX (64 * 1024)
 /* A control client that asks nothing for this long gives its slot back. */
 #define CT_IDLE_NS (30 * 1000000000ull)
 
@@ -309,7 +309,8 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 	if (s->lfd < 0)
 		return s->lfd;
 	if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0) /* accept until EAGAIN, never block in it */
-		return vd_error_errno(err, errno, "container %s: non-blocking %s", s->def.name, tmp);
+		return vd_error_errno(err, errno, "container %s: O_NONBLOCK on %s", s->def.name,
+				      tmp);
 	s->started_ns = vd_now_real_ns();
 	if (rename(tmp, s->sock) < 0) {
 		int e = errno;
@@ -613,7 +614,8 @@ static void ct_super_console_in(struct ct_super *s, const char *buf, size_t n)
 	if (ct_console_input(&s->con, buf, n) != 1)
 		return;
 	vd_warn("container %s does not read its console: input dropped", s->def.name);
-	ct_super_console_note(s, "\r\n[virtdeck: the container does not read its console; input dropped]\r\n");
+	ct_super_console_note(s, "\r\n[virtdeck: the container does not read its console; "
+				 "input dropped]\r\n");
 }
 
 static void ct_super_console_start(struct ct_super *s, struct ct_client *c)
@@ -706,7 +708,8 @@ static struct ct_client *ct_super_slot(struct ct_super *s)
 			victim = c;
 	}
 	if (victim) {
-		vd_debug("all %d control slots taken: dropping the client idle the longest", CT_MAX_CLIENTS);
+		vd_debug("all %d control slots taken: dropping the client idle the longest",
+			 CT_MAX_CLIENTS);
 		ct_super_drop(victim);
 	}
 	return victim;
@@ -791,7 +794,8 @@ static short ct_super_client_events(const struct ct_client *c)
 }
 
 /* What to wait for; *timeout_ms is how long until an idle control client may expire. */
-static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_client **who, int *timeout_ms)
+static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_client **who,
+			       int *timeout_ms)
 {
 	size_t n = 0;
 	int fixed[] = { s->sigfd, s->timerfd, s->lfd, s->con.master };
@@ -808,7 +812,8 @@ static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_c
 		if (!s->cl[i].console)
 			*timeout_ms = 1000;
 		who[n] = &s->cl[i];
-		p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = ct_super_client_events(&s->cl[i]) };
+		short ev = ct_super_client_events(&s->cl[i]);
+		p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = ev };
 	}
 	return n;
 }

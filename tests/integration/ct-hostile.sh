@@ -64,6 +64,8 @@ for mode in ${HOSTILE_MODES:-flood pipeline idle}; do
 	hostile_start $mode $name
 	assert_answers $mode $name
 	echo "# $mode: supervisor RSS $rss0 KiB before, $(rss_kib "$sup") KiB under attack"
+	[ $mode != flood ] || grep -q "does not read its console: input dropped" \
+		"$VIRTDECK_STATE_DIR/ct/$name.log" || fail "flood: dropped input not noted in $name.log"
 	timeout 15 "$VD" stop -t 0 $name >/dev/null || fail "$mode: stop of $name failed or hung"
 	wait_gone "$sup" 10 || fail "$mode: supervisor $sup still there after stop"
 	[ "$(ct_state $name)" = stopped ] || fail "$mode: $name is $(ct_state $name) after stop"
