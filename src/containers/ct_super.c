@@ -539,11 +539,23 @@ static bool ct_super_catches_term(pid_t pid)
 	return (mask >> (SIGTERM - 1)) & 1;
 }
 
+/* A later stop request or signal may bring the SIGKILL closer, never push it away. */
+static bool ct_super_kill_later(struct ct_super *s, int timeout_s)
+{
+	struct itimerspec cur;
+	if (timerfd_gettime(s->timerfd, &cur) < 0)
+		return false;
+	bool armed = cur.it_value.tv_sec || cur.it_value.tv_nsec;
+	return armed && cur.it_value.tv_sec < timeout_s;
+}
+
 /* SIGTERM now, SIGKILL when the timer fires; the reply goes out when init is reaped. */
 static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 {
-	if (!ct_super_catches_term(s->init))
+	if (!ct_super_catches_term(s->init) || timeout_s < 0)
 		timeout_s = 0;
+	if (ct_super_kill_later(s, timeout_s))
+		return;
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL);
 	s->paused = false;

@@ -11,6 +11,7 @@ faults_cleanup() {
 	for p in $SUPS; do kill -9 "$p" 2>/dev/null; done
 	[ -n "${TMUX_S:-}" ] && tmux kill-session -t "$TMUX_S" 2>/dev/null
 	ct_cleanup
+	[ -n "${BRIDGE:-}" ] && ip link del "$BRIDGE" 2>/dev/null
 }
 trap faults_cleanup EXIT
 
@@ -171,6 +172,30 @@ for point in ct-cli-delete-after-settle ct-cli-delete-after-state; do
 	fpx $point delete $name
 	check_after $point $name
 done
+
+# net=bridge: no veth and no address claim outlive a death around the network set-up.
+if command -v ip >/dev/null; then
+	br=$(echo "vdf$$" | cut -c1-15)
+	BRIDGE=$br
+	subnet=10.198.$(( $$ % 200 + 20 )).0/24
+	for point in ct-super-after-clone ct-super-before-ready ct-super-after-listen; do
+		next
+		vd create ct $name --rootfs "$ROOTFS" --memory 32M --net bridge -- /bin/sleep 600 \
+			>/dev/null || fail "create $name"
+		printf 'bridge = %s\nsubnet = %s\n' "$br" "$subnet" >> "$VIRTDECK_DATA_DIR/containers/$name.ini"
+		fpx $point start $name
+		check_after "$point (net=bridge)" $name
+		i=0
+		while [ -n "$(ls /sys/class/net/"$br"/brif 2>/dev/null)" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || fail "$point (net=bridge): veths left on $br: $(ls /sys/class/net/"$br"/brif)"
+			sleep 0.1
+		done
+	done
+	ok "net=bridge: no veth left on $br after the deaths"
+else
+	echo "# iproute2 missing: net=bridge cases skipped"
+fi
 
 # The console (the TUI in tmux) killed in the middle of its start and stop actions.
 command -v tmux >/dev/null || { echo "# tmux missing: console cases skipped"; exit 0; }
