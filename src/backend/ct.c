@@ -13,6 +13,7 @@
 #include "backend/backend.h"
 #include "backend/engines.h"
 #include "common/ctl.h"
+#include "common/failpoint.h"
 #include "common/paths.h"
 #include "containers/ct_cgroup.h"
 #include "containers/ct_def.h"
@@ -189,11 +190,74 @@ static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *o
 	return 0;
 }
 
-/* A socket nobody answers on: the supervisor died (killed -9) and left its files. */
-static bool ct_stale(struct vd_backend *be, const char *name)
+static bool ct_state_file(struct vd_backend *be, const char *name, const char *ext)
 {
-	_cleanup_free_ char *sock = ct_sock(be, name);
-	return access(sock, F_OK) == 0;
+	_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, ext);
+	return access(f, F_OK) == 0;
+}
+
+/* Alive and not a zombie (a killed supervisor's parent is PID 1, which may not reap). */
+static bool ct_pid_alive(pid_t pid)
+{
+	_cleanup_free_ char *path = vd_xasprintf("/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *t = NULL;
+	if (pid <= 0 || vd_read_file(path, &t, NULL) < 0)
+		return false;
+	const char *paren = strrchr(t, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z';
+}
+
+/* The supervisor's pid from NAME.pid, if that process still exists and is a supervisor (the
+ * pid of one killed long ago may name another program by now). */
+static pid_t ct_live_supervisor(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/%s.pid", ct_priv(be)->state_dir, name);
+	_cleanup_free_ char *t = NULL, *comm = NULL, *commf = NULL;
+	uint64_t pid = 0;
+	if (vd_read_file(pidf, &t, NULL) < 0)
+		return 0;
+	t[strcspn(t, "\n")] = '\0';
+	if (vd_parse_u64(t, &pid) < 0 || pid == 0 || pid > INT32_MAX || !ct_pid_alive((pid_t)pid))
+		return 0;
+	commf = vd_xasprintf("/proc/%d/comm", (int)pid);
+	if (vd_read_file(commf, &comm, NULL) < 0 || !vd_str_has_prefix(comm, "virtdeck-ct"))
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Its supervisor is dead but left files behind (killed -9, OOM): a socket, a record. */
+static bool ct_orphaned(struct vd_backend *be, const char *name)
+{
+	if (!ct_state_file(be, name, "sock") && !ct_state_file(be, name, "json"))
+		return false;
+	return ct_live_supervisor(be, name) == 0;
+}
+
+/* Something of an orphaned container still runs: tasks in its cgroups, or its init. */
+static bool ct_orphan_alive(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
+	struct ct_cgroup *cg = NULL;
+	if (!rec)
+		return false;
+	if (ct_cgroup_from_record(name, rec, &cg, NULL) < 0 || !cg)
+		return ct_pid_alive((pid_t)vd_json_i64(rec, "init_pid", 0));
+	_cleanup_free_ char *procs = vd_xasprintf("%s/cgroup.procs", ct_cgroup_dirs(cg)[0]);
+	_cleanup_free_ char *t = NULL;
+	bool alive = vd_read_file(procs, &t, NULL) == 0 && t[0] != '\0';
+	ct_cgroup_free(cg);
+	return alive;
+}
+
+/* No answer: a live supervisor that does not answer has lost its container (hung); without
+ * one, the container is crashed while anything of it still runs, and stopped otherwise. */
+static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name)
+{
+	if (ct_live_supervisor(be, name) > 0)
+		return ct_state_file(be, name, "sock") ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+	bool alive = ct_orphaned(be, name) && ct_orphan_alive(be, name);
+	return alive ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 }
 
 static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
@@ -215,7 +279,7 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	}
 	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
 	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
-		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+		g->state = ct_unanswered_state(be, name);
 		if (g->problem[0] && g->state == VD_STATE_STOPPED)
 			g->state = VD_STATE_BROKEN;
 		if (dr == -ENOENT && g->state == VD_STATE_STOPPED)
@@ -341,8 +405,10 @@ static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, stru
 	struct ct_def d;
 	ct_def_init(&d, def->name);
 	int r = ct_def_from_guest(&d, def, err);
+	vd_failpoint("ct-cli-create-before-save");
 	if (r == 0)
 		r = ct_def_save(&d, err);
+	vd_failpoint("ct-cli-create-after-save");
 	ct_def_free(&d);
 	return r;
 }
@@ -370,20 +436,6 @@ static int ct_wait_gone(struct vd_backend *be, const char *name)
 	return -ETIMEDOUT;
 }
 
-/* The supervisor's pid from NAME.pid, if that process still exists. */
-static pid_t ct_live_supervisor(struct vd_backend *be, const char *name)
-{
-	_cleanup_free_ char *pidf = vd_xasprintf("%s/%s.pid", ct_priv(be)->state_dir, name);
-	_cleanup_free_ char *t = NULL;
-	uint64_t pid = 0;
-	if (vd_read_file(pidf, &t, NULL) < 0)
-		return 0;
-	t[strcspn(t, "\n")] = '\0';
-	if (vd_parse_u64(t, &pid) < 0 || pid == 0 || kill((pid_t)pid, 0) < 0)
-		return 0;
-	return (pid_t)pid;
-}
-
 static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_log)
 {
 	const char *exts[] = { "sock", "pid", "json", "lock", "log" };
@@ -393,14 +445,29 @@ static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_l
 	}
 }
 
+/* A container without cgroups: its init, if that pid is still a container's (its own pid
+ * namespace), not a process that got the number since. */
+static void ct_recover_init(pid_t init)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	if (init > 0 && ct_pid_alive(init) && stat(path, &a) == 0 &&
+	    stat("/proc/self/ns/pid", &b) == 0 && a.st_ino != b.st_ino)
+		kill(init, SIGKILL);
+}
+
 static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
 {
 	struct ct_cgroup *cg = NULL;
 	if (ct_cgroup_from_record(name, rec, &cg, err) < 0)
 		return -EIO;
-	if (!cg)
+	if (!cg) {
+		ct_recover_init((pid_t)vd_json_i64(rec, "init_pid", 0));
 		return 0;
+	}
 	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
+	vd_failpoint("ct-cli-recover-after-kill");
 	int r = ct_cgroup_destroy(cg, err);
 	ct_cgroup_free(cg);
 	return r;
@@ -431,8 +498,10 @@ static int ct_recover(struct vd_backend *be, const char *name, struct vd_error *
 /* Wait for a stopping supervisor; clean up after a dead one. -EBUSY when it runs. */
 static int ct_settle(struct vd_backend *be, const char *name, struct vd_error **err)
 {
+	if (ct_orphaned(be, name))
+		return ct_recover(be, name, err);
 	int r = ct_wait_gone(be, name);
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT || (r == 0 && ct_orphaned(be, name)))
 		return ct_recover(be, name, err);
 	return r == -EBUSY ? -EBUSY : 0;
 }
@@ -444,12 +513,15 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 		return vd_error_set(err, EBUSY, "container %s is running: stop it before deleting it", name);
 	if (r < 0)
 		return r;
+	vd_failpoint("ct-cli-delete-after-settle");
 	_cleanup_free_ char *path = NULL;
 	if (ct_def_path(name, &path, err) < 0)
 		return -EINVAL;
+	/* State files first: a delete cut short leaves the definition, to delete again. */
+	ct_unlink_state(be, name, true);
+	vd_failpoint("ct-cli-delete-after-state");
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
-	ct_unlink_state(be, name, true);
 	return 0;
 }
 
@@ -509,7 +581,10 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
 		return -ENOENT;
 	char *argv[] = { helper, "start", (char *)name, NULL };
-	return ct_helper(name, argv, err);
+	vd_failpoint("ct-cli-start-before-helper");
+	r = ct_helper(name, argv, err);
+	vd_failpoint("ct-cli-start-after-helper");
+	return r;
 }
 
 static int ct_stop_call(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
@@ -527,8 +602,8 @@ static int ct_stop(struct vd_backend *be, const char *name, int timeout_s, struc
 
 static int ct_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	if (ct_stale(be, name) && ct_settle(be, name, NULL) == 0)
-		return 0; /* a container whose supervisor died: killed and cleaned up */
+	if (ct_orphaned(be, name)) /* its supervisor died: kill what is left and clean up */
+		return ct_recover(be, name, err);
 	return ct_stop_call(be, name, 0, err);
 }
 
@@ -606,6 +681,7 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
 	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)
 		return -EIO;
+	vd_failpoint("ct-cli-resize-after-live");
 	if (live && !config && !ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
 				    name);

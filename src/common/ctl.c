@@ -206,6 +206,60 @@ int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd
 	return 0;
 }
 
+int vd_ctl_outq_add(struct vd_ctl_outq *q, const void *p, size_t n, size_t max)
+{
+	if (q->len + n > max)
+		return -ENOBUFS;
+	if (q->len + n > q->cap) {
+		q->cap = q->len + n > 2 * q->cap ? q->len + n : 2 * q->cap;
+		q->buf = vd_xrealloc(q->buf, q->cap);
+	}
+	memcpy(q->buf + q->len, p, n);
+	q->len += n;
+	return 0;
+}
+
+int vd_ctl_outq_line(struct vd_ctl_outq *q, struct json_object *obj, size_t max)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(s);
+	if (q->len + n + 1 > max)
+		return -ENOBUFS;
+	vd_ctl_outq_add(q, s, n, max);
+	return vd_ctl_outq_add(q, "\n", 1, max);
+}
+
+/* A drained queue gives its memory back: a burst must not grow the daemon for good. */
+void vd_ctl_outq_consume(struct vd_ctl_outq *q, size_t n)
+{
+	n = n < q->len ? n : q->len;
+	memmove(q->buf, q->buf + n, q->len - n);
+	q->len -= n;
+	if (q->len == 0)
+		vd_ctl_outq_free(q);
+}
+
+int vd_ctl_outq_flush(struct vd_ctl_outq *q, int fd)
+{
+	while (q->len) {
+		ssize_t w = send(fd, q->buf, q->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (w < 0)
+			return -errno;
+		vd_ctl_outq_consume(q, (size_t)w);
+	}
+	return 0;
+}
+
+void vd_ctl_outq_free(struct vd_ctl_outq *q)
+{
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
+}
+
 struct json_object *vd_ctl_reply_ok(void)
 {
 	struct json_object *o = json_object_new_object();

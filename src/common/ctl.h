@@ -37,6 +37,24 @@ int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd
 /* One request/response round trip on a fresh connection. */
 int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
 		struct vd_error **err);
+/*
+ * Bytes a non-blocking daemon owes one peer (a client socket, a pty), bounded by the caller:
+ * a peer that does not read is dropped or loses bytes, it is never waited on.
+ */
+struct vd_ctl_outq {
+	char *buf;
+	size_t len, cap;
+};
+/* Append n bytes unless the queue would then hold more than max: -ENOBUFS, nothing added. */
+int vd_ctl_outq_add(struct vd_ctl_outq *q, const void *p, size_t n, size_t max);
+/* Append obj as one line, under the same bound. */
+int vd_ctl_outq_line(struct vd_ctl_outq *q, struct json_object *obj, size_t max);
+/* Forget the first n bytes (they were written). */
+void vd_ctl_outq_consume(struct vd_ctl_outq *q, size_t n);
+/* Send what the socket takes now: 0 = all sent, 1 = some left, <0 = the peer is gone. */
+int vd_ctl_outq_flush(struct vd_ctl_outq *q, int fd);
+void vd_ctl_outq_free(struct vd_ctl_outq *q);
+
 /* Build the standard replies: {"ok":true,...} / {"ok":false,"error":msg,"code":n}. */
 struct json_object *vd_ctl_reply_ok(void);
 struct json_object *vd_ctl_reply_error(int code, const char *msg);

@@ -22,7 +22,8 @@ int ct_console_open_at(struct ct_console *c, const char *name, const char *ptmx,
 {
 	memset(c, 0, sizeof(*c));
 	c->master = c->slave = -1;
-	_cleanup_close_ int m = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* Non-blocking: a container that never reads its terminal must not stop the supervisor. */
+	_cleanup_close_ int m = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (m < 0)
 		return vd_error_errno(err, errno, "container %s: cannot open a pty (%s)", name, ptmx);
 	if (unlockpt(m) < 0 || ptsname_r(m, c->slave_path, sizeof(c->slave_path)) != 0)
@@ -53,6 +54,7 @@ void ct_console_close(struct ct_console *c)
 {
 	ct_console_closefd(&c->master);
 	ct_console_closefd(&c->slave);
+	vd_ctl_outq_free(&c->in);
 }
 
 int ct_console_attach_child(struct ct_console *c, struct vd_error **err)
@@ -84,6 +86,37 @@ size_t ct_console_backlog(const struct ct_console *c, char *out)
 	for (size_t i = 0; i < c->ring_len; i++)
 		out[i] = c->ring[(c->ring_head + i) % CT_CONSOLE_BACKLOG];
 	return c->ring_len;
+}
+
+int ct_console_flush(struct ct_console *c)
+{
+	while (c->in.len && c->master >= 0) {
+		ssize_t w = write(c->master, c->in.buf, c->in.len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w < 0) {
+			vd_ctl_outq_free(&c->in); /* EIO: nobody holds the terminal any more */
+			return -EIO;
+		}
+		vd_ctl_outq_consume(&c->in, (size_t)w);
+	}
+	c->in_lost = false;
+	return 0;
+}
+
+int ct_console_input(struct ct_console *c, const char *p, size_t n)
+{
+	if (c->master < 0)
+		return -EIO;
+	if (vd_ctl_outq_add(&c->in, p, n, CT_CONSOLE_INPUT_MAX) < 0 && ct_console_flush(c) == 0 &&
+	    vd_ctl_outq_add(&c->in, p, n, CT_CONSOLE_INPUT_MAX) < 0) {
+		bool first = !c->in_lost;
+		c->in_lost = true;
+		return first ? 1 : 0;
+	}
+	return ct_console_flush(c);
 }
 
 int ct_console_resize(struct ct_console *c, unsigned rows, unsigned cols)

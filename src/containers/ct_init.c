@@ -106,6 +106,17 @@ static int ct_init_limits(const struct ct_def *d, struct vd_error **err)
 	return 0;
 }
 
+/*
+ * While it sets up, init dies with its supervisor: one killed mid-start must not leave a
+ * half-made container nobody knows of. A supervisor that died before this call is seen by the
+ * caller instead: its end of the sync socket then reads EOF (getppid() cannot tell, it is 0
+ * in a new pid namespace). Becoming root of a user namespace clears the setting: set it again.
+ */
+static void ct_init_die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
 /* Everything that still needs the host's view: namespaces, network, mounts. */
 static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **err)
 {
@@ -114,6 +125,7 @@ static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **er
 		return -EIO;
 	if (d->userns_base && ct_ns_become_root(d->name, err) < 0)
 		return -EPERM;
+	ct_init_die_with_parent();
 	if (d->net != CT_NET_NONE && ct_net_child_setup(d->name, a->net, err) < 0)
 		return -EIO;
 	if (ct_mount_setup(d->name, d->rootfs, a->console, d->userns_base != 0, err) < 0)
@@ -166,6 +178,10 @@ static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)
 		return -EIO;
 	ct_init_env(d->hostname ? d->hostname : d->name);
 	ct_init_reset_signals();
+	/* Deliberately cleared before exec: from here on it is the user's workload, and a
+	 * supervisor that dies later (OOM-killed, killed by mistake) must not take it down.
+	 * The record written at clone keeps it visible as crashed and killable (ct_recover). */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	return ct_init_secure(d->name, d->seccomp, err);
 }
 
@@ -176,6 +192,7 @@ _Noreturn void ct_init_run(const struct ct_init_args *a)
 	ct_init_sync = a->sync_fd;
 	/* Not dumpable while host fds and paths are around (crun does the same). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	ct_init_die_with_parent();
 	if (recv(a->sync_fd, &go, 1, 0) != 1 || go != 'G')
 		_exit(126); /* the supervisor gave up on us */
 	_cleanup_strv_ char **argv = ct_def_argv(a->def);

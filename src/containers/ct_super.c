@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "containers/ct_caps.h"
@@ -27,14 +28,22 @@
 #include "containers/ct_net.h"
 #include "containers/ct_ns.h"
 
-#define CT_MAX_CLIENTS 16
 #define CT_SYNC_TIMEOUT_MS 10000
+/* Clients at once; when all slots are taken the one idle the longest makes room. */
+#define CT_MAX_CLIENTS 32
+#define CT_ACCEPT_BATCH 4
+/* Replies and console output a client may leave unread before it is dropped (or loses bytes). */
+#define CT_CLIENT_OUT_MAX (64 * 1024)
+/* A control client that asks nothing for this long gives its slot back. */
+#define CT_IDLE_NS (30 * 1000000000ull)
 
 struct ct_client {
-	int fd;
-	bool console;    /* the connection now carries raw console bytes */
-	bool wants_exit; /* a stop request waits for init to exit */
-	struct vd_ctl_reader *rd;
+	int fd;                   /* non-blocking */
+	bool console;             /* the connection now carries raw console bytes */
+	bool wants_exit;          /* a stop request waits for init to exit */
+	uint64_t active_ns;       /* when it last spoke (monotonic) */
+	struct vd_ctl_reader *rd; /* allocated when it first speaks */
+	struct vd_ctl_outq out;   /* replies and console output not yet sent */
 };
 
 struct ct_super {
@@ -111,11 +120,10 @@ static void ct_super_write_pid(struct ct_super *s)
 
 static struct json_object *ct_super_cgroup_json(const struct ct_super *s);
 
-/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover). */
+/* What a client needs to clean up after us if we are killed: NAME.json (ct engine ct_recover).
+ * Rewritten before each thing it names exists (cgroups, address, init), never after. */
 static void ct_super_write_recovery(struct ct_super *s)
 {
-	if (ct_super_state_path(s->def.name, "json", &s->recf, NULL) < 0)
-		return;
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
@@ -184,6 +192,16 @@ static int ct_super_devices(struct ct_super *s, struct ct_dev_rule **rules, size
 	return r;
 }
 
+/* We hold this name's lock, and the group is scoped by our state directory: tasks in it were
+ * left by a supervisor of ours that died. Kill them so the group can be made afresh. */
+static void ct_super_reclaim(struct ct_super *s)
+{
+	if (ct_cgroup_kill(s->cg, NULL) < 0)
+		return; /* no group left over */
+	vd_warn("container %s: removing the cgroup a lost supervisor left behind", s->def.name);
+	ct_cgroup_destroy(s->cg, NULL);
+}
+
 static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 {
 	if (!s->def.cgroups)
@@ -197,6 +215,9 @@ static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 	s->lim.devices_unconfined = s->def.devices_unconfined;
 	if (ct_cgroup_new_system(s->def.name, &s->cg, err) < 0)
 		return -EIO;
+	ct_super_write_recovery(s);
+	vd_failpoint("ct-super-after-record");
+	ct_super_reclaim(s);
 	r = ct_cgroup_create(s->cg, &s->lim, err);
 	s->lim.devices = NULL; /* applied once, at creation */
 	s->lim.n_devices = 0;
@@ -256,6 +277,7 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	bool placed = false;
 	/* v1: init joins its groups itself (fast path); in a user namespace it no longer may. */
 	bool self = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V1 && !s->def.userns_base;
+	vd_failpoint("ct-super-before-clone");
 	pid_t pid = ct_ns_clone(flags, cgfd < 0 ? -1 : cgfd, &placed, err);
 	if (pid < 0)
 		return pid;
@@ -268,6 +290,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		ct_init_run(&a);
 	}
 	s->init = pid;
+	ct_super_write_recovery(s);
+	vd_failpoint("ct-super-after-clone");
 	ct_super_close(&child);
 	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
@@ -287,10 +311,13 @@ static void ct_super_cleanup(struct ct_super *s)
 		ct_cgroup_free(s->cg);
 		s->cg = NULL;
 	}
+	vd_failpoint("ct-super-cleanup");
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
-	const char *files[] = { s->sock, s->pidf, s->ipf, s->recf, s->lockf };
+	/* The record goes first, the socket last: a client that sees the socket gone finds
+	 * nothing left to recover, and one that sees a record finds what it names. */
+	const char *files[] = { s->ipf, s->recf, s->pidf, s->lockf, s->sock };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(files); i++)
 		if (files[i])
 			unlink(files[i]);
@@ -304,9 +331,10 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 	s->lfd = vd_ctl_listen(tmp, err);
 	if (s->lfd < 0)
 		return s->lfd;
+	if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0) /* accept until EAGAIN, never block in it */
+		return vd_error_errno(err, errno, "container %s: O_NONBLOCK on %s", s->def.name,
+				      tmp);
 	s->started_ns = vd_now_real_ns();
-	ct_super_write_pid(s);
-	ct_super_write_recovery(s);
 	if (rename(tmp, s->sock) < 0) {
 		int e = errno;
 		unlink(tmp);
@@ -319,16 +347,24 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 {
 	if (ct_super_lock(s, err) < 0)
 		return -EBUSY;
+	vd_failpoint("ct-super-after-lock");
 	if (ct_super_state_path(s->def.name, "sock", &s->sock, err) < 0 ||
-	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0)
+	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0 ||
+	    ct_super_state_path(s->def.name, "json", &s->recf, err) < 0)
 		return -EIO;
+	ct_super_write_pid(s); /* from now on clients know a supervisor of this name lives */
 	int r = ct_super_cgroup(s, err);
+	vd_failpoint("ct-super-after-cgroup");
 	if (r == 0 && s->def.net == CT_NET_BRIDGE)
 		r = ct_super_ipam(s, err);
+	if (r == 0 && s->ipf)
+		ct_super_write_recovery(s);
 	if (r == 0)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)
 		r = ct_super_clone(s, err);
+	if (r == 0)
+		vd_failpoint("ct-super-before-ready");
 	if (r == 0)
 		r = ct_super_listen(s, err);
 	if (r < 0) {
@@ -500,6 +536,7 @@ static struct json_object *ct_super_resize(struct ct_super *s, struct json_objec
 		return NULL;
 	}
 	s->lim = want;
+	vd_failpoint("ct-super-resize");
 	return vd_ctl_reply_ok();
 }
 
@@ -543,15 +580,28 @@ static bool ct_super_catches_term(pid_t pid)
 	return (mask >> (SIGTERM - 1)) & 1;
 }
 
+/* A later stop request or signal may bring the SIGKILL closer, never push it away. */
+static bool ct_super_kill_later(struct ct_super *s, int timeout_s)
+{
+	struct itimerspec cur;
+	if (timerfd_gettime(s->timerfd, &cur) < 0)
+		return false;
+	bool armed = cur.it_value.tv_sec || cur.it_value.tv_nsec;
+	return armed && cur.it_value.tv_sec < timeout_s;
+}
+
 /* SIGTERM now, SIGKILL when the timer fires; the reply goes out when init is reaped. */
 static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 {
-	if (!ct_super_catches_term(s->init))
+	if (!ct_super_catches_term(s->init) || timeout_s < 0)
 		timeout_s = 0;
+	if (ct_super_kill_later(s, timeout_s))
+		return;
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL);
 	s->paused = false;
 	kill(s->init, SIGTERM);
+	vd_failpoint("ct-super-stop");
 	struct itimerspec it = { .it_value = { .tv_sec = timeout_s > 0 ? timeout_s : 0, .tv_nsec = timeout_s > 0 ? 0 : 1 } };
 	timerfd_settime(s->timerfd, 0, &it, NULL);
 }
@@ -573,15 +623,52 @@ static void ct_super_drop(struct ct_client *c)
 {
 	ct_super_close(&c->fd);
 	free(c->rd);
+	vd_ctl_outq_free(&c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
 
+/* Send what the client takes now; one that is gone is dropped. */
+static void ct_super_flush(struct ct_client *c)
+{
+	if (c->fd >= 0 && vd_ctl_outq_flush(&c->out, c->fd) < 0)
+		ct_super_drop(c);
+}
+
+/* A client that lets CT_CLIENT_OUT_MAX of replies pile up unread is dropped, not waited on. */
 static void ct_super_reply(struct ct_client *c, struct json_object *o)
 {
-	if (vd_ctl_send(c->fd, o, NULL) < 0)
+	if (vd_ctl_outq_line(&c->out, o, CT_CLIENT_OUT_MAX) < 0) {
+		vd_debug("dropping a control client that does not read its replies");
 		ct_super_drop(c);
+	}
 	json_object_put(o);
+	ct_super_flush(c);
+}
+
+/* Console bytes for one attached client: a slow one loses bytes, it never stalls the others. */
+static void ct_super_console_send(struct ct_client *c, const char *buf, size_t n)
+{
+	if (vd_ctl_outq_add(&c->out, buf, n, CT_CLIENT_OUT_MAX) == 0)
+		ct_super_flush(c);
+}
+
+static void ct_super_console_note(struct ct_super *s, const char *note)
+{
+	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
+		if (s->cl[i].fd >= 0 && s->cl[i].console)
+			ct_super_console_send(&s->cl[i], note, strlen(note));
+}
+
+/* Typed input for the container; when it does not read its terminal the excess is dropped
+ * and the attached consoles told once, so a flood never blocks the supervisor. */
+static void ct_super_console_in(struct ct_super *s, const char *buf, size_t n)
+{
+	if (ct_console_input(&s->con, buf, n) != 1)
+		return;
+	vd_warn("container %s does not read its console: input dropped", s->def.name);
+	ct_super_console_note(s, "\r\n[virtdeck: the container does not read its console; "
+				 "input dropped]\r\n");
 }
 
 static void ct_super_console_start(struct ct_super *s, struct ct_client *c)
@@ -592,13 +679,12 @@ static void ct_super_console_start(struct ct_super *s, struct ct_client *c)
 	c->console = true;
 	_cleanup_free_ char *back = vd_xmalloc(CT_CONSOLE_BACKLOG);
 	size_t n = ct_console_backlog(&s->con, back);
-	if (n && send(c->fd, back, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		ct_super_drop(c);
-	if (c->fd >= 0 && c->rd->len) { /* typed ahead of the switch: it belongs to the console */
-		if (write(s->con.master, c->rd->buf, c->rd->len) < 0)
-			vd_debug("console input lost: %s", strerror(errno));
+	if (n)
+		ct_super_console_send(c, back, n);
+	if (c->fd >= 0 && c->rd->len) /* typed ahead of the switch: it belongs to the console */
+		ct_super_console_in(s, c->rd->buf, c->rd->len);
+	if (c->fd >= 0)
 		c->rd->len = 0;
-	}
 }
 
 static void ct_super_request(struct ct_super *s, struct ct_client *c, struct json_object *req)
@@ -623,19 +709,9 @@ static void ct_super_request(struct ct_super *s, struct ct_client *c, struct jso
 	ct_super_reply(c, vd_ctl_reply_error(EINVAL, msg));
 }
 
-static void ct_super_client_read(struct ct_super *s, struct ct_client *c)
+/* Every complete line is a request; after a "console" request the rest is console input. */
+static void ct_super_requests(struct ct_super *s, struct ct_client *c)
 {
-	char *dst = c->console ? NULL : c->rd->buf + c->rd->len;
-	char tmp[4096];
-	ssize_t n = c->console ? read(c->fd, tmp, sizeof(tmp)) : read(c->fd, dst, VD_CTL_MAX_LINE - c->rd->len);
-	if (n <= 0)
-		return ct_super_drop(c);
-	if (c->console) {
-		if (write(s->con.master, tmp, (size_t)n) < 0)
-			vd_debug("console input lost: %s", strerror(errno));
-		return;
-	}
-	c->rd->len += (size_t)n;
 	struct json_object *req = NULL;
 	int r;
 	while (c->fd >= 0 && !c->console && (r = vd_ctl_take_line(c->rd, &req, NULL)) != 0) {
@@ -644,45 +720,103 @@ static void ct_super_client_read(struct ct_super *s, struct ct_client *c)
 		ct_super_request(s, c, req);
 		json_object_put(req);
 	}
-	if (c->fd >= 0 && c->console && c->rd->len) {
-		if (write(s->con.master, c->rd->buf, c->rd->len) < 0)
-			vd_debug("console input lost: %s", strerror(errno));
-		c->rd->len = 0;
-	}
 }
 
+static void ct_super_client_read(struct ct_super *s, struct ct_client *c)
+{
+	char tmp[4096];
+	if (!c->rd) /* only a client that speaks gets a line buffer: idle ones cost no memory */
+		c->rd = vd_xcalloc(1, sizeof(*c->rd));
+	char *dst = c->console ? tmp : c->rd->buf + c->rd->len;
+	ssize_t n = read(c->fd, dst, c->console ? sizeof(tmp) : VD_CTL_MAX_LINE - c->rd->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		return ct_super_drop(c);
+	c->active_ns = vd_now_mono_ns();
+	if (c->console)
+		return ct_super_console_in(s, tmp, (size_t)n);
+	c->rd->len += (size_t)n;
+	ct_super_requests(s, c);
+}
+
+/* The order clients are given up when every slot is taken: control clients idle the longest
+ * first, then consoles; never one waiting for its stop to finish. */
+static bool ct_super_older(const struct ct_client *a, const struct ct_client *b)
+{
+	if (a->console != b->console)
+		return !a->console;
+	return a->active_ns < b->active_ns;
+}
+
+/* A slot for a newcomer, so that a new request always gets in. */
+static struct ct_client *ct_super_slot(struct ct_super *s)
+{
+	struct ct_client *victim = NULL;
+	for (size_t i = 0; i < CT_MAX_CLIENTS; i++) {
+		struct ct_client *c = &s->cl[i];
+		if (c->fd < 0)
+			return c;
+		if (!c->wants_exit && (!victim || ct_super_older(c, victim)))
+			victim = c;
+	}
+	if (victim) {
+		vd_debug("all %d control slots taken: dropping the client idle the longest",
+			 CT_MAX_CLIENTS);
+		ct_super_drop(victim);
+	}
+	return victim;
+}
+
+/* A few newcomers per turn, so requests already accepted are read before their slots can be
+ * taken again by a crowd of new connections. */
 static void ct_super_accept(struct ct_super *s)
 {
-	struct vd_error *e = NULL;
-	int fd = vd_ctl_accept(s->lfd, &e);
-	if (fd < 0) {
-		vd_warn("%s", e->msg);
-		vd_error_free(e);
-		return;
-	}
-	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
-		if (s->cl[i].fd < 0) {
-			s->cl[i].fd = fd;
-			s->cl[i].rd = vd_xcalloc(1, sizeof(*s->cl[i].rd));
+	for (int k = 0; k < CT_ACCEPT_BATCH; k++) {
+		struct vd_error *e = NULL;
+		int fd = vd_ctl_accept(s->lfd, &e);
+		if (fd < 0) {
+			if (e && e->code != EAGAIN)
+				vd_warn("%s", e->msg);
+			vd_error_free(e);
 			return;
 		}
-	close(fd); /* too many clients: the newcomer retries */
+		struct ct_client *c = ct_super_slot(s);
+		if (!c || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->active_ns = vd_now_mono_ns();
+	}
 }
 
-/* Console output goes to the backlog and to every attached console; a slow one loses bytes. */
+/* Console output goes to the backlog and to every attached console. */
 static void ct_super_console_out(struct ct_super *s)
 {
 	char buf[4096];
 	ssize_t n = read(s->con.master, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
 	if (n <= 0) {
 		ct_super_close(&s->con.master); /* EIO: the last holder of the slave is gone */
 		return;
 	}
 	ct_console_record(&s->con, buf, (size_t)n);
 	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
-		if (s->cl[i].fd >= 0 && s->cl[i].console && send(s->cl[i].fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN)
-			ct_super_drop(&s->cl[i]);
+		if (s->cl[i].fd >= 0 && s->cl[i].console)
+			ct_super_console_send(&s->cl[i], buf, (size_t)n);
+}
+
+/* Control clients that hold a slot without asking anything are let go after a while. */
+static void ct_super_expire(struct ct_super *s)
+{
+	uint64_t now = vd_now_mono_ns();
+	for (size_t i = 0; i < CT_MAX_CLIENTS; i++) {
+		struct ct_client *c = &s->cl[i];
+		if (c->fd >= 0 && !c->console && !c->wants_exit && now - c->active_ns > CT_IDLE_NS)
+			ct_super_drop(c);
+	}
 }
 
 static void ct_super_reap(struct ct_super *s)
@@ -707,7 +841,14 @@ static void ct_super_signal(struct ct_super *s)
 		ct_super_begin_stop(s, 10);
 }
 
-static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_client **who)
+static short ct_super_client_events(const struct ct_client *c)
+{
+	return (short)(POLLIN | (c->out.len ? POLLOUT : 0));
+}
+
+/* What to wait for; *timeout_ms is how long until an idle control client may expire. */
+static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_client **who,
+			       int *timeout_ms)
 {
 	size_t n = 0;
 	int fixed[] = { s->sigfd, s->timerfd, s->lfd, s->con.master };
@@ -715,12 +856,27 @@ static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_c
 		who[n] = NULL;
 		p[n++] = (struct pollfd){ .fd = fixed[i], .events = POLLIN };
 	}
-	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
-		if (s->cl[i].fd >= 0) {
-			who[n] = &s->cl[i];
-			p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = POLLIN };
-		}
+	if (s->con.in.len)
+		p[3].events |= POLLOUT;
+	*timeout_ms = -1;
+	for (size_t i = 0; i < CT_MAX_CLIENTS; i++) {
+		if (s->cl[i].fd < 0)
+			continue;
+		if (!s->cl[i].console)
+			*timeout_ms = 1000;
+		who[n] = &s->cl[i];
+		short ev = ct_super_client_events(&s->cl[i]);
+		p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = ev };
+	}
 	return n;
+}
+
+static void ct_super_dispatch_client(struct ct_super *s, struct ct_client *c, short revents)
+{
+	if ((revents & POLLOUT) && c->fd >= 0)
+		ct_super_flush(c);
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && c->fd >= 0)
+		ct_super_client_read(s, c);
 }
 
 static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_client **who, size_t n)
@@ -734,11 +890,31 @@ static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_cl
 	}
 	if (p[2].revents)
 		ct_super_accept(s);
-	if (p[3].revents && s->con.master >= 0)
+	if ((p[3].revents & POLLOUT) && s->con.master >= 0)
+		ct_console_flush(&s->con);
+	if ((p[3].revents & ~POLLOUT) && s->con.master >= 0)
 		ct_super_console_out(s);
 	for (size_t i = 4; i < n; i++)
 		if (p[i].revents && who[i]->fd >= 0)
-			ct_super_client_read(s, who[i]);
+			ct_super_dispatch_client(s, who[i], p[i].revents);
+	ct_super_expire(s);
+}
+
+/* The last replies (a stop's) get a short while to leave; nobody is waited on for longer. */
+static void ct_super_flush_last(struct ct_super *s)
+{
+	for (int round = 0; round < 10; round++) {
+		struct pollfd p[CT_MAX_CLIENTS];
+		size_t n = 0;
+		for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
+			if (s->cl[i].fd >= 0 && s->cl[i].out.len)
+				p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = POLLOUT };
+		if (n == 0 || poll(p, n, 100) < 0)
+			return;
+		for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
+			if (s->cl[i].out.len)
+				ct_super_flush(&s->cl[i]);
+	}
 }
 
 static void ct_super_finish(struct ct_super *s)
@@ -746,6 +922,7 @@ static void ct_super_finish(struct ct_super *s)
 	/* Refuse new clients at once; the socket file stays until clean-up is done, so a client
 	 * seeing "refused" knows to wait for the file to go (ct engine: ct_wait_gone). */
 	ct_super_close(&s->lfd);
+	vd_failpoint("ct-super-reaped");
 	while (s->con.master >= 0) { /* the last words of init still sit in the pty */
 		struct pollfd p = { .fd = s->con.master, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
@@ -760,9 +937,11 @@ static void ct_super_finish(struct ct_super *s)
 			json_object_object_add(o, "exit_status", json_object_new_int(s->status));
 			ct_super_reply(&s->cl[i], o);
 		}
+	}
+	ct_super_flush_last(s);
+	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
 		if (s->cl[i].fd >= 0)
 			ct_super_drop(&s->cl[i]);
-	}
 }
 
 static void ct_super_serve(struct ct_super *s)
@@ -770,8 +949,9 @@ static void ct_super_serve(struct ct_super *s)
 	struct pollfd p[4 + CT_MAX_CLIENTS];
 	struct ct_client *who[4 + CT_MAX_CLIENTS];
 	while (!s->exited) {
-		size_t n = ct_super_pollset(s, p, who);
-		if (poll(p, n, -1) < 0 && errno != EINTR)
+		int timeout_ms;
+		size_t n = ct_super_pollset(s, p, who, &timeout_ms);
+		if (poll(p, n, timeout_ms) < 0 && errno != EINTR)
 			break;
 		ct_super_dispatch(s, p, who, n);
 	}
@@ -842,6 +1022,7 @@ static int ct_super_main(const char *name, int ready_fd, struct vd_error **err)
 			dprintf(ready_fd, "ERR %d %s", (*err)->code, (*err)->msg);
 		return r;
 	}
+	vd_failpoint("ct-super-after-listen");
 	if (ready_fd >= 0) {
 		dprintf(ready_fd, "OK %d", (int)s.init);
 		close(ready_fd);

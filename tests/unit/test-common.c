@@ -371,6 +371,34 @@ static void test_relay_detach_key(void **state)
 	}
 }
 
+/* A daemon's queue to a peer that does not read: bounded, never blocking, memory given back. */
+static void test_ctl_outq_bounded(void **state)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct vd_ctl_outq q = { 0 };
+	struct json_object *o = vd_ctl_reply_ok();
+	assert_int_equal(vd_ctl_outq_line(&q, o, 1 << 20), 0);
+	assert_int_equal(vd_ctl_outq_flush(&q, sv[0]), 0);
+	assert_null(q.buf); /* drained: freed */
+	char line[64] = "";
+	assert_true(read(sv[1], line, sizeof(line) - 1) > 0);
+	assert_string_equal(line, "{\"ok\":true}\n");
+	char chunk[4096];
+	memset(chunk, 'x', sizeof(chunk));
+	while (vd_ctl_outq_add(&q, chunk, sizeof(chunk), 1 << 20) == 0)
+		;
+	assert_int_equal(q.len, 1 << 20); /* exactly up to the bound, then -ENOBUFS */
+	assert_int_equal(vd_ctl_outq_line(&q, o, 1 << 20), -ENOBUFS);
+	assert_int_equal(vd_ctl_outq_flush(&q, sv[0]), 1); /* the peer reads nothing: some left */
+	assert_true(q.len > 0 && q.len < 1 << 20);
+	close(sv[1]);
+	assert_true(vd_ctl_outq_flush(&q, sv[0]) < 0); /* the peer is gone */
+	vd_ctl_outq_free(&q);
+	json_object_put(o);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +413,9 @@ int main(void)
 		cmocka_unit_test(test_ctl_fd_passing),
 		cmocka_unit_test(test_relay_guest_not_reading),
 		cmocka_unit_test(test_relay_detach_key),
+}
+
+		cmocka_unit_test(test_ctl_outq_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
