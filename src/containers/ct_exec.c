@@ -282,7 +282,8 @@ static int ct_exec_signalfd(sigset_t *old, struct vd_error **err)
 
 static int ct_exec_spawn(const struct ct_exec_ctx *c, struct vd_error **err)
 {
-	_cleanup_(ct_exec_io_close) struct ct_exec_io io;
+	_cleanup_(ct_exec_io_close) struct ct_exec_io io = {
+		.pty = { .master = -1, .slave = -1 }, .err_pipe = { -1, -1 }, .term = -1 };
 	int r = ct_exec_io_open(c->name, &io, err);
 	if (r < 0)
 		return r;

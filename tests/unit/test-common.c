@@ -413,8 +413,6 @@ int main(void)
 		cmocka_unit_test(test_ctl_fd_passing),
 		cmocka_unit_test(test_relay_guest_not_reading),
 		cmocka_unit_test(test_relay_detach_key),
-}
-
 		cmocka_unit_test(test_ctl_outq_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
