@@ -217,7 +217,7 @@ static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *
 static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct vd_error **err)
 {
 	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng",
-					     "ksm" };
+					     "ksm", "console_log_size" };
 	vmm_def_set(d, "name", gd->name, err);
 	if (gd->vcpus)
 		d->vcpus = gd->vcpus;

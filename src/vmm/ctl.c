@@ -120,13 +120,8 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 static void vmm_ctl_console_history(struct vmm *vm)
 {
 	char buf[2048];
-	_cleanup_close_ int fd = vm->console_log_path ? open(vm->console_log_path, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return;
-	off_t from = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf), from);
-	if (n > 0 && write(vm->pty_master, buf, (size_t)n) < 0)
+	size_t n = vm->console_log.path ? vd_rotlog_tail(vm->console_log.path, buf, sizeof(buf)) : 0;
+	if (n > 0 && write(vm->pty_master, buf, n) < 0)
 		vd_debug("VM %s: console history: %s", vm->name, strerror(errno));
 }
 

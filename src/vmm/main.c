@@ -59,7 +59,8 @@ static void vmm_usage(FILE *f)
 {
 	fputs("usage: virtdeck-vmm [--daemon] [--state-dir DIR] [--console-stdout] --config FILE.ini\n"
 	      "                    [--name N --kernel K --initrd I --disk D --memory 512M --vcpus 2\n"
-	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng]\n"
+	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng\n"
+	      "                     --console-log-size 1M]\n"
 	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n"
 	      "       virtdeck-vmm --ctl SOCK '{\"cmd\":\"status\"}'   (one control request)\n"
 	      "       virtdeck-vmm --attach SOCK  (relay the serial console to stdio)\n", f);
@@ -74,10 +75,11 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
 		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
 		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "net", 1, 0, 'N' },
-		{ "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "console-log-size", 1, 0, 'L' }, { "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
-		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" } };
+		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" },
+		{ 'L', "console_log_size" } };
 	int c;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		int r = 0;
@@ -316,8 +318,8 @@ static void vmm_write_pid(const char *path)
 static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, struct vmm_files *f,
 		     struct vmm_loop *l, struct vd_error **err)
 {
-	vm->console_log_fd = open(f->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	vm->console_log_path = f->console_log;
+	if (vd_rotlog_open(&vm->console_log, f->console_log, def->console_log_size, err) < 0)
+		return vd_error_wrap(err, "console log of VM %s", def->name);
 	unlink(f->exit);
 	vm->console_stdout = o->console_stdout;
 	vm->pty_master = vm->pty_slave = -1;
