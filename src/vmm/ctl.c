@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/ctlsrv.h"
 #include "common/log.h"
 #include "vmm/i8042.h"
 #include "vmm/virtio.h"
@@ -126,13 +127,13 @@ static void vmm_ctl_console_history(struct vmm *vm)
 }
 
 /* The reply line and the pty slave travel in one message, so the fd cannot be missed. */
-static void vmm_ctl_console(struct vmm *vm, int fd)
+static void vmm_ctl_console(struct vmm *vm, struct vd_ctlsrv_client *c)
 {
 	tcflush(vm->pty_slave, TCIFLUSH); /* drop output nobody read while no console was attached */
 	vmm_ctl_console_history(vm);
 	_cleanup_json_ struct json_object *o = vmm_ctl_status(vm);
 	_cleanup_error_ struct vd_error *err = NULL;
-	if (vd_ctl_send_with_fd(fd, o, vm->pty_slave, &err) < 0)
+	if (vd_ctlsrv_reply_fd(c, o, vm->pty_slave, &err) < 0)
 		vd_warn("VM %s: %s", vm->name, err->msg);
 }
 
@@ -165,17 +166,16 @@ static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd, str
 	return vd_ctl_reply_error(EINVAL, msg);
 }
 
-void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req)
+void vmm_ctl_handle(void *opaque, struct vd_ctlsrv_client *c, struct json_object *req)
 {
+	struct vmm *vm = opaque;
 	const char *cmd = vd_json_str(req, "cmd", "");
 	if (vd_streq(cmd, "console")) {
-		vmm_ctl_console(vm, fd);
+		vmm_ctl_console(vm, c);
 		return;
 	}
 	_cleanup_json_ struct json_object *reply = vmm_ctl_dispatch(vm, cmd, req);
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (vd_ctl_send(fd, reply, &err) < 0)
-		vd_debug("VM %s: control reply: %s", vm->name, err->msg);
+	vd_ctlsrv_reply(c, reply);
 }
 
 int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)

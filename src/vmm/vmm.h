@@ -113,9 +113,10 @@ struct vmm {
 	uint64_t setup_ns, setup_cpu_ns; /* wall and CPU time from process start to the vCPUs running */ /* graceful shutdown asked: force it at this time */
 };
 
-/* ctl.c: one control request from a connected client; replies on fd. */
+/* ctl.c: one control request from a connected client (vm is the struct vmm); replies to c. */
 struct json_object;
-void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req);
+struct vd_ctlsrv_client;
+void vmm_ctl_handle(void *vm, struct vd_ctlsrv_client *c, struct json_object *req);
 /* Client side of "console": connect to sock and receive the pty fd. */
 int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err);
 
