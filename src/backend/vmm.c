@@ -403,7 +403,8 @@ static int vmm_kill_hung(struct vd_backend *be, const char *name, struct vd_erro
 	if (pid == 0)
 		return vd_error_set(err, ESRCH, "VM %s is not running", name);
 	if (kill(pid, SIGKILL) < 0)
-		return vd_error_errno(err, errno, "killing the VMM of VM %s (pid %d)", name, (int)pid);
+		return vd_error_errno(err, errno, "killing the VMM of VM %s (pid %d)", name,
+				      (int)pid);
 	for (int i = 0; i < 50 && vmm_pid(be, name) == pid; i++)
 		usleep(100 * 1000);
 	_cleanup_free_ char *exit = vmm_state_file(be, name, "exit");

@@ -120,7 +120,8 @@ int vd_ctlsrv_reply_fd(struct vd_ctlsrv_client *c, struct json_object *obj, int 
 {
 	if (!vd_ctlsrv_flush(c) || c->out_len > 0) {
 		vd_ctlsrv_drop(c);
-		return vd_error_set(err, EAGAIN, "control client does not read its replies: dropped");
+		return vd_error_set(err, EAGAIN,
+				    "control client does not read its replies: dropped");
 	}
 	_cleanup_free_ char *line = vd_xasprintf("%s\n",
 		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));

@@ -121,7 +121,8 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 static void vmm_ctl_console_history(struct vmm *vm)
 {
 	char buf[2048];
-	size_t n = vm->console_log.path ? vd_rotlog_tail(vm->console_log.path, buf, sizeof(buf)) : 0;
+	const char *log = vm->console_log.path;
+	size_t n = log ? vd_rotlog_tail(log, buf, sizeof(buf)) : 0;
 	if (n > 0 && write(vm->pty_master, buf, n) < 0)
 		vd_debug("VM %s: console history: %s", vm->name, strerror(errno));
 }

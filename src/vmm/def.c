@@ -63,7 +63,8 @@ static int vmm_def_set_log_size(struct vmm_def *d, const char *v, struct vd_erro
 {
 	uint64_t n;
 	if (vd_parse_size(v, &n) < 0 || n < 4096 || n > (1ull << 30))
-		return vd_error_set(err, EINVAL, "console_log_size=%s: give a size from 4K to 1G", v);
+		return vd_error_set(err, EINVAL, "console_log_size=%s: give a size from 4K to 1G",
+				    v);
 	d->console_log_size = n;
 	return 0;
 }

@@ -83,7 +83,8 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
 		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
 		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "net", 1, 0, 'N' },
-		{ "console-log-size", 1, 0, 'L' }, { "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "console-log-size", 1, 0, 'L' }, { "no-balloon", 0, 0, 'B' },
+		{ "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
 		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" },
@@ -213,7 +214,8 @@ static void vmm_loop_run(struct vmm_loop *l)
 			l->done = true;
 		if (p[1].revents & POLLIN)
 			vmm_vm_console_input(l->vm, l->vm->pty_master);
-		if ((p[2].revents & (POLLIN | POLLHUP)) && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
+		bool in_ready = p[2].revents & (POLLIN | POLLHUP);
+		if (in_ready && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
 			l->stdin_eof = true; /* /dev/null or a closed pipe would otherwise spin */
 		if (p[3].revents || p[4].revents)
 			vmm_net_rx(l->vm->net);

@@ -110,8 +110,8 @@ int main(int argc, char **argv)
 	else if (argc == 5 && !strcmp(argv[1], "idle"))
 		hc_idle(argv[2], atoi(argv[3]), atoi(argv[4]));
 	else {
-		fprintf(stderr, "usage: %s console SOCK SECS | pipeline SOCK N SECS | idle SOCK N SECS\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s console SOCK SECS | pipeline SOCK N SECS | "
+			"idle SOCK N SECS\n", argv[0]);
 		return 2;
 	}
 	return 0;

@@ -512,7 +512,8 @@ static unsigned net_loop(struct vmm_virtio_mmio *d, uint64_t max_ns)
 	while (vd_now_mono_ns() < end) {
 		int tap, kick;
 		vmm_net_pollfds(d, &tap, &kick);
-		struct pollfd p[2] = { { .fd = tap, .events = POLLIN }, { .fd = kick, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = tap, .events = POLLIN },
+				       { .fd = kick, .events = POLLIN } };
 		if (poll(p, 2, 100) <= 0)
 			break;
 		vmm_net_rx(d);
@@ -564,7 +565,8 @@ static void test_net_rx_chain_without_writable_buffer(void **state)
 	assert_int_equal(used_elem(1, 1), 0);
 	assert_int_equal(used_elem(2, 0), 2);
 	assert_int_equal(used_elem(2, 1), sizeof(frame));
-	assert_memory_equal(vmm_mem_ptr(&gmem, Q_BUF + 0x1000, sizeof(frame)), frame, sizeof(frame));
+	uint8_t *got = vmm_mem_ptr(&gmem, Q_BUF + 0x1000, sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
 	vmm_virtio_teardown_one(d);
 	close(sv[1]);
 }
@@ -598,7 +600,7 @@ static void test_console_log_bounded(void **state)
 		      (long long)file_size(old));
 	assert_true(cur > 0 && cur <= (1 << 20));
 	assert_true(file_size(old) <= (1 << 20));
-	/* Just after a rotation NAME holds 100 bytes: the 2 KiB an attach replays come from both. */
+	/* Just after a rotation NAME holds 100 bytes: the 2 KiB an attach replays span both. */
 	char tail[2048];
 	assert_int_equal(vd_rotlog_tail(path, tail, sizeof(tail)), sizeof(tail));
 	for (unsigned i = 0; i < sizeof(tail); i++)
