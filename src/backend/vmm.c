@@ -167,6 +167,13 @@ static pid_t vmm_pid(struct vd_backend *be, const char *name)
 	return c && c[16] != 'Z' ? (pid_t)pid : 0;
 }
 
+/* A live VMM with a socket that does not answer is hung (or stopped): its state is unknown. */
+static bool vmm_has_sock(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = vmm_sock_path(be, name);
+	return access(sock, F_OK) == 0;
+}
+
 /* A VMM that died without its clean-up (SIGKILL, OOM) leaves its socket and pid file. */
 static void vmm_forget(struct vd_backend *be, const char *name)
 {
@@ -195,7 +202,7 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 	else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
 	else if (vmm_pid(be, name))
-		g->state = VD_STATE_STARTING; /* its VMM lives but does not answer (yet) */
+		g->state = vmm_has_sock(be, name) ? VD_STATE_UNKNOWN : VD_STATE_STARTING;
 	else if (vmm_crashed(be, name))
 		g->state = VD_STATE_CRASHED;
 	return r;
@@ -400,8 +407,10 @@ static int vmm_resume(struct vd_backend *be, const char *name, struct vd_error *
 static int vmm_kill_hung(struct vd_backend *be, const char *name, struct vd_error **err)
 {
 	pid_t pid = vmm_pid(be, name);
-	if (pid == 0)
+	if (pid == 0) {
+		vmm_forget(be, name); /* what a VMM killed with SIGKILL left */
 		return vd_error_set(err, ESRCH, "VM %s is not running", name);
+	}
 	if (kill(pid, SIGKILL) < 0)
 		return vd_error_errno(err, errno, "killing the VMM of VM %s (pid %d)", name,
 				      (int)pid);

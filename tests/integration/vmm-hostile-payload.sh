@@ -29,7 +29,7 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 bg_pids=
-cleanup() { for p in $bg_pids; do kill -9 "$p" 2>/dev/null; done; }
+cleanup() { for p in $bg_pids; do kill -9 "$p" 2>/dev/null; done; bg_pids=; }
 trap cleanup EXIT
 
 start_vm() { # start_vm NAME: a detached VMM whose guest stays up
@@ -49,11 +49,18 @@ status_ok() {
 	fi
 }
 
-hostile() { # hostile NAME: all three attacks at once, left running
+attack() { # attack NAME KIND...: start these hostile clients, left running
 	s=$st/vmm/$1.sock
-	"$hc" idle "$s" 32 60 & bg_pids="$bg_pids $!"
-	"$hc" console "$s" 60 & bg_pids="$bg_pids $!"
-	"$hc" pipeline "$s" 20000 60 & bg_pids="$bg_pids $!"
+	shift
+	for kind in "$@"; do
+		case $kind in
+		idle) "$hc" idle "$s" 32 60 & ;;
+		console) "$hc" console "$s" 60 & ;;
+		pipeline) "$hc" pipeline "$s" 20000 60 & ;;
+		esac
+		bg_pids="$bg_pids $!"
+		sleep 1
+	done
 }
 
 rm -rf "$st"
@@ -63,16 +70,17 @@ if [ -z "${skip_clients:-}" ]; then
 start_vm h1
 pid=$(cat "$st/vmm/h1.pid")
 s=$st/vmm/h1.sock
-"$hc" idle "$s" 32 60 & bg_pids="$bg_pids $!"
-sleep 1
-status_ok h1 "32 idle connections"
-"$hc" console "$s" 60 & bg_pids="$bg_pids $!"
-sleep 2
+attack h1 console
 status_ok h1 "console client flooding the pty, nobody reading"
-"$hc" pipeline "$s" 20000 60 & bg_pids="$bg_pids $!"
-sleep 2
+cleanup
+attack h1 pipeline
 status_ok h1 "client pipelining 20000 requests, reading no reply"
-status_ok h1 "still, a second request"
+cleanup
+attack h1 idle
+status_ok h1 "32 idle connections"
+cleanup
+attack h1 pipeline console idle
+status_ok h1 "all three attacks at once"
 echo "VMMTEST-FIGURE hostile_vmm_rss_kb=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)"
 t=$(now)
 timeout 20 "$vmm" --ctl "$s" '{"cmd":"shutdown","timeout":3}' >/dev/null 2>&1 ||
@@ -90,9 +98,7 @@ bg_pids=
 
 start_vm h2
 pid=$(cat "$st/vmm/h2.pid")
-hostile h2
-sleep 3
-status_ok h2 "all three attacks at once"
+attack h2 pipeline console idle
 t=$(now)
 kill -TERM "$pid"
 if wait_for 10 gone "$pid"; then
