@@ -2,6 +2,7 @@
  * virtdeck-vmm per running VM reached through <statedir>/vmm/NAME.sock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,13 +133,53 @@ static void vmm_guest_init(struct vd_backend *be, struct vd_guest *g, const char
 	g->backend = be;
 }
 
-/* A VM that is not running but whose last run ended in a crash is shown as crashed. */
-static bool vmm_crashed(struct vd_backend *be, const char *name)
+static char *vmm_state_file(struct vd_backend *be, const char *name, const char *ext)
 {
 	struct vmm_priv *p = be->priv;
-	_cleanup_free_ char *path = vd_xasprintf("%s/vmm/%s.exit", p->state, name);
+	return vd_xasprintf("%s/vmm/%s.%s", p->state, name, ext);
+}
+
+/* A VM that is not running but whose last run ended in a crash is shown as crashed. The VMM
+ * records "crashed" when it starts and its real end when it ends cleanly, so a VMM killed with
+ * SIGKILL shows as crashed too. */
+static bool vmm_crashed(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *path = vmm_state_file(be, name, "exit");
 	_cleanup_free_ char *what = NULL;
 	return vd_read_file(path, &what, NULL) == 0 && vd_str_has_prefix(what, "crashed");
+}
+
+/* The process in NAME.pid when it is a live virtdeck-vmm (not a reused pid, not a zombie),
+ * else 0. */
+static pid_t vmm_pid(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *path = vmm_state_file(be, name, "pid"), *s = NULL, *stat = NULL;
+	uint64_t pid = 0;
+	if (vd_read_file(path, &s, NULL) < 0)
+		return 0;
+	s[strcspn(s, "\n")] = '\0';
+	if (vd_parse_u64(s, &pid) < 0 || pid < 2 || pid > INT32_MAX)
+		return 0;
+	_cleanup_free_ char *spath = vd_xasprintf("/proc/%d/stat", (int)pid);
+	if (vd_read_file(spath, &stat, NULL) < 0)
+		return 0;
+	const char *c = strstr(stat, " (virtdeck-vmm) ");
+	return c && c[16] != 'Z' ? (pid_t)pid : 0;
+}
+
+/* A live VMM with a socket that does not answer is hung (or stopped): its state is unknown. */
+static bool vmm_has_sock(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = vmm_sock_path(be, name);
+	return access(sock, F_OK) == 0;
+}
+
+/* A VMM that died without its clean-up (SIGKILL, OOM) leaves its socket and pid file. */
+static void vmm_forget(struct vd_backend *be, const char *name)
+{
+	_cleanup_free_ char *sock = vmm_sock_path(be, name), *pid = vmm_state_file(be, name, "pid");
+	unlink(sock);
+	unlink(pid);
 }
 
 /* Build one guest from its definition (may be absent) and its VMM (may not run). */
@@ -163,6 +204,8 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		vmm_fill_running(be, st, g);
 	else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
+	else if (vmm_pid(be, name))
+		g->state = vmm_has_sock(be, name) ? VD_STATE_UNKNOWN : VD_STATE_STARTING;
 	else if (vmm_crashed(be, name))
 		g->state = VD_STATE_CRASHED;
 	else if (r < 0)
@@ -239,7 +282,7 @@ static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct
 	if (r < 0)
 		return r;
 	static const char *const keys[] = { "kernel", "initrd", "disk", "cmdline", "net", "balloon", "rng",
-					     "ksm" };
+					     "ksm", "console_log_size" };
 	vmm_def_set(d, "name", gd->name, err);
 	if (gd->vcpus)
 		d->vcpus = gd->vcpus;
@@ -342,6 +385,8 @@ static int vmm_start(struct vd_backend *be, const char *name, struct vd_error **
 		return vd_error_set(err, EALREADY, "VM %s is already running", name);
 	if (vd_paths_helper("virtdeck-vmm", &helper, err) < 0)
 		return -ENOENT;
+	if (!vmm_pid(be, name))
+		vmm_forget(be, name);
 	return vmm_spawn(helper, def, p->state, name, err);
 }
 
@@ -380,12 +425,38 @@ static int vmm_resume(struct vd_backend *be, const char *name, struct vd_error *
 	return vmm_simple(be, name, "resume", err);
 }
 
+/* A VMM that does not answer (stopped, hung) is killed through its pid file. */
+static int vmm_kill_hung(struct vd_backend *be, const char *name, struct vd_error **err)
+{
+	pid_t pid = vmm_pid(be, name);
+	if (pid == 0) {
+		vmm_forget(be, name); /* what a VMM killed with SIGKILL left */
+		return vd_error_set(err, ESRCH, "VM %s is not running", name);
+	}
+	if (kill(pid, SIGKILL) < 0)
+		return vd_error_errno(err, errno, "killing the VMM of VM %s (pid %d)", name,
+				      (int)pid);
+	for (int i = 0; i < 50 && vmm_pid(be, name) == pid; i++)
+		usleep(100 * 1000);
+	_cleanup_free_ char *exit = vmm_state_file(be, name, "exit");
+	int fd = open(exit, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write(fd, "killed\n", 7) != 7)
+		unlink(exit); /* no record beats a wrong one */
+	if (fd >= 0)
+		close(fd);
+	vmm_forget(be, name);
+	return 0;
+}
+
 static int vmm_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	int r = vmm_simple(be, name, "kill", err);
-	for (int i = 0; r == 0 && i < 50 && vmm_running(be, name); i++)
+	_cleanup_error_ struct vd_error *ctl_err = NULL;
+	int r = vmm_call(be, name, "kill", NULL, NULL, &ctl_err);
+	if (r < 0)
+		return vmm_kill_hung(be, name, err);
+	for (int i = 0; i < 50 && vmm_running(be, name); i++)
 		usleep(100 * 1000);
-	return r;
+	return 0;
 }
 
 static int vmm_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)

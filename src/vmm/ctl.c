@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/ctlsrv.h"
 #include "common/log.h"
 #include "vmm/i8042.h"
 #include "vmm/virtio.h"
@@ -140,24 +141,20 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 static void vmm_ctl_console_history(struct vmm *vm)
 {
 	char buf[2048];
-	_cleanup_close_ int fd = vm->console_log_path ? open(vm->console_log_path, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return;
-	off_t from = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf), from);
-	if (n > 0 && write(vm->pty_master, buf, (size_t)n) < 0)
+	const char *log = vm->console_log.path;
+	size_t n = log ? vd_rotlog_tail(log, buf, sizeof(buf)) : 0;
+	if (n > 0 && write(vm->pty_master, buf, n) < 0)
 		vd_debug("VM %s: console history: %s", vm->name, strerror(errno));
 }
 
 /* The reply line and the pty slave travel in one message, so the fd cannot be missed. */
-static void vmm_ctl_console(struct vmm *vm, int fd)
+static void vmm_ctl_console(struct vmm *vm, struct vd_ctlsrv_client *c)
 {
 	tcflush(vm->pty_slave, TCIFLUSH); /* drop output nobody read while no console was attached */
 	vmm_ctl_console_history(vm);
 	_cleanup_json_ struct json_object *o = vmm_ctl_status(vm);
 	_cleanup_error_ struct vd_error *err = NULL;
-	if (vd_ctl_send_with_fd(fd, o, vm->pty_slave, &err) < 0)
+	if (vd_ctlsrv_reply_fd(c, o, vm->pty_slave, &err) < 0)
 		vd_warn("VM %s: %s", vm->name, err->msg);
 }
 
@@ -190,17 +187,16 @@ static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd, str
 	return vd_ctl_reply_error(EINVAL, msg);
 }
 
-void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req)
+void vmm_ctl_handle(void *opaque, struct vd_ctlsrv_client *c, struct json_object *req)
 {
+	struct vmm *vm = opaque;
 	const char *cmd = vd_json_str(req, "cmd", "");
 	if (vd_streq(cmd, "console")) {
-		vmm_ctl_console(vm, fd);
+		vmm_ctl_console(vm, c);
 		return;
 	}
 	_cleanup_json_ struct json_object *reply = vmm_ctl_dispatch(vm, cmd, req);
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (vd_ctl_send(fd, reply, &err) < 0)
-		vd_debug("VM %s: control reply: %s", vm->name, err->msg);
+	vd_ctlsrv_reply(c, reply);
 }
 
 int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)

@@ -70,6 +70,17 @@ static int vmm_def_set_net(struct vmm_def *d, const char *v, struct vd_error **e
 	return 0;
 }
 
+/* The console log keeps this much and one rotated file as much again. */
+static int vmm_def_set_log_size(struct vmm_def *d, const char *v, struct vd_error **err)
+{
+	uint64_t n;
+	if (vd_parse_size(v, &n) < 0 || n < 4096 || n > (1ull << 30))
+		return vd_error_set(err, EINVAL, "console_log_size=%s: give a size from 4K to 1G",
+				    v);
+	d->console_log_size = n;
+	return 0;
+}
+
 int vmm_def_set(struct vmm_def *d, const char *key, const char *v, struct vd_error **err)
 {
 	char **strs[] = { &d->name, &d->kernel, &d->initrd, &d->cmdline, &d->disk };
@@ -83,12 +94,15 @@ int vmm_def_set(struct vmm_def *d, const char *key, const char *v, struct vd_err
 		return vmm_def_set_net(d, v, err);
 	if (vd_streq(key, "vcpus") || vd_streq(key, "memory") || vd_streq(key, "mem"))
 		return vmm_def_set_num(d, key, v, err);
+	if (vd_streq(key, "console_log_size"))
+		return vmm_def_set_log_size(d, v, err);
 	bool *flag = vd_streq(key, "balloon") ? &d->balloon : vd_streq(key, "rng") ? &d->rng :
 		     vd_streq(key, "ksm") ? &d->ksm :
 		     vd_streq(key, "disk_readonly") ? &d->disk_readonly : NULL;
 	if (!flag)
 		return vd_error_set(err, EINVAL, "unknown key %s (known: name, vcpus, memory, kernel, "
-				    "initrd, cmdline, disk, disk_readonly, net, balloon, rng, ksm)", key);
+				    "initrd, cmdline, disk, disk_readonly, net, balloon, rng, ksm, "
+				    "console_log_size)", key);
 	if (vmm_def_bool(v, flag) < 0)
 		return vd_error_set(err, EINVAL, "%s=%s: give yes or no", key, v);
 	return 0;
@@ -142,6 +156,8 @@ static void vmm_def_write(FILE *f, const struct vmm_def *d)
 			vd_inival_put(f, keys[i], vals[i]);
 	fprintf(f, "disk_readonly=%s\nballoon=%s\nrng=%s\nksm=%s\n", d->disk_readonly ? "yes" : "no",
 		d->balloon ? "yes" : "no", d->rng ? "yes" : "no", d->ksm ? "yes" : "no");
+	if (d->console_log_size)
+		fprintf(f, "console_log_size=%llu\n", (unsigned long long)d->console_log_size);
 }
 
 static bool vmm_def_same_str(const char *a, const char *b)
@@ -163,6 +179,8 @@ static const char *vmm_def_differs(const struct vmm_def *a, const struct vmm_def
 	if (a->disk_readonly != b->disk_readonly || a->balloon != b->balloon || a->rng != b->rng ||
 	    a->ksm != b->ksm)
 		return "disk_readonly, balloon, rng or ksm";
+	if (a->console_log_size != b->console_log_size)
+		return "console_log_size";
 	return NULL;
 }
 

@@ -24,6 +24,7 @@ struct vmm_def {
 	bool balloon;
 	bool rng;
 	bool ksm;      /* offer guest RAM to KSM (MADV_MERGEABLE) */
+	uint64_t console_log_size; /* bound of NAME.console (and of NAME.console.1); 0 = 1M */
 };
 
 void vmm_def_init(struct vmm_def *d);

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "common/ctl.h"
+#include "common/ctlsrv.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "vmm/def.h"
 #include "vmm/virtio.h"
 #include "vmm/vmm.h"
 
-#define VMM_MAX_CLIENTS 8
 #define VMM_BALLOON_POLL_NS 1000000000ull
 
 struct vmm_opts {
@@ -30,36 +30,45 @@ struct vmm_opts {
 	bool probe;
 };
 
-struct vmm_client {
-	int fd;
-	struct vd_ctl_reader *rd;
-};
-
 struct vmm_loop {
 	struct vmm *vm;
 	int listen_fd;
-	struct vmm_client clients[VMM_MAX_CLIENTS];
+	struct vd_ctlsrv ctl; /* control clients: none of them can block this loop */
 	uint64_t next_balloon_ns;
 	bool stdin_eof;
 	bool done;
 };
 
 static int vmm_term_fd = -1; /* the VM's eventfd, for the SIGTERM handler */
+static volatile sig_atomic_t vmm_term_req;
 
-/* SIGTERM/SIGINT stop the VM like "kill" does, so the socket and pid file are cleaned up. */
+/* SIGTERM/SIGINT stop the VM like "kill" does, so the socket and pid file are cleaned up. The
+ * flag covers a signal during start-up, before the eventfd exists; the eventfd wakes poll(). */
 static void vmm_on_term(int sig)
 {
 	uint64_t one = 1;
+	int saved = errno;
 	(void)sig;
+	vmm_term_req = 1;
 	if (vmm_term_fd >= 0 && write(vmm_term_fd, &one, sizeof(one)) < 0)
-		_exit(1);
+		vmm_term_req = 1;
+	errno = saved;
+}
+
+static void vmm_signals(void)
+{
+	struct sigaction sa = { .sa_handler = vmm_on_term }; /* no SA_RESTART: interrupt waits */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 static void vmm_usage(FILE *f)
 {
 	fputs("usage: virtdeck-vmm [--daemon] [--state-dir DIR] [--console-stdout] --config FILE.ini\n"
 	      "                    [--name N --kernel K --initrd I --disk D --memory 512M --vcpus 2\n"
-	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng]\n"
+	      "                     --cmdline C --net BRIDGE --no-balloon --no-rng\n"
+	      "                     --console-log-size 1M]\n"
 	      "       virtdeck-vmm --probe     (say what this host's KVM is)\n"
 	      "       virtdeck-vmm --ctl SOCK '{\"cmd\":\"status\"}'   (one control request)\n"
 	      "       virtdeck-vmm --attach SOCK  (relay the serial console to stdio)\n", f);
@@ -74,10 +83,12 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 		{ "kernel", 1, 0, 'k' }, { "initrd", 1, 0, 'i' }, { "disk", 1, 0, 'd' },
 		{ "memory", 1, 0, 'm' }, { "vcpus", 1, 0, 'v' }, { "cmdline", 1, 0, 'a' },
 		{ "ctl", 1, 0, 'C' }, { "attach", 1, 0, 'A' }, { "net", 1, 0, 'N' },
-		{ "no-balloon", 0, 0, 'B' }, { "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "console-log-size", 1, 0, 'L' }, { "no-balloon", 0, 0, 'B' },
+		{ "no-rng", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'n', "name" }, { 'k', "kernel" }, { 'i', "initrd" }, { 'd', "disk" },
-		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" } };
+		{ 'm', "memory" }, { 'v', "vcpus" }, { 'a', "cmdline" }, { 'N', "net" },
+		{ 'L', "console_log_size" } };
 	int c;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		int r = 0;
@@ -157,54 +168,6 @@ static void vmm_detach_stdio(void)
 	close(fd);
 }
 
-static void vmm_loop_accept(struct vmm_loop *l)
-{
-	_cleanup_error_ struct vd_error *err = NULL;
-	int fd = vd_ctl_accept(l->listen_fd, &err);
-	if (fd < 0) {
-		vd_warn("VM %s: %s", l->vm->name, err->msg);
-		return;
-	}
-	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
-		if (l->clients[i].fd < 0) {
-			l->clients[i].fd = fd;
-			l->clients[i].rd = vd_xcalloc(1, sizeof(*l->clients[i].rd));
-			return;
-		}
-	close(fd); /* full: the client sees EOF and retries */
-}
-
-static void vmm_client_close(struct vmm_client *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	free(c->rd);
-	c->rd = NULL;
-}
-
-static void vmm_loop_client(struct vmm_loop *l, struct vmm_client *c)
-{
-	ssize_t n = read(c->fd, c->rd->buf + c->rd->len, VD_CTL_MAX_LINE - c->rd->len);
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
-			vmm_client_close(c);
-		return;
-	}
-	c->rd->len += (size_t)n;
-	for (;;) {
-		_cleanup_json_ struct json_object *req = NULL;
-		_cleanup_error_ struct vd_error *err = NULL;
-		int r = vd_ctl_take_line(c->rd, &req, &err);
-		if (r < 0) {
-			vmm_client_close(c); /* a broken peer: drop it, never the VM */
-			return;
-		}
-		if (r == 0)
-			return;
-		vmm_ctl_handle(l->vm, c->fd, req);
-	}
-}
-
 static void vmm_loop_timers(struct vmm_loop *l)
 {
 	uint64_t now = vd_now_mono_ns();
@@ -224,43 +187,39 @@ static unsigned vmm_loop_fds(struct vmm_loop *l, struct pollfd *p)
 {
 	unsigned n = 0;
 	p[n++] = (struct pollfd){ .fd = l->vm->event_fd, .events = POLLIN };
-	p[n++] = (struct pollfd){ .fd = l->listen_fd, .events = POLLIN };
 	/* While the guest leaves the UART full, input waits in the pty instead of spinning poll(). */
 	short in = vmm_vm_console_full(l->vm) ? 0 : POLLIN;
 	p[n++] = (struct pollfd){ .fd = l->vm->pty_master, .events = in };
 	p[n++] = (struct pollfd){ .fd = l->vm->console_stdout && !l->stdin_eof ? STDIN_FILENO : -1,
 				  .events = in };
-	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
-		p[n++] = (struct pollfd){ .fd = l->clients[i].fd, .events = POLLIN };
 	int tap = -1, kick = -1;
 	if (l->vm->net)
 		vmm_net_pollfds(l->vm->net, &tap, &kick);
 	p[n++] = (struct pollfd){ .fd = tap, .events = POLLIN };
 	p[n++] = (struct pollfd){ .fd = kick, .events = POLLIN };
-	return n;
+	return n + vd_ctlsrv_pollfds(&l->ctl, p + n);
 }
 
 static void vmm_loop_run(struct vmm_loop *l)
 {
-	struct pollfd p[6 + VMM_MAX_CLIENTS];
-	while (!l->done) {
+	struct pollfd p[5 + 1 + VD_CTLSRV_SLOTS];
+	while (!l->done && !vmm_term_req) {
 		unsigned n = vmm_loop_fds(l, p);
 		int r = poll(p, n, 200);
 		if (r < 0 && errno != EINTR)
 			break;
+		if (r < 0)
+			continue; /* a signal: its flag is checked above */
 		if (p[0].revents)
 			l->done = true;
 		if (p[1].revents & POLLIN)
-			vmm_loop_accept(l);
-		if (p[2].revents & POLLIN)
 			vmm_vm_console_input(l->vm, l->vm->pty_master);
-		if ((p[3].revents & (POLLIN | POLLHUP)) && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
+		bool in_ready = p[2].revents & (POLLIN | POLLHUP);
+		if (in_ready && vmm_vm_console_input(l->vm, STDIN_FILENO) < 0)
 			l->stdin_eof = true; /* /dev/null or a closed pipe would otherwise spin */
-		for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
-			if (p[4 + i].revents && l->clients[i].fd >= 0)
-				vmm_loop_client(l, &l->clients[i]);
-		if (p[4 + VMM_MAX_CLIENTS].revents || p[5 + VMM_MAX_CLIENTS].revents)
+		if (p[3].revents || p[4].revents)
 			vmm_net_rx(l->vm->net);
+		vd_ctlsrv_dispatch(&l->ctl, p + 5);
 		vmm_loop_timers(l);
 	}
 }
@@ -289,36 +248,39 @@ static void vmm_files_init(struct vmm_files *f, const char *dir, const char *nam
 	f->exit = vd_xasprintf("%s/%s.exit", dir, name);
 }
 
-/* How the last run ended ("poweroff", "reset", "killed", "crashed"), for the engine to show. */
-static void vmm_write_exit(const char *path, enum vmm_exit_reason why)
+static void vmm_write_line(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	_cleanup_free_ char *line = vd_xasprintf("%s\n", vmm_vm_exit_name(why));
 	if (write(fd, line, strlen(line)) < 0)
 		vd_warn("writing %s: %s", path, strerror(errno));
 	close(fd);
 }
 
+/* How the last run ended ("poweroff", "reset", "killed", "crashed"), for the engine to show. */
+static void vmm_write_exit(const char *path, enum vmm_exit_reason why)
+{
+	_cleanup_free_ char *line = vd_xasprintf("%s\n", vmm_vm_exit_name(why));
+	vmm_write_line(path, line);
+}
+
 static void vmm_write_pid(const char *path)
 {
 	_cleanup_free_ char *s = vd_xasprintf("%d\n", (int)getpid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			vd_warn("writing %s: %s", path, strerror(errno));
-		close(fd);
-	}
+	vmm_write_line(path, s);
 }
 
 /* Everything between parsing and the main loop; on failure the error goes to the starter. */
 static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, struct vmm_files *f,
 		     struct vmm_loop *l, struct vd_error **err)
 {
-	vm->console_log_fd = open(f->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	vm->console_log_path = f->console_log;
-	unlink(f->exit);
+	vmm_write_pid(f->pid); /* first: the engine tells a VMM still starting from a dead one */
+	/* Until a clean end says otherwise, this run counts as crashed: a VMM killed with SIGKILL
+	 * (or by the OOM killer) cannot say so itself. */
+	vmm_write_line(f->exit, "crashed: virtdeck-vmm ended without recording why (killed?)\n");
+	if (vd_rotlog_open(&vm->console_log, f->console_log, def->console_log_size, err) < 0)
+		return vd_error_wrap(err, "console log of VM %s", def->name);
 	vm->console_stdout = o->console_stdout;
 	vm->pty_master = vm->pty_slave = -1;
 	vm->start_ns = vd_now_mono_ns();
@@ -328,7 +290,6 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 	l->listen_fd = vd_ctl_listen(f->sock, err);
 	if (l->listen_fd < 0)
 		return l->listen_fd;
-	vmm_write_pid(f->pid);
 	struct timespec cpu;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	vm->setup_cpu_ns = (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec;
@@ -341,10 +302,10 @@ static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
 	vmm_vcpu_stop_all(vm);
 	vd_info("VM %s stopped: %s", vm->name, vmm_vm_exit_name(vm->exit_reason));
 	vmm_write_exit(f->exit, vm->exit_reason);
+	vd_ctlsrv_close(&l->ctl);
 	unlink(f->sock);
 	unlink(f->pid);
 	vmm_vm_teardown(vm);
-	(void)l;
 	return vm->exit_reason == VMM_EXIT_CRASH ? 2 : 0;
 }
 
@@ -435,21 +396,22 @@ int main(int argc, char **argv)
 	}
 	static struct vmm vm;
 	struct vmm_loop l = { .vm = &vm, .listen_fd = -1 };
-	for (unsigned i = 0; i < VMM_MAX_CLIENTS; i++)
-		l.clients[i].fd = -1;
+	vmm_signals();
 	if (vmm_start(&vm, &def, &o, &f, &l, &err) < 0) {
 		vd_err("%s", err->msg);
 		if (!o.daemon)
 			fprintf(stderr, "virtdeck-vmm: %s\n", err->msg);
 		vmm_notify(&notify_fd, err->msg);
 		unlink(f.sock);
+		unlink(f.pid);
+		unlink(f.exit); /* never ran: the start command reported why */
 		return 1;
 	}
 	vd_info("VM %s running: %u vCPUs, %llu MiB, console %s", vm.name, vm.nvcpus,
 		(unsigned long long)(vm.mem.size >> 20), vm.pty_path);
 	vmm_term_fd = vm.event_fd;
-	signal(SIGTERM, vmm_on_term);
-	signal(SIGINT, vmm_on_term);
+	_cleanup_free_ char *what = vd_xasprintf("VM %s", vm.name);
+	vd_ctlsrv_init(&l.ctl, l.listen_fd, what, vmm_ctl_handle, &vm);
 	vmm_notify(&notify_fd, "ok\n");
 	vmm_loop_run(&l);
 	if (vm.exit_reason == VMM_EXIT_NONE)

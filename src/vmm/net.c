@@ -26,6 +26,7 @@ struct vmm_net {
 	struct vmm_virtq_chain rx;
 	char ifname[IFNAMSIZ];
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_refused; /* receive chains the device could not write into */
 };
 
 static void vmm_net_tx(struct vmm_virtio_mmio *d, struct vmm_net *n)
@@ -57,6 +58,61 @@ static void vmm_net_notify(struct vmm_virtio_mmio *d, unsigned q)
 		vd_debug("net kick: %s", strerror(errno));
 }
 
+/* A receive chain must have room for the virtio-net header the tap writes first. readv with no
+ * buffer returns 0 at once and leaves the frame queued, so holding such a chain made the main
+ * loop spin on a readable tap and stopped receiving for good. */
+static bool vmm_net_rx_usable(const struct vmm_virtq_chain *c)
+{
+	return c->nseg > c->nread && c->write_bytes >= VMM_NET_HDR;
+}
+
+/* The driver broke the rules (virtio 1.x 5.1.6.3: receive buffers are device-writable): the
+ * chain goes back empty, which its driver counts as a length error, and receiving goes on. */
+static void vmm_net_rx_refuse(struct vmm_virtio_mmio *d, struct vmm_net *n)
+{
+	if (n->rx_refused++ == 0)
+		vd_warn("virtio-net %s: receive buffer with no room for a frame; returned empty",
+			n->ifname);
+	vmm_virtio_mmio_used(d, VMM_NET_RX, n->rx.head, 0);
+}
+
+/* Hold the next usable receive chain; false when the driver has none (or broke the ring). */
+static bool vmm_net_rx_take(struct vmm_virtio_mmio *d, struct vmm_net *n)
+{
+	while (!n->held) {
+		int r = vmm_virtq_pop(d->mem, &d->q[VMM_NET_RX], &n->rx);
+		if (r < 0)
+			vmm_virtio_mmio_broken(d, "bad receive descriptor chain");
+		n->rx_starved = r == 0;
+		if (r <= 0)
+			return false;
+		if (vmm_net_rx_usable(&n->rx))
+			n->held = true;
+		else
+			vmm_net_rx_refuse(d, n);
+	}
+	return true;
+}
+
+/* Read one frame into the held chain; false when the tap has nothing more now. */
+static bool vmm_net_rx_one(struct vmm_virtio_mmio *d, struct vmm_net *n)
+{
+	ssize_t got = readv(n->tap_fd, n->rx.seg + n->rx.nread, (int)(n->rx.nseg - n->rx.nread));
+	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		return false; /* keep the chain for the next frame */
+	n->held = false;
+	if (got <= 0) {
+		/* The tap dropped what it could not deliver: give the buffer back, poll again. */
+		vd_debug("virtio-net %s: read: %s", n->ifname, got < 0 ? strerror(errno) : "empty");
+		vmm_virtio_mmio_used(d, VMM_NET_RX, n->rx.head, 0);
+		return false;
+	}
+	n->rx_packets++;
+	n->rx_bytes += got > VMM_NET_HDR ? (uint64_t)got - VMM_NET_HDR : 0;
+	vmm_virtio_mmio_used(d, VMM_NET_RX, n->rx.head, (uint32_t)got);
+	return true;
+}
+
 /* Move frames from the tap into receive buffers until either runs out. Main loop. */
 void vmm_net_rx(struct vmm_virtio_mmio *d)
 {
@@ -65,24 +121,8 @@ void vmm_net_rx(struct vmm_virtio_mmio *d)
 	if (read(n->kick_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 		vd_debug("net kick read: %s", strerror(errno));
 	pthread_mutex_lock(&d->lock);
-	while (vmm_virtio_mmio_live(d, VMM_NET_RX)) {
-		if (!n->held) {
-			int r = vmm_virtq_pop(d->mem, &d->q[VMM_NET_RX], &n->rx);
-			if (r < 0)
-				vmm_virtio_mmio_broken(d, "bad receive descriptor chain");
-			n->rx_starved = r == 0;
-			if (r <= 0)
-				break;
-			n->held = true;
-		}
-		ssize_t got = readv(n->tap_fd, n->rx.seg + n->rx.nread, (int)(n->rx.nseg - n->rx.nread));
-		if (got <= 0)
-			break; /* nothing to read: keep the chain for the next frame */
-		n->held = false;
-		n->rx_packets++;
-		n->rx_bytes += got > VMM_NET_HDR ? (uint64_t)got - VMM_NET_HDR : 0;
-		vmm_virtio_mmio_used(d, VMM_NET_RX, n->rx.head, (uint32_t)got);
-	}
+	while (vmm_virtio_mmio_live(d, VMM_NET_RX) && vmm_net_rx_take(d, n) && vmm_net_rx_one(d, n))
+		;
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -203,6 +243,19 @@ static void vmm_net_mac(const char *vm, uint8_t *mac)
 	memcpy(mac, m, 6);
 }
 
+struct vmm_virtio_mmio *vmm_net_create_fd(const struct vmm_mem *mem, const char *vm, int tap,
+					  const char *ifname)
+{
+	struct vmm_net *n = vd_xcalloc(1, sizeof(*n));
+	n->tap_fd = tap;
+	n->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vd_strlcpy(n->ifname, ifname, sizeof(n->ifname));
+	struct vmm_virtio_mmio *d = vd_xcalloc(1, sizeof(*d));
+	vmm_virtio_mmio_init(d, &vmm_net_dev_ops, n, mem, 1ull << VIRTIO_NET_F_MAC, 8);
+	vmm_net_mac(vm, d->config);
+	return d;
+}
+
 struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm, const char *bridge,
 				       struct vd_error **err)
 {
@@ -214,13 +267,6 @@ struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm
 		close(tap);
 		return NULL;
 	}
-	struct vmm_net *n = vd_xcalloc(1, sizeof(*n));
-	n->tap_fd = tap;
-	n->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vd_strlcpy(n->ifname, ifname, sizeof(n->ifname));
-	struct vmm_virtio_mmio *d = vd_xcalloc(1, sizeof(*d));
-	vmm_virtio_mmio_init(d, &vmm_net_dev_ops, n, mem, 1ull << VIRTIO_NET_F_MAC, 8);
-	vmm_net_mac(vm, d->config);
 	vd_info("VM %s: network on tap %s, bridge %s", vm, ifname, bridge);
-	return d;
+	return vmm_net_create_fd(mem, vm, tap, ifname);
 }

@@ -78,6 +78,9 @@ struct vmm_virtio_mmio *vmm_balloon_create(const struct vmm_mem *mem);
 /* virtio-net on a tap "vd-NAME" enslaved to bridge (created if missing). */
 struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm, const char *bridge,
 				       struct vd_error **err);
+/* The same device around an open tap (or, in tests, any non-blocking datagram fd). */
+struct vmm_virtio_mmio *vmm_net_create_fd(const struct vmm_mem *mem, const char *vm, int tap,
+					  const char *ifname);
 /* Main loop side of the network: the fds to poll (tap is -1 while the guest gave no buffers)
  * and the receive path to run when either is ready. */
 void vmm_net_pollfds(struct vmm_virtio_mmio *d, int *tap, int *kick);

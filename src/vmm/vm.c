@@ -15,7 +15,7 @@
 #define VMM_SLEEP_PORT 0x3c0
 #define VMM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off nomodeset i8042.noaux"
 
-static void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
+void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
 {
 	struct vmm *vm = opaque;
 	if (!vm->first_byte_seen) {
@@ -25,8 +25,7 @@ static void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
 	/* A console nobody reads must not stall the guest: drop on a full pty. */
 	if (vm->pty_master >= 0 && write(vm->pty_master, buf, n) < 0 && errno != EAGAIN)
 		vd_debug("VM %s: pty write: %s", vm->name, strerror(errno));
-	if (vm->console_log_fd >= 0 && write(vm->console_log_fd, buf, n) < 0)
-		vd_debug("VM %s: console log write: %s", vm->name, strerror(errno));
+	vd_rotlog_write(&vm->console_log, buf, n);
 	if (vm->console_stdout && write(STDOUT_FILENO, buf, n) < 0)
 		vm->console_stdout = false;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/rotlog.h"
 
 #define VMM_MIB (1024ull * 1024)
 #define VMM_GIB (1024ull * VMM_MIB)
@@ -104,8 +105,7 @@ struct vmm {
 	 * and optionally this process's stdout. */
 	int pty_master, pty_slave;
 	char pty_path[64];
-	int console_log_fd;
-	char *console_log_path;
+	struct vd_rotlog console_log; /* NAME.console and NAME.console.1, bounded */
 	bool console_stdout;
 	bool first_byte_seen;
 	uint64_t first_byte_ns;
@@ -113,9 +113,10 @@ struct vmm {
 	uint64_t setup_ns, setup_cpu_ns; /* wall and CPU time from process start to the vCPUs running */ /* graceful shutdown asked: force it at this time */
 };
 
-/* ctl.c: one control request from a connected client; replies on fd. */
+/* ctl.c: one control request from a connected client (vm is the struct vmm); replies to c. */
 struct json_object;
-void vmm_ctl_handle(struct vmm *vm, int fd, struct json_object *req);
+struct vd_ctlsrv_client;
+void vmm_ctl_handle(void *vm, struct vd_ctlsrv_client *c, struct json_object *req);
 /* Client side of "console": connect to sock and receive the pty fd. */
 int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err);
 
@@ -123,6 +124,8 @@ struct vmm_def;
 /* vm.c: build the whole machine from a definition; extra_cmdline may be NULL. */
 int vmm_vm_setup(struct vmm *vm, const struct vmm_def *def, struct vd_error **err);
 void vmm_vm_teardown(struct vmm *vm);
+/* The UART's output: the pty (dropped when full), the console log, stdout if asked. */
+void vmm_vm_console_out(void *vm, const uint8_t *buf, size_t n);
 /* Console input from the pty or stdin into the UART; -1 at end of input. */
 int vmm_vm_console_input(struct vmm *vm, int fd);
 /* The guest has not drained the UART: stop reading input until it does. */

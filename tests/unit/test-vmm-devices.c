@@ -1,15 +1,19 @@
 /* test-vmm-devices.c - virtdeck-vmm's devices without KVM, on plain memory: the 8250 UART, the
  * i8042, virtqueue parsing with hostile descriptors, and the virtio-mmio register state machine
- * with the rng, blk and balloon devices behind it. */
+ * with the rng, blk, balloon and net devices behind it; the console log's size bound. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/ctlsrv.h"
 #include "vmm/i8042.h"
 #include "vmm/serial.h"
 #include "vmm/virtio.h"
@@ -507,10 +511,11 @@ static void test_ctl_refuses_bad_numbers(void **state)
 				    "{\"cmd\":\"shutdown\",\"timeout\":1e300}",
 				    "{\"cmd\":\"shutdown\",\"timeout\":9223372036854775807}",
 				    NULL };
+	struct vd_ctlsrv_client cl = { .fd = sv[0] };
 	for (size_t i = 0; bad[i]; i++) {
 		struct json_object *req = json_tokener_parse(bad[i]);
 		assert_non_null(req);
-		vmm_ctl_handle(&vm, sv[0], req);
+		vmm_ctl_handle(&vm, &cl, req);
 		json_object_put(req);
 		char reply[512] = "";
 		assert_true(read(sv[1], reply, sizeof(reply) - 1) > 0);
@@ -520,14 +525,138 @@ static void test_ctl_refuses_bad_numbers(void **state)
 		assert_int_equal(vm.shutdown_deadline_ns, 0);
 	}
 	struct json_object *good = json_tokener_parse("{\"cmd\":\"balloon\",\"bytes\":134217728}");
-	vmm_ctl_handle(&vm, sv[0], good);
+	vmm_ctl_handle(&vm, &cl, good);
 	json_object_put(good);
 	char reply[512] = "";
 	assert_true(read(sv[1], reply, sizeof(reply) - 1) > 0);
 	assert_int_equal(mmio_rd(vm.balloon, 0x100), 32768);
+	free(cl.out);
 	close(sv[0]);
 	close(sv[1]);
 	vmm_virtio_teardown_one(vm.balloon);
+}
+
+/* ------------------------------------------------------------------ virtio-net receive */
+static unsigned readv_calls, readv_empty;
+
+/* Every readv of this program goes through here (the net device's receive path is the only
+ * caller), so a test can count them and catch a readv with no buffer at all. */
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	readv_calls++;
+	if (iovcnt == 0)
+		readv_empty++;
+	return syscall(SYS_readv, fd, iov, iovcnt);
+}
+
+/* What the VMM's main loop does for the network, for at most max_ns: poll the fds the device
+ * asks for and run its receive path; returns early once nothing is ready for 100 ms. */
+static unsigned net_loop(struct vmm_virtio_mmio *d, uint64_t max_ns)
+{
+	uint64_t end = vd_now_mono_ns() + max_ns;
+	unsigned turns = 0;
+	while (vd_now_mono_ns() < end) {
+		int tap, kick;
+		vmm_net_pollfds(d, &tap, &kick);
+		struct pollfd p[2] = { { .fd = tap, .events = POLLIN },
+				       { .fd = kick, .events = POLLIN } };
+		if (poll(p, 2, 100) <= 0)
+			break;
+		vmm_net_rx(d);
+		turns++;
+	}
+	return turns;
+}
+
+static uint32_t used_elem(unsigned i, unsigned word)
+{
+	return ((uint32_t *)vmm_mem_ptr(&gmem, Q_USED + 4 + 8 * i, 8))[word];
+}
+
+/* A receive chain the device cannot write into (only device-readable descriptors, or too small
+ * for the virtio-net header) is handed back empty, never read into with no buffer, and the
+ * next good chain gets the frame: no spin, no stall, no reset needed. */
+static void test_net_rx_chain_without_writable_buffer(void **state)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	struct vmm_virtio_mmio *d = vmm_net_create_fd(&gmem, "t", sv[0], "vd-test");
+	struct vmm_virtq q;
+	q_init(&q);
+	memset(vmm_mem_ptr(&gmem, Q_DESC + 0x4000, 0x3000), 0, 0x3000);
+	d->irq = fake_irq;
+	drive_up(d, 2, (1ull << 32) | (1u << 5));
+	uint8_t frame[12 + 60];
+	memset(frame, 0, 12);
+	memset(frame + 12, 0xab, 60);
+	assert_int_equal(send(sv[1], frame, sizeof(frame), 0), sizeof(frame));
+	*desc(0) = (struct qdesc){ Q_BUF, 1526, 0, 0 };                        /* readable only */
+	*desc(1) = (struct qdesc){ Q_BUF + 0x800, 8, VIRTQ_DESC_F_WRITE, 0 };  /* < header */
+	*desc(2) = (struct qdesc){ Q_BUF + 0x1000, 1526, VIRTQ_DESC_F_WRITE, 0 };
+	q_offer(0);
+	q_offer(1);
+	q_offer(2);
+	readv_calls = readv_empty = 0;
+	mmio_wr(d, 0x50, 0);
+	unsigned turns = net_loop(d, 2000000000ull);
+	print_message("net rx: %u loop turns, %u readv calls (%u with no buffer)\n", turns,
+		      readv_calls, readv_empty);
+	assert_int_equal(readv_empty, 0);
+	assert_in_range(readv_calls, 1, 4);
+	assert_false(mmio_rd(d, 0x70) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(used_idx(), 3);
+	assert_int_equal(used_elem(0, 0), 0);
+	assert_int_equal(used_elem(0, 1), 0);
+	assert_int_equal(used_elem(1, 0), 1);
+	assert_int_equal(used_elem(1, 1), 0);
+	assert_int_equal(used_elem(2, 0), 2);
+	assert_int_equal(used_elem(2, 1), sizeof(frame));
+	uint8_t *got = vmm_mem_ptr(&gmem, Q_BUF + 0x1000, sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
+	vmm_virtio_teardown_one(d);
+	close(sv[1]);
+}
+
+/* ------------------------------------------------------------------ console log bound */
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* A guest printing without end must not fill the host's /run: the console log stays within its
+ * bound (here the default), the rotated NAME.1 too. */
+static void test_console_log_bounded(void **state)
+{
+	char dir[] = "/tmp/vd-test-console-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = vd_xasprintf("%s/t.console", dir);
+	static struct vmm vm;
+	vm.pty_master = -1;
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_rotlog_open(&vm.console_log, path, 0, &err), 0);
+	struct vmm_serial s;
+	vmm_serial_init(&s, vmm_vm_console_out, NULL, &vm);
+	unsigned total = (3u << 20) + 100;
+	for (unsigned i = 0; i < total; i++)
+		uart_out(&s, 0, (uint8_t)('a' + i % 26));
+	off_t cur = file_size(path);
+	char *old = vd_xasprintf("%s.1", path);
+	print_message("console log after 3 MiB: %lld + %lld bytes\n", (long long)cur,
+		      (long long)file_size(old));
+	assert_true(cur > 0 && cur <= (1 << 20));
+	assert_true(file_size(old) <= (1 << 20));
+	/* Just after a rotation NAME holds 100 bytes: the 2 KiB an attach replays span both. */
+	char tail[2048];
+	assert_int_equal(vd_rotlog_tail(path, tail, sizeof(tail)), sizeof(tail));
+	for (unsigned i = 0; i < sizeof(tail); i++)
+		assert_int_equal(tail[i], 'a' + (total - sizeof(tail) + i) % 26);
+	vd_rotlog_close(&vm.console_log);
+	unlink(path);
+	unlink(old);
+	rmdir(dir);
+	free(path);
+	free(old);
 }
 
 int main(void)
@@ -543,6 +672,8 @@ int main(void)
 		cmocka_unit_test(test_mmio_blk),
 		cmocka_unit_test(test_balloon_stats_and_target),
 		cmocka_unit_test(test_ctl_refuses_bad_numbers),
+		cmocka_unit_test(test_net_rx_chain_without_writable_buffer),
+		cmocka_unit_test(test_console_log_bounded),
 	};
 	return cmocka_run_group_tests(tests, mem_setup, mem_teardown);
 }
