@@ -102,7 +102,8 @@ static void test_v1_comounted(void **state)
 	struct ct_cgroup *cg = NULL;
 	struct vd_error *e = NULL;
 	assert_int_equal(ct_cgroup_new(root, CT_CGROUP_V1, "", "x", &cg, &e), 0);
-	assert_string_equal(ct_cgroup_dirs(cg)[0], vd_xasprintf("%s/cpu,cpuacct/virtdeck/x", root));
+	_cleanup_free_ char *want = vd_xasprintf("%s/cpu,cpuacct/virtdeck/x", root);
+	assert_string_equal(ct_cgroup_dirs(cg)[0], want);
 	assert_null(ct_cgroup_dirs(cg)[1]); /* cpu and cpuacct share one directory */
 	ct_cgroup_free(cg);
 }
@@ -267,8 +268,10 @@ static void test_v2_set(void **state)
 {
 	struct ct_cgroup *cg = v2_tree();
 	const char *f[] = { "memory.max", "memory.high", "cpu.max", "cpu.weight", "pids.max", "cpuset.cpus" };
-	for (size_t i = 0; i < VD_ARRAY_SIZE(f); i++)
-		put(vd_xasprintf("virtdeck/c2/%s", f[i]), "");
+	for (size_t i = 0; i < VD_ARRAY_SIZE(f); i++) {
+		_cleanup_free_ char *file = vd_xasprintf("virtdeck/c2/%s", f[i]);
+		put(file, "");
+	}
 	struct ct_limits lim = { .mem_max = 256 << 20, .mem_high = 200 << 20, .cpus = 1.5, .cpu_weight = 300,
 				 .cpuset = "1", .pids_max = 100 };
 	struct vd_error *e = NULL;
