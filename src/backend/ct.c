@@ -108,10 +108,32 @@ static char *ct_sock(struct vd_backend *be, const char *name)
 	return vd_xasprintf("%s/%s.sock", ct_priv(be)->state_dir, name);
 }
 
-/* One request to a supervisor; -ESRCH (with a message) when it is not running. */
+static pid_t ct_live_supervisor(struct vd_backend *be, const char *name);
+
+/* -ETIMEDOUT with what to do about a supervisor that is there but does not answer. */
+static int ct_unanswered(struct vd_backend *be, const char *name, bool stopped, int timeout_ms,
+			 struct vd_error **err)
+{
+	pid_t pid = ct_live_supervisor(be, name);
+	if (stopped)
+		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering: it "
+				    "is stopped (SIGSTOP or a debugger): resume it with `kill -CONT %d`",
+				    name, (int)pid, (int)pid);
+	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering "
+			    "within %d ms (hung or overloaded): try again, or kill it and run `virtdeck kill %s` "
+			    "to clean up", name, (int)pid, timeout_ms, name);
+}
+
+/* One request to a supervisor; -ESRCH (with a message) when it is not running, -ETIMEDOUT
+ * when it is there but does not answer. */
 static int ct_call(struct vd_backend *be, const char *name, struct json_object *req, int timeout_ms,
 		   struct json_object **resp, struct vd_error **err)
 {
+	/* A stopped supervisor answers nothing until continued: not asked, so a refresh costs no
+	 * timeout. */
+	pid_t pid = ct_live_supervisor(be, name);
+	if (vd_pid_stopped(pid))
+		return ct_unanswered(be, name, true, timeout_ms, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	int r = vd_ctl_call(sock, req, timeout_ms, resp, &e);
@@ -120,10 +142,12 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 		return vd_error_set(err, ESRCH, "container %s is not running: start it with `virtdeck start %s`", name,
 				    name);
 	}
-	if (r < 0) {
-		*err = e;
-		return r;
+	if (r == -ETIMEDOUT) {
+		vd_error_free(e);
+		return ct_unanswered(be, name, vd_pid_stopped(pid), timeout_ms, err);
 	}
+	if (r < 0)
+		return vd_error_propagate(err, e);
 	return vd_ctl_check_reply(*resp, err);
 }
 
@@ -183,8 +207,9 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	if (ct_op(be, name, "stats", &o, err) < 0)
-		return -ESRCH;
+	int r = ct_op(be, name, "stats", &o, err);
+	if (r < 0)
+		return r;
 	ct_fill_sample(be, o, out);
 	return 0;
 }
@@ -211,7 +236,15 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		ct_def_free(&d);
 	}
 	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
-	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
+	_cleanup_error_ struct vd_error *e = NULL;
+	int r = ct_op_ms(be, name, "status", CT_LIST_MS, &st, &e);
+	if (r < 0 && r != -ESRCH) {
+		/* There, but not answering (or not reachable): the row says so, the list goes on. */
+		g->state = VD_STATE_NOREPLY;
+		vd_strlcpy(g->problem, e ? e->msg : "its supervisor does not answer", sizeof(g->problem));
+		return 0;
+	}
+	if (r < 0) {
 		g->state = ct_stale(be, name) ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 		if (!have_def && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "

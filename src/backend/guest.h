@@ -22,6 +22,7 @@ enum vd_state {
 	VD_STATE_CRASHED,
 	VD_STATE_STARTING,
 	VD_STATE_STOPPING,
+	VD_STATE_NOREPLY, /* its keeper (supervisor, VMM) exists but does not answer: see problem */
 	VD_STATE__COUNT,
 };
 
@@ -74,6 +75,8 @@ struct vd_guest {
 	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
 	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */
 	char advice_rec[32];  /* "1 vCPU 1.6G" */
+	/* Why the engine could not read this guest on the last refresh; empty when it could. */
+	char problem[256];
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */
