@@ -116,12 +116,11 @@ static int ct_unanswered(struct vd_backend *be, const char *name, bool stopped, 
 {
 	pid_t pid = ct_live_supervisor(be, name);
 	if (stopped)
-		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering: it "
-				    "is stopped (SIGSTOP or a debugger): resume it with `kill -CONT %d`",
-				    name, (int)pid, (int)pid);
-	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering "
-			    "within %d ms (hung or overloaded): try again, or kill it and run `virtdeck kill %s` "
-			    "to clean up", name, (int)pid, timeout_ms, name);
+		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is stopped, not "
+				    "answering: resume it with `kill -CONT %d`", name, (int)pid, (int)pid);
+	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering within "
+			    "%d ms (hung?): retry, or kill it and run `virtdeck kill %s`", name, (int)pid,
+			    timeout_ms, name);
 }
 
 /* One request to a supervisor; -ESRCH (with a message) when it is not running, -ETIMEDOUT

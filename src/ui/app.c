@@ -162,7 +162,7 @@ static void app_log_transitions(struct ui_app *app, const struct app_seen *old, 
 			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name, vd_state_name(was->state),
 				 vd_state_name(g->state), g->problem[0] ? ": " : "", g->problem);
 		else
-			snprintf(msg, sizeof(msg), "%s: %s", g->name, g->problem);
+			vd_strlcpy(msg, g->problem, sizeof(msg)); /* it names the guest */
 		app_log_quiet(app, bad ? UI_BAD : UI_NORMAL, msg);
 	}
 }
