@@ -628,6 +628,10 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 	char line[1024];
 	size_t len = 0;
 	while (len < sizeof(line) - 1) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, CT_CALL_MS) == 0)
+			return vd_error_set(err, ETIMEDOUT, "container %s: no console reply within %d ms: its "
+					    "supervisor may be hung", name, CT_CALL_MS);
 		ssize_t n = read(fd, line + len, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -644,6 +648,8 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 
 static int ct_console(struct vd_backend *be, const char *name, int *out, struct vd_error **err)
 {
+	if (vd_pid_stopped(ct_live_supervisor(be, name)))
+		return ct_unanswered(be, name, true, 0, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	_cleanup_close_ int fd = vd_ctl_connect(sock, &e);
@@ -653,8 +659,11 @@ static int ct_console(struct vd_backend *be, const char *name, int *out, struct 
 	}
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string("console"));
-	if (vd_ctl_send(fd, req, err) < 0 || ct_console_reply(fd, name, err) < 0)
-		return -EIO;
+	int r = vd_ctl_send(fd, req, err);
+	if (r == 0)
+		r = ct_console_reply(fd, name, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_FD(fd);
 	return 0;
 }
