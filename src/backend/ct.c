@@ -37,8 +37,12 @@ static int ct_watch_open(struct ct_priv *p);
 static int ct_open(struct vd_backend *be, struct vd_error **err)
 {
 	_cleanup_free_ char *state = NULL, *defs = NULL;
-	if (vd_paths_state_dir(&state, err) < 0 || ct_def_dir(&defs, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_state_dir(&state, err);
+	if (r < 0)
+		return r;
+	r = ct_def_dir(&defs, err);
+	if (r < 0)
+		return r;
 	struct ct_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->state_dir = vd_xasprintf("%s/ct", state);
 	p->def_dir = TAKE_PTR(defs);
@@ -116,11 +120,12 @@ static int ct_unanswered(struct vd_backend *be, const char *name, bool stopped, 
 {
 	pid_t pid = ct_live_supervisor(be, name);
 	if (stopped)
-		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is stopped, not "
-				    "answering: resume it with `kill -CONT %d`", name, (int)pid, (int)pid);
-	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not answering within "
-			    "%d ms (hung?): retry, or kill it and run `virtdeck kill %s`", name, (int)pid,
-			    timeout_ms, name);
+		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is "
+				    "stopped, not answering: resume it with `kill -CONT %d`", name,
+				    (int)pid, (int)pid);
+	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not "
+			    "answering within %d ms (hung?): retry, or kill it and run "
+			    "`virtdeck kill %s`", name, (int)pid, timeout_ms, name);
 }
 
 /* One request to a supervisor; -ESRCH (with a message) when it is not running, -ETIMEDOUT
@@ -238,9 +243,10 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	_cleanup_error_ struct vd_error *e = NULL;
 	int r = ct_op_ms(be, name, "status", CT_LIST_MS, &st, &e);
 	if (r < 0 && r != -ESRCH) {
-		/* There, but not answering (or not reachable): the row says so, the list goes on. */
+		/* There, but not answering (or not reachable): the row says so, the list goes on */
 		g->state = VD_STATE_NOREPLY;
-		vd_strlcpy(g->problem, e ? e->msg : "its supervisor does not answer", sizeof(g->problem));
+		vd_strlcpy(g->problem, e ? e->msg : "its supervisor does not answer",
+			   sizeof(g->problem));
 		return 0;
 	}
 	if (r < 0) {
@@ -345,8 +351,9 @@ static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, s
 		free(d->cpuset);
 		d->cpuset = def->vcpus == 1 ? vd_xstrdup("0") : vd_xasprintf("0-%u", def->vcpus - 1);
 	}
-	if (ct_def_from_opts(d, def, err) < 0)
-		return -EINVAL;
+	int r = ct_def_from_opts(d, def, err);
+	if (r < 0)
+		return r;
 	if (d->rootfs && d->rootfs[0] != '/') {
 		char *abs = realpath(d->rootfs, NULL);
 		if (abs) {
@@ -360,14 +367,15 @@ static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, s
 static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	if (ct_def_path(def->name, &path, err) < 0)
-		return -EINVAL;
+	int r = ct_def_path(def->name, &path, err);
+	if (r < 0)
+		return r;
 	if (access(path, F_OK) == 0)
 		return vd_error_set(err, EEXIST, "a container named %s already exists: pick another name or delete it",
 				    def->name);
 	struct ct_def d;
 	ct_def_init(&d, def->name);
-	int r = ct_def_from_guest(&d, def, err);
+	r = ct_def_from_guest(&d, def, err);
 	if (r == 0)
 		r = ct_def_save(&d, err);
 	ct_def_free(&d);
@@ -423,12 +431,13 @@ static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_l
 static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
 {
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_record(name, rec, &cg, err) < 0)
-		return -EIO;
+	int r = ct_cgroup_from_record(name, rec, &cg, err);
+	if (r < 0)
+		return r;
 	if (!cg)
 		return 0;
 	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
-	int r = ct_cgroup_destroy(cg, err);
+	r = ct_cgroup_destroy(cg, err);
 	ct_cgroup_free(cg);
 	return r;
 }
@@ -446,8 +455,9 @@ static int ct_recover(struct vd_backend *be, const char *name, struct vd_error *
 				    "then try again", name, (int)sup);
 	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
 	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
-	if (rec && ct_recover_cgroup(name, rec, err) < 0)
-		return -EIO;
+	int r = rec ? ct_recover_cgroup(name, rec, err) : 0;
+	if (r < 0)
+		return r;
 	const char *claim = vd_json_str(rec, "ip_claim", NULL);
 	if (claim)
 		unlink(claim);
@@ -472,8 +482,9 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = NULL;
-	if (ct_def_path(name, &path, err) < 0)
-		return -EINVAL;
+	r = ct_def_path(name, &path, err);
+	if (r < 0)
+		return r;
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
 	ct_unlink_state(be, name, true);
@@ -524,17 +535,19 @@ static int ct_helper(const char *name, char *const *argv, struct vd_error **err)
 static int ct_start(struct vd_backend *be, const char *name, struct vd_error **err)
 {
 	struct ct_def d;
-	if (ct_def_load(name, &d, err) < 0)
-		return -ENOENT;
+	int r = ct_def_load(name, &d, err);
+	if (r < 0)
+		return r;
 	ct_def_free(&d);
-	int r = ct_settle(be, name, err);
+	r = ct_settle(be, name, err);
 	if (r == -EBUSY && (!err || !*err))
 		return vd_error_set(err, EBUSY, "container %s is already running", name);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *helper = NULL;
-	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
-		return -ENOENT;
+	r = vd_paths_helper("virtdeck-ct", &helper, err);
+	if (r < 0)
+		return r;
 	char *argv[] = { helper, "start", (char *)name, NULL };
 	return ct_helper(name, argv, err);
 }
@@ -590,13 +603,14 @@ static int ct_resize_live(struct vd_backend *be, const char *name, const struct 
 static int ct_resize_config(const char *name, const struct vd_resize *rq, struct vd_error **err)
 {
 	struct ct_def d;
-	if (ct_def_load(name, &d, err) < 0)
-		return -ENOENT;
+	int r = ct_def_load(name, &d, err);
+	if (r < 0)
+		return r;
 	if (rq->mem_bytes)
 		d.mem_max = rq->mem_bytes;
 	if (rq->cpus > 0)
 		d.cpus = rq->cpus;
-	int r = ct_def_validate(&d, err);
+	r = ct_def_validate(&d, err);
 	if (r == 0)
 		r = ct_def_save(&d, err);
 	ct_def_free(&d);
@@ -612,8 +626,9 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 		return vd_error_set(err, EINVAL, "container %s: memory below the minimum of 4M", name);
 	bool live = !rq->flags || (rq->flags & VD_RESIZE_LIVE);
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
-	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)
-		return -EIO;
+	int r = live && ct_running(be, name) ? ct_resize_live(be, name, rq, err) : 0;
+	if (r < 0)
+		return r;
 	if (live && !config && !ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
 				    name);
@@ -630,8 +645,8 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 	while (len < sizeof(line) - 1) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, CT_CALL_MS) == 0)
-			return vd_error_set(err, ETIMEDOUT, "container %s: no console reply within %d ms: its "
-					    "supervisor may be hung", name, CT_CALL_MS);
+			return vd_error_set(err, ETIMEDOUT, "container %s: no console reply within "
+					    "%d ms: its supervisor may be hung", name, CT_CALL_MS);
 		ssize_t n = read(fd, line + len, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -672,8 +687,9 @@ static int ct_exec(struct vd_backend *be, const char *name, char *const *argv, i
 		   struct vd_error **err)
 {
 	_cleanup_free_ char *helper = NULL;
-	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_helper("virtdeck-ct", &helper, err);
+	if (r < 0)
+		return r;
 	if (!ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: start it first", name);
 	size_t n = 0;

@@ -313,7 +313,7 @@ int lv_ensure(struct lv_priv *p, struct vd_error **err)
 	lv_disconnect(p);
 	r = lv_connect(p, false, err);
 	if (r < 0) {
-		lv_down(p, *err);
+		lv_down(p, err ? *err : NULL);
 		return vd_error_wrap(err, "no connection to %s, next try in %u s", p->uri, p->backoff_ms / 1000);
 	}
 	p->backoff_ms = 0;

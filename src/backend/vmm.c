@@ -25,8 +25,12 @@ struct vmm_priv {
 static int vmm_open(struct vd_backend *be, struct vd_error **err)
 {
 	_cleanup_free_ char *data = NULL, *state = NULL;
-	if (vd_paths_data_dir(&data, err) < 0 || vd_paths_state_dir(&state, err) < 0)
-		return -EIO;
+	int r = vd_paths_data_dir(&data, err);
+	if (r < 0)
+		return r;
+	r = vd_paths_state_dir(&state, err);
+	if (r < 0)
+		return r;
 	struct vmm_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->defs = vd_xasprintf("%s/vms", data);
 	p->state = TAKE_PTR(state);
@@ -57,16 +61,19 @@ static char *vmm_sock_path(struct vd_backend *be, const char *name)
 }
 
 /* -ETIMEDOUT with what to do about a VMM that is there but does not answer. */
-static int vmm_unanswered(struct vd_backend *be, const char *name, int timeout_ms, struct vd_error **err)
+static int vmm_unanswered(struct vd_backend *be, const char *name, int timeout_ms,
+			  struct vd_error **err)
 {
 	struct vmm_priv *p = be->priv;
 	_cleanup_free_ char *pidf = vd_xasprintf("%s/vmm/%s.pid", p->state, name);
 	int pid = vd_pid_file_live(pidf);
 	if (vd_pid_stopped(pid))
-		return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is stopped, not answering: "
-				    "resume it with `kill -CONT %d`", name, pid, pid);
-	return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is not answering within %d ms "
-			    "(hung?): retry, or kill it (`kill %d`)", name, pid, timeout_ms, pid);
+		return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is stopped, "
+				    "not answering: resume it with `kill -CONT %d`", name, pid,
+				    pid);
+	return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is not answering "
+			    "within %d ms (hung?): retry, or kill it (`kill %d`)", name, pid,
+			    timeout_ms, pid);
 }
 
 static bool vmm_stopped(struct vd_backend *be, const char *name)
@@ -78,8 +85,9 @@ static bool vmm_stopped(struct vd_backend *be, const char *name)
 
 /* One request to a running VMM within timeout_ms; -ENOENT/-ECONNREFUSED when it is not
  * running, -ETIMEDOUT when it is there but does not answer (a stopped one is not asked). */
-static int vmm_call_ms(struct vd_backend *be, const char *name, const char *cmd, struct json_object *extra,
-		       int timeout_ms, struct json_object **resp, struct vd_error **err)
+static int vmm_call_ms(struct vd_backend *be, const char *name, const char *cmd,
+		       struct json_object *extra, int timeout_ms, struct json_object **resp,
+		       struct vd_error **err)
 {
 	if (vmm_stopped(be, name))
 		return vmm_unanswered(be, name, timeout_ms, err);
@@ -102,8 +110,8 @@ static int vmm_call_ms(struct vd_backend *be, const char *name, const char *cmd,
 	return 0;
 }
 
-static int vmm_call(struct vd_backend *be, const char *name, const char *cmd, struct json_object *extra,
-		    struct json_object **resp, struct vd_error **err)
+static int vmm_call(struct vd_backend *be, const char *name, const char *cmd,
+		    struct json_object *extra, struct json_object **resp, struct vd_error **err)
 {
 	return vmm_call_ms(be, name, cmd, extra, VMM_CTL_TIMEOUT_MS, resp, err);
 }
@@ -195,7 +203,8 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 	} else if (!vmm_gone(q)) {
 		/* There, but not answering: the row says so, the list goes on. */
 		g->state = VD_STATE_NOREPLY;
-		vd_strlcpy(g->problem, e ? e->msg : "its virtdeck-vmm does not answer", sizeof(g->problem));
+		vd_strlcpy(g->problem, e ? e->msg : "its virtdeck-vmm does not answer",
+			   sizeof(g->problem));
 	} else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
 	else if (vmm_crashed(be, name))
@@ -263,8 +272,9 @@ static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct
 		d->mem_bytes = gd->mem_bytes;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++) {
 		const char *v = vd_def_opt(gd, keys[i]);
-		if (v && vmm_def_set(d, keys[i], v, err) < 0)
-			return -EINVAL;
+		int r = v ? vmm_def_set(d, keys[i], v, err) : 0;
+		if (r < 0)
+			return r;
 	}
 	return vmm_def_check(d, err);
 }
@@ -357,8 +367,9 @@ static int vmm_start(struct vd_backend *be, const char *name, struct vd_error **
 		return vd_error_errno(err, errno, "VM %s has no definition %s", name, def);
 	if (vmm_running(be, name))
 		return vd_error_set(err, EALREADY, "VM %s is already running", name);
-	if (vd_paths_helper("virtdeck-vmm", &helper, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_helper("virtdeck-vmm", &helper, err);
+	if (r < 0)
+		return r;
 	return vmm_spawn(helper, def, p->state, name, err);
 }
 
@@ -457,8 +468,10 @@ static int vmm_console(struct vd_backend *be, const char *name, int *fd, struct 
 {
 	_cleanup_free_ char *sock = vmm_sock_path(be, name);
 	_cleanup_close_ int s = vd_ctl_connect(sock, err);
-	if (s < 0)
+	if (vmm_gone(s))
 		return vd_error_wrap(err, "VM %s is not running", name);
+	if (s < 0)
+		return s;
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("console"));
 	int r = vd_ctl_send(s, req, err);

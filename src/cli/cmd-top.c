@@ -50,6 +50,8 @@ static struct json_object *top_row(const struct vd_guest *g, const char *stamp)
 	struct json_object *row = json_object_new_object();
 	json_object_object_add(row, "time", json_object_new_string(stamp));
 	struct json_object *o = ui_guest_json(g);
+	/* The CSV columns stay as they were: a guest's problem goes to stderr (top_tick). */
+	json_object_object_del(o, "error");
 	json_object_object_foreach(o, k, v) json_object_object_add(row, k, json_object_get(v));
 	json_object_put(o);
 	return row;

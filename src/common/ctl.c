@@ -15,17 +15,23 @@
 static int vd_ctl_addr_via_dir(const char *path, struct sockaddr_un *sa, struct vd_error **err)
 {
 	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *dir = slash ? vd_xasprintf("%.*s", (int)(slash - path), path) : vd_xstrdup(".");
+	_cleanup_free_ char *dir = NULL;
+	if (slash)
+		dir = vd_xasprintf("%.*s", (int)(slash - path), path);
+	else
+		dir = vd_xstrdup(".");
 	_cleanup_close_ int fd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return vd_error_errno(err, errno, "directory of the socket %s", path);
 	char via[32];
 	snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
-	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", via, slash ? slash + 1 : path);
+	const char *base = slash ? slash + 1 : path;
+	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", via, base);
 	if (n < 0 || (size_t)n >= sizeof(sa->sun_path) || access(via, F_OK) < 0)
-		return vd_error_set(err, ENAMETOOLONG, "socket path %s is %zu bytes, more than the %zu a unix "
-				    "socket address holds (and /proc cannot shorten it): use a shorter state "
-				    "directory (VIRTDECK_STATE_DIR)", path, strlen(path), sizeof(sa->sun_path) - 1);
+		return vd_error_set(err, ENAMETOOLONG, "socket path %s is %zu bytes, more than "
+				    "the %zu a unix socket address holds (and /proc cannot shorten "
+				    "it): use a shorter state directory (VIRTDECK_STATE_DIR)", path,
+				    strlen(path), sizeof(sa->sun_path) - 1);
 	return TAKE_FD(fd);
 }
 
@@ -49,7 +55,8 @@ static int vd_ctl_addr(const char *path, struct sockaddr_un *sa, int *dirfd, str
 }
 
 /* A close-on-exec stream socket with path's address in *sa; fd or < 0. */
-static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, int *dirfd, struct vd_error **err)
+static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, int *dirfd,
+			 struct vd_error **err)
 {
 	int r = vd_ctl_addr(path, sa, dirfd, err);
 	if (r < 0)
@@ -117,8 +124,8 @@ int vd_ctl_connect_ms(const char *path, int timeout_ms, struct vd_error **err)
 		return fd;
 	int r = vd_ctl_connect_bounded(fd, &sa, timeout_ms);
 	if (r == -EAGAIN)
-		return vd_error_set(err, ETIMEDOUT, "connect to %s: no free connection slot within %d ms: "
-				    "the server is stopped or hung", path, timeout_ms);
+		return vd_error_set(err, ETIMEDOUT, "connect to %s: no free connection slot within "
+				    "%d ms: the server is stopped or hung", path, timeout_ms);
 	if (r < 0)
 		return vd_error_errno(err, r, "connect to %s", path);
 	return TAKE_FD(fd);
@@ -206,7 +213,9 @@ int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_ob
 int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
 		struct vd_error **err)
 {
-	int connect_ms = timeout_ms < 0 || timeout_ms > VD_CTL_CONNECT_MS ? VD_CTL_CONNECT_MS : timeout_ms;
+	int connect_ms = timeout_ms;
+	if (timeout_ms < 0 || timeout_ms > VD_CTL_CONNECT_MS)
+		connect_ms = VD_CTL_CONNECT_MS;
 	_cleanup_close_ int fd = vd_ctl_connect_ms(path, connect_ms, err);
 	if (fd < 0)
 		return fd;

@@ -16,8 +16,9 @@
 static int ct_exec_status(const char *name, struct json_object **out, struct vd_error **err)
 {
 	_cleanup_free_ char *sock = NULL;
-	if (ct_super_state_path(name, "sock", &sock, err) < 0)
-		return -EIO;
+	int rc = ct_super_state_path(name, "sock", &sock, err);
+	if (rc < 0)
+		return rc;
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string("status"));
 	int r = vd_ctl_call(sock, req, 5000, out, err);
@@ -31,8 +32,9 @@ static int ct_exec_status(const char *name, struct json_object **out, struct vd_
 static int ct_exec_join_cgroup(const char *name, struct json_object *st, struct vd_error **err)
 {
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_record(name, st, &cg, err) < 0)
-		return -EIO;
+	int rc = ct_cgroup_from_record(name, st, &cg, err);
+	if (rc < 0)
+		return rc;
 	if (!cg)
 		return 0;
 	int r = ct_cgroup_enter_self(cg, err);
@@ -70,8 +72,9 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 	_cleanup_json_ struct json_object *st = NULL;
 	if (!argv || !argv[0])
 		return vd_error_set(err, EINVAL, "exec in container %s: no command given", name);
-	if (ct_exec_status(name, &st, err) < 0)
-		return -ESRCH;
+	int r = ct_exec_status(name, &st, err);
+	if (r < 0)
+		return r;
 	if (vd_streq(vd_json_str(st, "state", ""), "paused"))
 		return vd_error_set(err, EAGAIN, "container %s is paused: resume it before exec", name);
 	pid_t init = (pid_t)vd_json_i64(st, "init_pid", 0);
@@ -79,8 +82,12 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 	if (init <= 0)
 		return vd_error_set(err, ESRCH, "container %s: its supervisor reported no init", name);
 	bool userns = false;
-	if (ct_exec_join_cgroup(name, st, err) < 0 || ct_ns_join(name, init, &userns, err) < 0)
-		return -EIO;
+	r = ct_exec_join_cgroup(name, st, err);
+	if (r < 0)
+		return r;
+	r = ct_ns_join(name, init, &userns, err);
+	if (r < 0)
+		return r;
 	/* Until it execs, our child is visible in the container running virtdeck-ct: not dumpable,
 	 * so the container's root cannot open its /proc/PID/exe and overwrite us (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

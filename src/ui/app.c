@@ -139,7 +139,8 @@ static void app_log_quiet(struct ui_app *app, enum ui_style st, const char *msg)
 	app->status_style = keep_st;
 }
 
-static const struct app_seen *app_seen_find(const struct vd_guest *g, const struct app_seen *old, size_t n_old)
+static const struct app_seen *app_seen_find(const struct vd_guest *g, const struct app_seen *old,
+					    size_t n_old)
 {
 	for (size_t k = 0; k < n_old; k++)
 		if (old[k].be == g->backend && vd_streq(old[k].name, g->name))
@@ -159,8 +160,9 @@ static void app_log_transitions(struct ui_app *app, const struct app_seen *old, 
 		bool bad = g->state == VD_STATE_CRASHED || g->problem[0];
 		char msg[400];
 		if (was)
-			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name, vd_state_name(was->state),
-				 vd_state_name(g->state), g->problem[0] ? ": " : "", g->problem);
+			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name,
+				 vd_state_name(was->state), vd_state_name(g->state),
+				 g->problem[0] ? ": " : "", g->problem);
 		else
 			vd_strlcpy(msg, g->problem, sizeof(msg)); /* it names the guest */
 		app_log_quiet(app, bad ? UI_BAD : UI_NORMAL, msg);

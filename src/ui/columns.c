@@ -241,7 +241,8 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_add_pct(o, "mem_pct_alloc", vd_guest_mem_pct(g), active);
 	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
-	json_object_object_add(o, "error", g->problem[0] ? json_object_new_string(g->problem) : NULL);
+	struct json_object *problem = g->problem[0] ? json_object_new_string(g->problem) : NULL;
+	json_object_object_add(o, "error", problem);
 	return o;
 }
 
