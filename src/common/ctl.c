@@ -213,17 +213,23 @@ int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_ob
 int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
 		struct vd_error **err)
 {
+	/* One deadline for the whole call: a hung server costs timeout_ms, not twice that. */
 	int connect_ms = timeout_ms;
 	if (timeout_ms < 0 || timeout_ms > VD_CTL_CONNECT_MS)
 		connect_ms = VD_CTL_CONNECT_MS;
+	uint64_t t0 = vd_now_mono_ns();
 	_cleanup_close_ int fd = vd_ctl_connect_ms(path, connect_ms, err);
 	if (fd < 0)
 		return fd;
 	int r = vd_ctl_send(fd, req, err);
 	if (r < 0)
 		return r;
+	int spent = (int)((vd_now_mono_ns() - t0) / 1000000);
+	int left = timeout_ms;
+	if (timeout_ms >= 0)
+		left = spent < timeout_ms ? timeout_ms - spent : 1;
 	_cleanup_free_ struct vd_ctl_reader *rd = vd_xcalloc(1, sizeof(*rd));
-	return vd_ctl_recv(fd, rd, timeout_ms, resp, err);
+	return vd_ctl_recv(fd, rd, left, resp, err);
 }
 
 union vd_ctl_cmsg {

@@ -58,7 +58,7 @@ grep -q "$n" "$T/out" || fail "top -b lost $n: $(cat "$T/out")"
 says "$T/err" "$n" "not answering"
 ok "top -b -n 2: both refreshes done, $n reported ($took s)"
 
-for op in pause stop; do
+for op in pause stop kill; do
 	bounded 30 "$op" "$n"
 	[ "$rc" = 1 ] || fail "$op of a stopped supervisor exited $rc"
 	says "$T/err" "$n" "not answering" "kill -CONT $SUP"
