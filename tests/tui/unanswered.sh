@@ -55,6 +55,11 @@ echo "ok - pause reports: $(tui_screen | grep -o 'container [^ ]*: its superviso
 tui_keys L
 tui_wait_for "stopped, not answering" 5 || fail "the log lacks the problem"
 tui_keys Escape
+tui_keys Enter
+tui_wait_for "$name - container on engine ct, host local - no-reply" 5 || fail "Enter did not open details"
+tui_screen | grep -q "its supervisor (pid $SUP) is stopped" || fail "the details do not say why"
+tui_keys Escape
+echo "ok - the log and the details say why"
 tui_keys x
 tui_wait_for "stop $name (engine ct, host local): container $name: its supervisor" 15 ||
 	fail "stop did not report the supervisor not answering"
