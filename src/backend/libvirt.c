@@ -378,11 +378,8 @@ static int lv_open_connect(struct vd_backend *be, struct lv_priv *p, struct vd_e
 {
 	_cleanup_error_ struct vd_error *e = NULL;
 	int r = lv_connect(p, true, &e);
-	if (r < 0 && !(be->uri && lv_down_only(r))) {
-		if (err && !*err)
-			*err = TAKE_PTR(e);
-		return r;
-	}
+	if (r < 0 && !(be->uri && lv_down_only(r)))
+		return vd_error_propagate(err, TAKE_PTR(e));
 	if (r < 0)
 		lv_down(p, e);
 	lv_event_attach(p);
