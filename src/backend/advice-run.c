@@ -123,9 +123,11 @@ int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p, const 
 		  int64_t now, struct vd_advice **out, struct vd_error **err)
 {
 	_cleanup_free_ struct vd_advice *v = vd_xcalloc(reg->n_guests ? reg->n_guests : 1, sizeof(*v));
-	for (size_t i = 0; i < reg->n_guests; i++)
-		if (vd_advice_for_guest(h, p, &reg->guests[i], now, &v[i], err) < 0)
-			return -EIO;
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		int r = vd_advice_for_guest(h, p, &reg->guests[i], now, &v[i], err);
+		if (r < 0)
+			return r;
+	}
 	*out = TAKE_PTR(v);
 	return 0;
 }
@@ -199,8 +201,9 @@ int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, c
 {
 	struct vd_resize rs;
 	char x[16], y[16], cpu[48] = "";
-	if (vd_advice_resize_for(g, a, &rs, err) < 0)
-		return -EPERM;
+	int r = vd_advice_resize_for(g, a, &rs, err);
+	if (r < 0)
+		return r;
 	if (rs.vcpus)
 		snprintf(cpu, sizeof(cpu), "vCPUs %u -> %u", g->alloc.vcpus, rs.vcpus);
 	else if (rs.cpus > 0)
@@ -217,8 +220,9 @@ int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_ad
 		    struct vd_error **err)
 {
 	struct vd_resize rs;
-	if (vd_advice_resize_for(g, a, &rs, err) < 0)
-		return -EPERM;
+	int rc = vd_advice_resize_for(g, a, &rs, err);
+	if (rc < 0)
+		return rc;
 	/* the old size is on record before anything changes, so an undo is always possible */
 	struct vd_history_key k = vd_history_key_of(g);
 	if (vd_history_log_resize(h, &k, now, &g->alloc, &rs, err) < 0)
@@ -237,8 +241,9 @@ int vd_advice_undo(struct vd_history *h, struct vd_guest *g, struct vd_error **e
 {
 	struct vd_history_key k = vd_history_key_of(g);
 	struct vd_history_resize last;
-	if (vd_history_last_resize(h, &k, &last, err) < 0)
-		return -ENOENT;
+	int rc = vd_history_last_resize(h, &k, &last, err);
+	if (rc < 0)
+		return rc;
 	struct vd_resize rs = { .flags = VD_RESIZE_LIVE };
 	if (last.applied.vcpus)
 		rs.vcpus = last.old_alloc.vcpus;

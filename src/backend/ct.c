@@ -38,8 +38,12 @@ static int ct_watch_open(struct ct_priv *p);
 static int ct_open(struct vd_backend *be, struct vd_error **err)
 {
 	_cleanup_free_ char *state = NULL, *defs = NULL;
-	if (vd_paths_state_dir(&state, err) < 0 || ct_def_dir(&defs, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_state_dir(&state, err);
+	if (r < 0)
+		return r;
+	r = ct_def_dir(&defs, err);
+	if (r < 0)
+		return r;
 	struct ct_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->state_dir = vd_xasprintf("%s/ct", state);
 	p->def_dir = TAKE_PTR(defs);
@@ -109,10 +113,32 @@ static char *ct_sock(struct vd_backend *be, const char *name)
 	return vd_xasprintf("%s/%s.sock", ct_priv(be)->state_dir, name);
 }
 
-/* One request to a supervisor; -ESRCH (with a message) when it is not running. */
+static pid_t ct_live_supervisor(struct vd_backend *be, const char *name);
+
+/* -ETIMEDOUT with what to do about a supervisor that is there but does not answer. */
+static int ct_unanswered(struct vd_backend *be, const char *name, bool stopped, int timeout_ms,
+			 struct vd_error **err)
+{
+	pid_t pid = ct_live_supervisor(be, name);
+	if (stopped)
+		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is "
+				    "stopped, not answering: resume it with `kill -CONT %d`", name,
+				    (int)pid, (int)pid);
+	return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is not "
+			    "answering within %d ms (hung?): retry, or kill it and run "
+			    "`virtdeck kill %s`", name, (int)pid, timeout_ms, name);
+}
+
+/* One request to a supervisor; -ESRCH (with a message) when it is not running, -ETIMEDOUT
+ * when it is there but does not answer. */
 static int ct_call(struct vd_backend *be, const char *name, struct json_object *req, int timeout_ms,
 		   struct json_object **resp, struct vd_error **err)
 {
+	/* A stopped supervisor answers nothing until continued: not asked, so a refresh costs no
+	 * timeout. */
+	pid_t pid = ct_live_supervisor(be, name);
+	if (vd_pid_stopped(pid))
+		return ct_unanswered(be, name, true, timeout_ms, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	int r = vd_ctl_call(sock, req, timeout_ms, resp, &e);
@@ -121,10 +147,12 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 		return vd_error_set(err, ESRCH, "container %s is not running: start it with `virtdeck start %s`", name,
 				    name);
 	}
-	if (r < 0) {
-		*err = e;
-		return r;
+	if (r == -ETIMEDOUT) {
+		vd_error_free(e);
+		return ct_unanswered(be, name, vd_pid_stopped(pid), timeout_ms, err);
 	}
+	if (r < 0)
+		return vd_error_propagate(err, e);
 	return vd_ctl_check_reply(*resp, err);
 }
 
@@ -184,8 +212,9 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	if (ct_op(be, name, "stats", &o, err) < 0)
-		return -ESRCH;
+	int r = ct_op(be, name, "stats", &o, err);
+	if (r < 0)
+		return r;
 	ct_fill_sample(be, o, out);
 	return 0;
 }
@@ -278,7 +307,16 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		vd_strlcpy(g->problem, bad->msg, sizeof(g->problem));
 	}
 	_cleanup_json_ struct json_object *st = NULL, *sample = NULL;
-	if (ct_op_ms(be, name, "status", CT_LIST_MS, &st, NULL) < 0) {
+	_cleanup_error_ struct vd_error *e = NULL;
+	int r = ct_op_ms(be, name, "status", CT_LIST_MS, &st, &e);
+	if (r < 0 && r != -ESRCH) {
+		/* There, but not answering (or not reachable): the row says so, the list goes on */
+		g->state = VD_STATE_NOREPLY;
+		vd_strlcpy(g->problem, e ? e->msg : "its supervisor does not answer",
+			   sizeof(g->problem));
+		return 0;
+	}
+	if (r < 0) {
 		g->state = ct_unanswered_state(be, name);
 		if (g->problem[0] && g->state == VD_STATE_STOPPED)
 			g->state = VD_STATE_BROKEN;
@@ -382,8 +420,9 @@ static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, s
 		free(d->cpuset);
 		d->cpuset = def->vcpus == 1 ? vd_xstrdup("0") : vd_xasprintf("0-%u", def->vcpus - 1);
 	}
-	if (ct_def_from_opts(d, def, err) < 0)
-		return -EINVAL;
+	int r = ct_def_from_opts(d, def, err);
+	if (r < 0)
+		return r;
 	if (d->rootfs) { /* the real path: a symlink found on it at start is then a swap, refused */
 		char *abs = realpath(d->rootfs, NULL);
 		if (abs) {
@@ -397,14 +436,15 @@ static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, s
 static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	if (ct_def_path(def->name, &path, err) < 0)
-		return -EINVAL;
+	int r = ct_def_path(def->name, &path, err);
+	if (r < 0)
+		return r;
 	if (access(path, F_OK) == 0)
 		return vd_error_set(err, EEXIST, "a container named %s already exists: pick another name or delete it",
 				    def->name);
 	struct ct_def d;
 	ct_def_init(&d, def->name);
-	int r = ct_def_from_guest(&d, def, err);
+	r = ct_def_from_guest(&d, def, err);
 	vd_failpoint("ct-cli-create-before-save");
 	if (r == 0)
 		r = ct_def_save(&d, err);
@@ -427,8 +467,9 @@ static int ct_wait_gone(struct vd_backend *be, const char *name)
 	for (int i = 0; i < 2000; i++) {
 		if (access(sock, F_OK) < 0)
 			return 0;
-		_cleanup_close_ int fd = vd_ctl_connect(sock, NULL);
-		if (fd >= 0)
+		/* A full listen queue (a stopped or hung supervisor) times out: it is there too. */
+		_cleanup_close_ int fd = vd_ctl_connect_ms(sock, 100, NULL);
+		if (fd >= 0 || fd == -ETIMEDOUT)
 			return -EBUSY;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
@@ -460,15 +501,16 @@ static void ct_recover_init(pid_t init)
 static int ct_recover_cgroup(const char *name, struct json_object *rec, struct vd_error **err)
 {
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_record(name, rec, &cg, err) < 0)
-		return -EIO;
+	int r = ct_cgroup_from_record(name, rec, &cg, err);
+	if (r < 0)
+		return r;
 	if (!cg) {
 		ct_recover_init((pid_t)vd_json_i64(rec, "init_pid", 0));
 		return 0;
 	}
 	ct_cgroup_kill(cg, NULL); /* the pid namespace dies with its init */
 	vd_failpoint("ct-cli-recover-after-kill");
-	int r = ct_cgroup_destroy(cg, err);
+	r = ct_cgroup_destroy(cg, err);
 	ct_cgroup_free(cg);
 	return r;
 }
@@ -486,8 +528,9 @@ static int ct_recover(struct vd_backend *be, const char *name, struct vd_error *
 				    "then try again", name, (int)sup);
 	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
 	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
-	if (rec && ct_recover_cgroup(name, rec, err) < 0)
-		return -EIO;
+	int r = rec ? ct_recover_cgroup(name, rec, err) : 0;
+	if (r < 0)
+		return r;
 	const char *claim = vd_json_str(rec, "ip_claim", NULL);
 	if (claim)
 		unlink(claim);
@@ -515,8 +558,9 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 		return r;
 	vd_failpoint("ct-cli-delete-after-settle");
 	_cleanup_free_ char *path = NULL;
-	if (ct_def_path(name, &path, err) < 0)
-		return -EINVAL;
+	r = ct_def_path(name, &path, err);
+	if (r < 0)
+		return r;
 	/* State files first: a delete cut short leaves the definition, to delete again. */
 	ct_unlink_state(be, name, true);
 	vd_failpoint("ct-cli-delete-after-state");
@@ -569,17 +613,19 @@ static int ct_helper(const char *name, char *const *argv, struct vd_error **err)
 static int ct_start(struct vd_backend *be, const char *name, struct vd_error **err)
 {
 	struct ct_def d;
-	if (ct_def_load(name, &d, err) < 0)
-		return -ENOENT;
+	int r = ct_def_load(name, &d, err);
+	if (r < 0)
+		return r;
 	ct_def_free(&d);
-	int r = ct_settle(be, name, err);
+	r = ct_settle(be, name, err);
 	if (r == -EBUSY && (!err || !*err))
 		return vd_error_set(err, EBUSY, "container %s is already running", name);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *helper = NULL;
-	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
-		return -ENOENT;
+	r = vd_paths_helper("virtdeck-ct", &helper, err);
+	if (r < 0)
+		return r;
 	char *argv[] = { helper, "start", (char *)name, NULL };
 	vd_failpoint("ct-cli-start-before-helper");
 	r = ct_helper(name, argv, err);
@@ -638,13 +684,14 @@ static int ct_resize_live(struct vd_backend *be, const char *name, const struct 
 static int ct_resize_config(const char *name, const struct vd_resize *rq, struct vd_error **err)
 {
 	struct ct_def d;
-	if (ct_def_load(name, &d, err) < 0)
-		return -ENOENT;
+	int r = ct_def_load(name, &d, err);
+	if (r < 0)
+		return r;
 	if (rq->mem_bytes)
 		d.mem_max = rq->mem_bytes;
 	if (rq->cpus > 0)
 		d.cpus = rq->cpus;
-	int r = ct_def_validate(&d, err);
+	r = ct_def_validate(&d, err);
 	if (r == 0)
 		r = ct_def_save(&d, err);
 	ct_def_free(&d);
@@ -679,8 +726,9 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 		return r;
 	bool live = !rq->flags || (rq->flags & VD_RESIZE_LIVE);
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
-	if (live && ct_running(be, name) && ct_resize_live(be, name, rq, err) < 0)
-		return -EIO;
+	int r = live && ct_running(be, name) ? ct_resize_live(be, name, rq, err) : 0;
+	if (r < 0)
+		return r;
 	vd_failpoint("ct-cli-resize-after-live");
 	if (live && !config && !ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
@@ -696,6 +744,10 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 	char line[1024];
 	size_t len = 0;
 	while (len < sizeof(line) - 1) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, CT_CALL_MS) == 0)
+			return vd_error_set(err, ETIMEDOUT, "container %s: no console reply within "
+					    "%d ms: its supervisor may be hung", name, CT_CALL_MS);
 		ssize_t n = read(fd, line + len, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -712,6 +764,8 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 
 static int ct_console(struct vd_backend *be, const char *name, int *out, struct vd_error **err)
 {
+	if (vd_pid_stopped(ct_live_supervisor(be, name)))
+		return ct_unanswered(be, name, true, 0, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	_cleanup_close_ int fd = vd_ctl_connect(sock, &e);
@@ -721,8 +775,11 @@ static int ct_console(struct vd_backend *be, const char *name, int *out, struct 
 	}
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string("console"));
-	if (vd_ctl_send(fd, req, err) < 0 || ct_console_reply(fd, name, err) < 0)
-		return -EIO;
+	int r = vd_ctl_send(fd, req, err);
+	if (r == 0)
+		r = ct_console_reply(fd, name, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_FD(fd);
 	return 0;
 }
@@ -774,8 +831,9 @@ static int ct_exec(struct vd_backend *be, const char *name, char *const *argv, i
 		   struct vd_error **err)
 {
 	_cleanup_free_ char *helper = NULL;
-	if (vd_paths_helper("virtdeck-ct", &helper, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_helper("virtdeck-ct", &helper, err);
+	if (r < 0)
+		return r;
 	if (!ct_running(be, name))
 		return vd_error_set(err, ESRCH, "container %s is not running: start it first", name);
 	size_t n = 0;

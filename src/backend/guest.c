@@ -10,6 +10,7 @@ const char *vd_state_name(enum vd_state s)
 		[VD_STATE_PAUSED] = "paused",     [VD_STATE_STOPPED] = "stopped",
 		[VD_STATE_CRASHED] = "crashed",   [VD_STATE_STARTING] = "starting",
 		[VD_STATE_STOPPING] = "stopping", [VD_STATE_BROKEN] = "broken",
+		[VD_STATE_NOREPLY] = "no-reply",
 	};
 	return (unsigned)s < VD_STATE__COUNT ? names[s] : "unknown";
 }

@@ -23,6 +23,7 @@ enum vd_state {
 	VD_STATE_STARTING,
 	VD_STATE_STOPPING,
 	VD_STATE_BROKEN,  /* its definition does not parse: `problem` says file:line */
+	VD_STATE_NOREPLY, /* its keeper (supervisor, VMM) exists but does not answer: see problem */
 	VD_STATE__COUNT,
 };
 
@@ -75,7 +76,9 @@ struct vd_guest {
 	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
 	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */
 	char advice_rec[32];  /* "1 vCPU 1.6G" */
-	char problem[512];    /* why it is broken (its definition's file:line error), or "" */
+	/* Why the engine could not read this guest on the last refresh (a definition's file:line
+	 * error, a keeper that does not answer); empty when it could. */
+	char problem[512];
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */

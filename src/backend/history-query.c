@@ -32,8 +32,9 @@ static int hist_load(struct vd_history *h, const struct vd_history_key *k, int r
 		     struct vd_advice_point **out, size_t *n, struct vd_error **err)
 {
 	/* prepared once: advice for every guest runs this a thousand times in a row */
-	if (!h->st_points && hist_prepare(h, hist_points_sql, &h->st_points, err) < 0)
-		return -EIO;
+	int r = !h->st_points ? hist_prepare(h, hist_points_sql, &h->st_points, err) : 0;
+	if (r < 0)
+		return r;
 	sqlite3_stmt *st = h->st_points;
 	hist_bind_key(st, k);
 	sqlite3_bind_int(st, 4, res);
@@ -124,9 +125,11 @@ int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_
 	*out = NULL;
 	*n = 0;
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT engine, host, name, kind, state, first_seen, last_seen, state_since, vcpus,"
-			    " cpu_limit, mem_alloc FROM guest ORDER BY name, engine, host", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "SELECT engine, host, name, kind, state, first_seen, last_seen, "
+			     "state_since, vcpus, cpu_limit, mem_alloc FROM guest ORDER BY name, "
+			     "engine, host", &st, err);
+	if (r < 0)
+		return r;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = vd_xrealloc(*out, (*n + 1) * sizeof(**out));
@@ -154,8 +157,9 @@ int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_gu
 {
 	_cleanup_free_ struct vd_history_guest *all = NULL;
 	size_t n = 0, hits = 0;
-	if (vd_history_guests(h, &all, &n, err) < 0)
-		return -EIO;
+	int r = vd_history_guests(h, &all, &n, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++)
 		if (hist_spec_match(&all[i], spec) && hits++ == 0)
 			*out = all[i];
@@ -173,8 +177,10 @@ int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_gu
 static int hist_guest_id(struct vd_history *h, const struct vd_history_key *k, int64_t *id, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT id FROM guest WHERE engine=? AND host=? AND name=?", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "SELECT id FROM guest WHERE engine=? AND host=? AND name=?",
+			     &st, err);
+	if (r < 0)
+		return r;
 	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -192,10 +198,13 @@ int vd_history_log_resize(struct vd_history *h, const struct vd_history_key *k, 
 {
 	int64_t id = 0;
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_guest_id(h, k, &id, err) < 0 ||
-	    hist_prepare(h, "INSERT INTO resize(guest,t,old_vcpus,old_cpu_limit,old_mem,new_vcpus,new_cpus,new_mem)"
-			    " VALUES(?,?,?,?,?,?,?,?)", &st, err) < 0)
-		return -EIO;
+	int r = hist_guest_id(h, k, &id, err);
+	if (r < 0)
+		return r;
+	r = hist_prepare(h, "INSERT INTO resize(guest,t,old_vcpus,old_cpu_limit,old_mem,"
+			 "new_vcpus,new_cpus,new_mem) VALUES(?,?,?,?,?,?,?,?)", &st, err);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int(st, 3, (int)old_alloc->vcpus);
@@ -212,10 +221,12 @@ int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
 			   struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT r.id, r.t, r.old_vcpus, r.old_cpu_limit, r.old_mem, r.new_vcpus, r.new_cpus,"
-			    " r.new_mem FROM resize r JOIN guest g ON g.id = r.guest WHERE g.engine=? AND g.host=?"
-			    " AND g.name=? AND r.undone=0 ORDER BY r.id DESC LIMIT 1", &st, err) < 0)
-		return -EIO;
+	int ret = hist_prepare(h, "SELECT r.id, r.t, r.old_vcpus, r.old_cpu_limit, r.old_mem, "
+			       "r.new_vcpus, r.new_cpus, r.new_mem FROM resize r JOIN guest g ON "
+			       "g.id = r.guest WHERE g.engine=? AND g.host=? AND g.name=? AND "
+			       "r.undone=0 ORDER BY r.id DESC LIMIT 1", &st, err);
+	if (ret < 0)
+		return ret;
 	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -237,8 +248,9 @@ int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
 int vd_history_mark_undone(struct vd_history *h, int64_t id, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "UPDATE resize SET undone=1 WHERE id=?", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "UPDATE resize SET undone=1 WHERE id=?", &st, err);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "updating the resize log", err);

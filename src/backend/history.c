@@ -162,8 +162,9 @@ static int hist_default_path(char **out, struct vd_error **err)
 static int hist_user_version(struct vd_history *h, int *v, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "PRAGMA user_version", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "PRAGMA user_version", &st, err);
+	if (r < 0)
+		return r;
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		return hist_sql_error(h, rc, "reading the schema version", err);
@@ -267,8 +268,9 @@ static int hist_begin(struct vd_history *h, struct vd_error **err)
 {
 	if (h->in_tx)
 		return 0;
-	if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
-		return -EIO;
+	int r = hist_exec(h, "BEGIN IMMEDIATE", err);
+	if (r < 0)
+		return r;
 	h->in_tx = true;
 	return 0;
 }
@@ -278,11 +280,10 @@ static int hist_commit(struct vd_history *h, struct vd_error **err)
 	if (!h->in_tx)
 		return 0;
 	h->in_tx = false;
-	if (hist_exec(h, "COMMIT", err) < 0) {
+	int r = hist_exec(h, "COMMIT", err);
+	if (r < 0)
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		return -EIO;
-	}
-	return 0;
+	return r;
 }
 
 /* ------------------------------------------------------------------ guests in memory */
@@ -316,9 +317,10 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 			   struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, last_oom FROM guest"
-			    " WHERE engine=? AND host=? AND name=?", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, "
+			     "last_oom FROM guest WHERE engine=? AND host=? AND name=?", &st, err);
+	if (r < 0)
+		return r;
 	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
@@ -369,9 +371,11 @@ static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g, con
 			     int64_t now, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "INSERT INTO guest(engine,host,name,kind,state,first_seen,last_seen,state_since)"
-			    " VALUES(?,?,?,?,?,?,?,?)", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "INSERT INTO "
+			     "guest(engine,host,name,kind,state,first_seen,last_seen,state_since) "
+			     "VALUES(?,?,?,?,?,?,?,?)", &st, err);
+	if (r < 0)
+		return r;
 	hist_bind_key(st, k);
 	sqlite3_bind_int(st, 4, g->kind);
 	sqlite3_bind_int(st, 5, g->state);
@@ -586,8 +590,10 @@ static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const st
 		return 0;
 	hg->state = g->state;
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "UPDATE guest SET state=?, state_since=?, last_seen=? WHERE id=?", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "UPDATE guest SET state=?, state_since=?, last_seen=? WHERE id=?",
+			     &st, err);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int(st, 1, g->state);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, now);
@@ -622,8 +628,11 @@ static int hist_record_guest(struct vd_history *h, size_t i, const struct vd_gue
 			     struct vd_error **err)
 {
 	struct hist_guest *hg = hist_guest_at(h, i, g, now, err);
-	if (!hg || hist_note_state(h, hg, g, now, err) < 0)
-		return -EIO;
+	if (!hg)
+		return vd_error_propagate(err, NULL); /* the code of the error hist_guest_get set */
+	int r = hist_note_state(h, hg, g, now, err);
+	if (r < 0)
+		return r;
 	struct hist_interval iv;
 	hist_interval(h, hg, &g->sample, &iv);
 	hist_fold(h, hg, g, now, &iv);
@@ -654,8 +663,9 @@ static int hist_save_summary(struct vd_history *h, const struct hist_guest *hg, 
 static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_error **err)
 {
 	h->last_commit = now;
-	if (hist_begin(h, err) < 0)
-		return -EIO;
+	int rc = hist_begin(h, err);
+	if (rc < 0)
+		return rc;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < h->n_pending; i++)
 		r = hist_write_row(h, &h->pending[i], err);
@@ -666,14 +676,16 @@ static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_erro
 		if (r == 0 && hg->sum_dirty && (r = hist_save_summary(h, hg, err)) == 0)
 			hg->sum_dirty = false;
 	}
-	if (r == 0 && hist_commit(h, err) == 0) {
+	if (r == 0)
+		r = hist_commit(h, err);
+	if (r == 0) {
 		h->n_pending = 0;
 		return 0;
 	}
 	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	h->in_tx = false;
 	h->n_pending = 0; /* a batch the database refused is dropped rather than retried forever */
-	return -EIO;
+	return r;
 }
 
 int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err)
@@ -710,9 +722,11 @@ int vd_history_flush(struct vd_history *h, struct vd_error **err)
 int vd_history_size(struct vd_history *h, uint64_t *bytes, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM"
-			    " pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT "
+			     "freelist_count FROM pragma_freelist_count()), (SELECT page_size "
+			     "FROM pragma_page_size())", &st, err);
+	if (r < 0)
+		return r;
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		return hist_sql_error(h, rc, "measuring the database", err);
@@ -724,8 +738,10 @@ int vd_history_size(struct vd_history *h, uint64_t *bytes, struct vd_error **err
 static int hist_trim(struct vd_history *h, int res, int64_t cutoff, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "DELETE FROM sample WHERE guest IN (SELECT id FROM guest) AND res=?1 AND t<?2", &st, err) < 0)
-		return -EIO;
+	int r = hist_prepare(h, "DELETE FROM sample WHERE guest IN (SELECT id FROM guest) AND "
+			     "res=?1 AND t<?2", &st, err);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int(st, 1, res);
 	sqlite3_bind_int64(st, 2, cutoff);
 	int rc = sqlite3_step(st);
@@ -741,16 +757,18 @@ static int hist_bound(struct vd_history *h, int64_t now, struct vd_error **err)
 		keep[res] = h->o.keep_s[res];
 	for (int res = 0; res < VD_HISTORY_HOUR && h->o.max_bytes; res++) {
 		while (keep[res] > 3600) {
-			if (vd_history_size(h, &used, err) < 0)
-				return -EIO;
+			int r = vd_history_size(h, &used, err);
+			if (r < 0)
+				return r;
 			if (used <= h->o.max_bytes)
 				return 0;
 			keep[res] /= 2;
 			h->o.keep_s[res] = (unsigned)keep[res];
 			vd_info("history %s: %llu bytes over the bound, keeping %s rows for %llds", h->path,
 				(unsigned long long)used, res ? "minute" : "raw", (long long)keep[res]);
-			if (hist_trim(h, res, now - keep[res], err) < 0)
-				return -EIO;
+			r = hist_trim(h, res, now - keep[res], err);
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;

@@ -313,7 +313,7 @@ int lv_ensure(struct lv_priv *p, struct vd_error **err)
 	lv_disconnect(p);
 	r = lv_connect(p, false, err);
 	if (r < 0) {
-		lv_down(p, *err);
+		lv_down(p, err ? *err : NULL);
 		return vd_error_wrap(err, "no connection to %s, next try in %u s", p->uri, p->backoff_ms / 1000);
 	}
 	p->backoff_ms = 0;
@@ -378,11 +378,8 @@ static int lv_open_connect(struct vd_backend *be, struct lv_priv *p, struct vd_e
 {
 	_cleanup_error_ struct vd_error *e = NULL;
 	int r = lv_connect(p, true, &e);
-	if (r < 0 && !(be->uri && lv_down_only(r))) {
-		if (err && !*err)
-			*err = TAKE_PTR(e);
-		return r;
-	}
+	if (r < 0 && !(be->uri && lv_down_only(r)))
+		return vd_error_propagate(err, TAKE_PTR(e));
 	if (r < 0)
 		lv_down(p, e);
 	lv_event_attach(p);

@@ -71,6 +71,9 @@ static void registry_poll(struct vd_registry *reg, struct vd_backend *be, struct
 		registry_keep(reg, be, all, n);
 		return;
 	}
+	if (r < 0 && !err) /* every lost engine has a message: the list and the log print it */
+		vd_error_errno(&err, r, "engine %s: listing its guests failed",
+			       vd_backend_name(be));
 	vd_error_freep(&be->last_error);
 	be->last_error = err;
 	if (r < 0) {

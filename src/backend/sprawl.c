@@ -222,8 +222,9 @@ static int sprawl_idle(struct vd_history *h, const struct vd_history_guest *g, c
 	_cleanup_free_ struct vd_advice_point *pts = NULL;
 	size_t n = 0;
 	int64_t from = now - (int64_t)((sp->idle_days + 30) * DAY_S);
-	if (vd_history_series(h, &k, from, now, VD_HISTORY_HOUR, &pts, &n, err) < 0)
-		return -EIO;
+	int r = vd_history_series(h, &k, from, now, VD_HISTORY_HOUR, &pts, &n, err);
+	if (r < 0)
+		return r;
 	double days = (double)(now - sprawl_idle_since(ap, pts, n, now)) / DAY_S;
 	if (days < sp->idle_days)
 		return 0;
@@ -252,14 +253,16 @@ static int sprawl_history(struct vd_history *h, const struct vd_advice_params *a
 {
 	_cleanup_free_ struct vd_history_guest *gs = NULL;
 	size_t n = 0;
-	if (vd_history_guests(h, &gs, &n, err) < 0)
-		return -EIO;
+	int r = vd_history_guests(h, &gs, &n, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (!sprawl_is_live(live, &gs[i]))
 			continue;
 		sprawl_stopped(&gs[i], sp, sprawl_def_of(&gs[i], defs, n_defs), now, o);
-		if (sprawl_idle(h, &gs[i], ap, sp, now, o, err) < 0)
-			return -EIO;
+		int rc = sprawl_idle(h, &gs[i], ap, sp, now, o, err);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
  * virtdeck-vmm per running VM reached through <statedir>/vmm/NAME.sock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include "vmm/def.h"
 
 #define VMM_CTL_TIMEOUT_MS 5000
+/* Listing must stay responsive with a hung VMM: it is shown as no-reply, not waited for. */
+#define VMM_LIST_MS 1000
 
 struct vmm_priv {
 	char *defs;  /* <datadir>/vms */
@@ -23,8 +26,12 @@ struct vmm_priv {
 static int vmm_open(struct vd_backend *be, struct vd_error **err)
 {
 	_cleanup_free_ char *data = NULL, *state = NULL;
-	if (vd_paths_data_dir(&data, err) < 0 || vd_paths_state_dir(&state, err) < 0)
-		return -EIO;
+	int r = vd_paths_data_dir(&data, err);
+	if (r < 0)
+		return r;
+	r = vd_paths_state_dir(&state, err);
+	if (r < 0)
+		return r;
 	struct vmm_priv *p = vd_xcalloc(1, sizeof(*p));
 	p->defs = vd_xasprintf("%s/vms", data);
 	p->state = TAKE_PTR(state);
@@ -54,17 +61,49 @@ static char *vmm_sock_path(struct vd_backend *be, const char *name)
 	return vd_xasprintf("%s/vmm/%s.sock", p->state, name);
 }
 
-/* One request to a running VMM; -ENOENT/-ECONNREFUSED when it is not running. */
-static int vmm_call(struct vd_backend *be, const char *name, const char *cmd, struct json_object *extra,
-		    struct json_object **resp, struct vd_error **err)
+/* -ETIMEDOUT with what to do about a VMM that is there but does not answer. */
+static int vmm_unanswered(struct vd_backend *be, const char *name, int timeout_ms,
+			  struct vd_error **err)
 {
+	struct vmm_priv *p = be->priv;
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/vmm/%s.pid", p->state, name);
+	int pid = vd_pid_file_live(pidf);
+	if (vd_pid_stopped(pid))
+		return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is stopped, "
+				    "not answering: resume it with `kill -CONT %d`", name, pid,
+				    pid);
+	return vd_error_set(err, ETIMEDOUT, "VM %s: its virtdeck-vmm (pid %d) is not answering "
+			    "within %d ms (hung?): retry, or kill it (`kill %d`)", name, pid,
+			    timeout_ms, pid);
+}
+
+static bool vmm_stopped(struct vd_backend *be, const char *name)
+{
+	struct vmm_priv *p = be->priv;
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/vmm/%s.pid", p->state, name);
+	return vd_pid_stopped(vd_pid_file_live(pidf));
+}
+
+/* One request to a running VMM within timeout_ms; -ENOENT/-ECONNREFUSED when it is not
+ * running, -ETIMEDOUT when it is there but does not answer (a stopped one is not asked). */
+static int vmm_call_ms(struct vd_backend *be, const char *name, const char *cmd,
+		       struct json_object *extra, int timeout_ms, struct json_object **resp,
+		       struct vd_error **err)
+{
+	if (vmm_stopped(be, name))
+		return vmm_unanswered(be, name, timeout_ms, err);
 	_cleanup_free_ char *sock = vmm_sock_path(be, name);
 	_cleanup_json_ struct json_object *req = extra ? json_object_get(extra) : json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	_cleanup_json_ struct json_object *r = NULL;
-	int rc = vd_ctl_call(sock, req, VMM_CTL_TIMEOUT_MS, &r, err);
+	struct vd_error *e = NULL;
+	int rc = vd_ctl_call(sock, req, timeout_ms, &r, &e);
+	if (rc == -ETIMEDOUT) {
+		vd_error_free(e);
+		return vmm_unanswered(be, name, timeout_ms, err);
+	}
 	if (rc < 0)
-		return rc;
+		return vd_error_propagate(err, e);
 	if (vd_ctl_check_reply(r, err) < 0)
 		return vd_error_wrap(err, "VM %s: %s", name, cmd);
 	if (resp)
@@ -72,14 +111,15 @@ static int vmm_call(struct vd_backend *be, const char *name, const char *cmd, st
 	return 0;
 }
 
-/* Ask without an error when the VM is simply not running. */
-static struct json_object *vmm_query(struct vd_backend *be, const char *name, const char *cmd)
+static int vmm_call(struct vd_backend *be, const char *name, const char *cmd,
+		    struct json_object *extra, struct json_object **resp, struct vd_error **err)
 {
-	struct json_object *r = NULL;
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (vmm_call(be, name, cmd, NULL, &r, &err) < 0)
-		return NULL;
-	return r;
+	return vmm_call_ms(be, name, cmd, extra, VMM_CTL_TIMEOUT_MS, resp, err);
+}
+
+static bool vmm_gone(int r)
+{
+	return r == -ENOENT || r == -ECONNREFUSED;
 }
 
 static uint64_t vmm_u64(struct json_object *o, const char *k)
@@ -199,10 +239,17 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		vd_strlcpy(g->problem, bad->msg, sizeof(g->problem));
 	}
 	vmm_def_clear(&d);
-	_cleanup_json_ struct json_object *st = vmm_query(be, name, "stats");
-	if (st)
+	_cleanup_json_ struct json_object *st = NULL;
+	_cleanup_error_ struct vd_error *e = NULL;
+	int q = vmm_call_ms(be, name, "stats", NULL, VMM_LIST_MS, &st, &e);
+	if (q == 0) {
 		vmm_fill_running(be, st, g);
-	else if (!have_def)
+	} else if (!vmm_gone(q)) {
+		/* There, but not answering: the row says so, the list goes on. */
+		g->state = VD_STATE_NOREPLY;
+		vd_strlcpy(g->problem, e ? e->msg : "its virtdeck-vmm does not answer",
+			   sizeof(g->problem));
+	} else if (!have_def)
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
 	else if (vmm_pid(be, name))
 		g->state = vmm_has_sock(be, name) ? VD_STATE_UNKNOWN : VD_STATE_STARTING;
@@ -290,8 +337,9 @@ static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct
 		d->mem_bytes = gd->mem_bytes;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++) {
 		const char *v = vd_def_opt(gd, keys[i]);
-		if (v && vmm_def_set(d, keys[i], v, err) < 0)
-			return -EINVAL;
+		int r = v ? vmm_def_set(d, keys[i], v, err) : 0;
+		if (r < 0)
+			return r;
 	}
 	return vmm_def_check(d, err);
 }
@@ -331,10 +379,11 @@ static int vmm_create(struct vd_backend *be, const struct vd_guest_def *gd, stru
 	return r;
 }
 
+/* Running, or there without answering: either way not to be started again or deleted. */
 static bool vmm_running(struct vd_backend *be, const char *name)
 {
-	_cleanup_json_ struct json_object *st = vmm_query(be, name, "status");
-	return st != NULL;
+	_cleanup_json_ struct json_object *st = NULL;
+	return !vmm_gone(vmm_call(be, name, "status", NULL, &st, NULL));
 }
 
 static int vmm_remove(struct vd_backend *be, const char *name, struct vd_error **err)
@@ -383,8 +432,9 @@ static int vmm_start(struct vd_backend *be, const char *name, struct vd_error **
 		return vd_error_errno(err, errno, "VM %s has no definition %s", name, def);
 	if (vmm_running(be, name))
 		return vd_error_set(err, EALREADY, "VM %s is already running", name);
-	if (vd_paths_helper("virtdeck-vmm", &helper, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_helper("virtdeck-vmm", &helper, err);
+	if (r < 0)
+		return r;
 	if (!vmm_pid(be, name))
 		vmm_forget(be, name);
 	return vmm_spawn(helper, def, p->state, name, err);
@@ -393,7 +443,7 @@ static int vmm_start(struct vd_backend *be, const char *name, struct vd_error **
 static int vmm_simple(struct vd_backend *be, const char *name, const char *cmd, struct vd_error **err)
 {
 	int r = vmm_call(be, name, cmd, NULL, NULL, err);
-	if (r == -ENOENT || r == -ECONNREFUSED)
+	if (vmm_gone(r))
 		return vd_error_wrap(err, "VM %s is not running", name);
 	return r;
 }
@@ -514,12 +564,18 @@ static int vmm_console(struct vd_backend *be, const char *name, int *fd, struct 
 {
 	_cleanup_free_ char *sock = vmm_sock_path(be, name);
 	_cleanup_close_ int s = vd_ctl_connect(sock, err);
-	if (s < 0)
+	if (vmm_gone(s))
 		return vd_error_wrap(err, "VM %s is not running", name);
+	if (s < 0)
+		return s;
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("console"));
-	if (vd_ctl_send(s, req, err) < 0)
-		return -EIO;
+	int r = vd_ctl_send(s, req, err);
+	if (r < 0)
+		return r;
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	if (poll(&p, 1, VMM_CTL_TIMEOUT_MS) == 0)
+		return vmm_unanswered(be, name, VMM_CTL_TIMEOUT_MS, err);
 	if (vd_ctl_recv_with_fd(s, NULL, fd, err) < 0)
 		return vd_error_wrap(err, "VM %s did not hand over its console", name);
 	return 0;

@@ -75,6 +75,13 @@ int vd_cli_fail(const struct vd_error *err)
 	return VD_EXIT_FAIL;
 }
 
+void vd_cli_print_problems(const struct vd_registry *reg)
+{
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (reg->guests[i].problem[0])
+			fprintf(stderr, "virtdeck: %s\n", reg->guests[i].problem);
+}
+
 bool vd_cli_global_opt(struct vd_cli *cli, int c, const char *arg, int *exit_code)
 {
 	switch (c) {

@@ -42,6 +42,9 @@ int vd_cli_open(struct vd_cli *cli, bool quiet);
 int vd_cli_usage(const char *fmt, ...) VD_PRINTF(1, 2);
 /* Print an error to stderr; returns VD_EXIT_FAIL. */
 int vd_cli_fail(const struct vd_error *err);
+/* Print "virtdeck: <problem>" for every listed guest its engine could not read (a supervisor
+ * that does not answer): the row alone cannot say which process or what to do. */
+void vd_cli_print_problems(const struct vd_registry *reg);
 /* Handle one of the global options inside a command's getopt loop; false if c is not one. */
 bool vd_cli_global_opt(struct vd_cli *cli, int c, const char *arg, int *exit_code);
 /* The long options every command also accepts (terminated), and their short string. */

@@ -29,6 +29,9 @@ static void list_json(const struct vd_registry *reg, const struct vd_view *v)
 	for (size_t i = 0; i < reg->n_backends; i++)
 		if (reg->backends[i]->lost && reg->backends[i]->last_error)
 			json_object_array_add(lost, json_object_new_string(reg->backends[i]->last_error->msg));
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (reg->guests[i].problem[0])
+			json_object_array_add(lost, json_object_new_string(reg->guests[i].problem));
 	json_object_object_add(root, "errors", lost);
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 	json_object_put(root);
@@ -68,5 +71,7 @@ int vd_cmd_list(struct vd_cli *cli, int argc, char **argv)
 	for (size_t i = 0; !json && i < cli->reg.n_backends; i++)
 		if (cli->reg.backends[i]->lost)
 			fprintf(stderr, "virtdeck: %s\n", cli->reg.backends[i]->last_error->msg);
+	if (!json)
+		vd_cli_print_problems(&cli->reg);
 	return lost && (size_t)lost == cli->reg.n_backends ? VD_EXIT_FAIL : VD_EXIT_OK;
 }

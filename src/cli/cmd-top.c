@@ -50,6 +50,8 @@ static struct json_object *top_row(const struct vd_guest *g, const char *stamp)
 	struct json_object *row = json_object_new_object();
 	json_object_object_add(row, "time", json_object_new_string(stamp));
 	struct json_object *o = ui_guest_json(g);
+	/* The CSV columns stay as they were: a guest's problem goes to stderr (top_tick). */
+	json_object_object_del(o, "error");
 	json_object_object_foreach(o, k, v) json_object_object_add(row, k, json_object_get(v));
 	json_object_put(o);
 	return row;
@@ -118,7 +120,9 @@ static void top_tick(struct vd_cli *cli, const struct top_opts *o, bool *header_
 			json_object_put(row);
 		}
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		top_stop = 1; /* the reader went away (`| head`): end quietly */
+	vd_cli_print_problems(&cli->reg);
 	vd_view_free(&v);
 }
 
@@ -179,7 +183,8 @@ int vd_cmd_top(struct vd_cli *cli, int argc, char **argv)
 	vd_cli_open(cli, false);
 	signal(SIGINT, top_on_signal);
 	signal(SIGTERM, top_on_signal);
-	signal(SIGPIPE, SIG_DFL); /* `| head` ends us quietly */
+	/* SIGPIPE stays ignored: an engine's dropped connection (libvirtd restarting) must not kill
+	 * us; `| head` ends the loop through the failed write instead (top_tick). */
 	bool header_done = false;
 	/* A first sample before the first row, so every printed row has CPU% (virt-top prints from tick 1). */
 	vd_registry_refresh(&cli->reg);

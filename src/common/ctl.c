@@ -2,28 +2,65 @@
 #include "common/ctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-static int vd_ctl_addr(const char *path, struct sockaddr_un *sa, struct vd_error **err)
+/* The directory part of path as an O_PATH descriptor, and the address /proc/self/fd/N/BASE
+ * that reaches path through it. */
+static int vd_ctl_addr_via_dir(const char *path, struct sockaddr_un *sa, struct vd_error **err)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = NULL;
+	if (slash)
+		dir = vd_xasprintf("%.*s", (int)(slash - path), path);
+	else
+		dir = vd_xstrdup(".");
+	_cleanup_close_ int fd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vd_error_errno(err, errno, "directory of the socket %s", path);
+	char via[32];
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
+	const char *base = slash ? slash + 1 : path;
+	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", via, base);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path) || access(via, F_OK) < 0)
+		return vd_error_set(err, ENAMETOOLONG, "socket path %s is %zu bytes, more than "
+				    "the %zu a unix socket address holds (and /proc cannot shorten "
+				    "it): use a shorter state directory (VIRTDECK_STATE_DIR)", path,
+				    strlen(path), sizeof(sa->sun_path) - 1);
+	return TAKE_FD(fd);
+}
+
+/*
+ * A unix socket address holds 107 bytes of path. A longer one (a deep $XDG_RUNTIME_DIR or
+ * VIRTDECK_STATE_DIR) is reached through an O_PATH descriptor of its directory, which bind and
+ * connect follow like a directory; the caller closes *dirfd (-1 when not needed) afterwards.
+ */
+static int vd_ctl_addr(const char *path, struct sockaddr_un *sa, int *dirfd, struct vd_error **err)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (!vd_strlcpy(sa->sun_path, path, sizeof(sa->sun_path)))
-		return vd_error_set(err, ENAMETOOLONG,
-				    "socket path %s is too long (max %zu bytes): use a shorter state directory",
-				    path, sizeof(sa->sun_path) - 1);
+	*dirfd = -1;
+	if (vd_strlcpy(sa->sun_path, path, sizeof(sa->sun_path)))
+		return 0;
+	int fd = vd_ctl_addr_via_dir(path, sa, err);
+	if (fd < 0)
+		return fd;
+	*dirfd = fd;
 	return 0;
 }
 
 /* A close-on-exec stream socket with path's address in *sa; fd or < 0. */
-static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, struct vd_error **err)
+static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, int *dirfd,
+			 struct vd_error **err)
 {
-	if (vd_ctl_addr(path, sa, err) < 0)
-		return -ENAMETOOLONG;
+	int r = vd_ctl_addr(path, sa, dirfd, err);
+	if (r < 0)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return vd_error_errno(err, errno, "socket for %s", path);
@@ -33,7 +70,8 @@ static int vd_ctl_socket(const char *path, struct sockaddr_un *sa, struct vd_err
 int vd_ctl_listen(const char *path, struct vd_error **err)
 {
 	struct sockaddr_un sa;
-	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, err);
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, &dirfd, err);
 	if (fd < 0)
 		return fd;
 	unlink(path);
@@ -62,15 +100,40 @@ int vd_ctl_accept(int lfd, struct vd_error **err)
 	return TAKE_FD(fd);
 }
 
-int vd_ctl_connect(const char *path, struct vd_error **err)
+/* SO_SNDTIMEO bounds a connect that waits for a free slot in a full listen queue (a server
+ * that is stopped or hung accepts nothing); it is cleared again so sends on the connection block
+ * as before. */
+static int vd_ctl_connect_bounded(int fd, const struct sockaddr_un *sa, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	if (timeout_ms > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
+	tv = (struct timeval){ 0, 0 };
+	if (timeout_ms > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return r;
+}
+
+int vd_ctl_connect_ms(const char *path, int timeout_ms, struct vd_error **err)
 {
 	struct sockaddr_un sa;
-	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, err);
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_close_ int fd = vd_ctl_socket(path, &sa, &dirfd, err);
 	if (fd < 0)
 		return fd;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return vd_error_errno(err, errno, "connect to %s", path);
+	int r = vd_ctl_connect_bounded(fd, &sa, timeout_ms);
+	if (r == -EAGAIN)
+		return vd_error_set(err, ETIMEDOUT, "connect to %s: no free connection slot within "
+				    "%d ms: the server is stopped or hung", path, timeout_ms);
+	if (r < 0)
+		return vd_error_errno(err, r, "connect to %s", path);
 	return TAKE_FD(fd);
+}
+
+int vd_ctl_connect(const char *path, struct vd_error **err)
+{
+	return vd_ctl_connect_ms(path, VD_CTL_CONNECT_MS, err);
 }
 
 static int vd_write_all(int fd, const char *p, size_t n)
@@ -150,13 +213,23 @@ int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_ob
 int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
 		struct vd_error **err)
 {
-	_cleanup_close_ int fd = vd_ctl_connect(path, err);
+	/* One deadline for the whole call: a hung server costs timeout_ms, not twice that. */
+	int connect_ms = timeout_ms;
+	if (timeout_ms < 0 || timeout_ms > VD_CTL_CONNECT_MS)
+		connect_ms = VD_CTL_CONNECT_MS;
+	uint64_t t0 = vd_now_mono_ns();
+	_cleanup_close_ int fd = vd_ctl_connect_ms(path, connect_ms, err);
 	if (fd < 0)
 		return fd;
-	if (vd_ctl_send(fd, req, err) < 0)
-		return -(*err)->code;
+	int r = vd_ctl_send(fd, req, err);
+	if (r < 0)
+		return r;
+	int spent = (int)((vd_now_mono_ns() - t0) / 1000000);
+	int left = timeout_ms;
+	if (timeout_ms >= 0)
+		left = spent < timeout_ms ? timeout_ms - spent : 1;
 	_cleanup_free_ struct vd_ctl_reader *rd = vd_xcalloc(1, sizeof(*rd));
-	return vd_ctl_recv(fd, rd, timeout_ms, resp, err);
+	return vd_ctl_recv(fd, rd, left, resp, err);
 }
 
 union vd_ctl_cmsg {

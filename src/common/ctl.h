@@ -19,7 +19,13 @@ struct vd_ctl_reader {
 int vd_ctl_listen(const char *path, struct vd_error **err);
 /* Accept one client, reject it unless its uid is ours or root. Returns fd or <0. */
 int vd_ctl_accept(int lfd, struct vd_error **err);
-/* Connect to a guest's socket. Returns fd or <0 (-ENOENT/-ECONNREFUSED when it is gone). */
+/* Longest wait for a free slot in a server's listen queue (a stopped server accepts nothing). */
+#define VD_CTL_CONNECT_MS 5000
+/* Connect to a guest's socket. Returns fd or <0 (-ENOENT/-ECONNREFUSED when it is gone,
+ * -ETIMEDOUT when its listen queue stayed full for timeout_ms; <= 0 waits forever).
+ * Paths longer than a socket address holds are reached through their directory. */
+int vd_ctl_connect_ms(const char *path, int timeout_ms, struct vd_error **err);
+/* The same with VD_CTL_CONNECT_MS. */
 int vd_ctl_connect(const char *path, struct vd_error **err);
 /* Write one object as a line. */
 int vd_ctl_send(int fd, struct json_object *obj, struct vd_error **err);

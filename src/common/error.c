@@ -69,6 +69,20 @@ bool vd_error_keep_first(struct vd_error **first, struct vd_error *e)
 	return true;
 }
 
+int vd_error_propagate(struct vd_error **err, struct vd_error *e)
+{
+	if (err && *err) {
+		vd_error_free(e);
+		return -(*err)->code;
+	}
+	int code = e ? e->code : EIO;
+	if (err)
+		*err = e;
+	else
+		vd_error_free(e);
+	return -code;
+}
+
 void vd_error_free(struct vd_error *err)
 {
 	if (!err)

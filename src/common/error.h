@@ -24,6 +24,10 @@ int vd_error_wrap(struct vd_error **err, const char *fmt, ...) VD_PRINTF(2, 3);
 /* Parsers that report the first bad line and go on: keep e in *first if it is the first error,
  * else free it. Returns whether there was an error (e != NULL). */
 bool vd_error_keep_first(struct vd_error **first, struct vd_error *e);
+/* Hand an error held in a local up to the caller: *err takes e unless err is NULL or already
+ * holds an error (first error wins; e is then freed). Returns the negative code of the error
+ * the caller ends up with, so the code and the message agree; -EIO when there is none. */
+int vd_error_propagate(struct vd_error **err, struct vd_error *e);
 void vd_error_free(struct vd_error *err);
 void vd_error_freep(struct vd_error **err);
 #define _cleanup_error_ _cleanup_(vd_error_freep)

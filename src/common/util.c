@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <net/if.h>
+#include <signal.h>
 #include <sys/sysinfo.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -324,4 +326,27 @@ uint64_t vd_now_mono_ns(void)
 uint64_t vd_now_real_ns(void)
 {
 	return vd_clock_ns(CLOCK_REALTIME);
+}
+
+int vd_pid_file_live(const char *path)
+{
+	_cleanup_free_ char *t = NULL;
+	uint64_t pid = 0;
+	if (vd_read_file(path, &t, NULL) < 0)
+		return 0;
+	t[strcspn(t, "\n")] = '\0';
+	if (vd_parse_u64(t, &pid) < 0 || pid == 0 || pid > INT_MAX || kill((pid_t)pid, 0) < 0)
+		return 0;
+	return (int)pid;
+}
+
+bool vd_pid_stopped(int pid)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	_cleanup_free_ char *st = NULL;
+	if (pid <= 0 || vd_read_file(path, &st, NULL) < 0)
+		return false;
+	const char *end = strrchr(st, ')'); /* the command name may hold spaces and parentheses */
+	return end && end[1] == ' ' && (end[2] == 'T' || end[2] == 't');
 }

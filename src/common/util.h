@@ -87,6 +87,11 @@ int vd_write_file(const char *path, const char *data);
 /* Create a directory and its parents with the given mode; existing directories are fine. */
 int vd_mkdir_p(const char *path, unsigned mode);
 
+/* The pid in a pid file when that process still exists, else 0. */
+int vd_pid_file_live(const char *path);
+/* Whether process pid is stopped (SIGSTOP, a debugger: state T or t), so it answers nothing. */
+bool vd_pid_stopped(int pid);
+
 /* CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds. */
 uint64_t vd_now_mono_ns(void);
 uint64_t vd_now_real_ns(void);

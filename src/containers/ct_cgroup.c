@@ -302,8 +302,9 @@ static int ct_cg1_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **er
 		return vd_error_set(err, ENOTSUP, "container %s: the freezer cgroup controller is not mounted: "
 				    "pause needs it", cg->name);
 	const char *want = frozen ? "FROZEN" : "THAWED";
-	if (ct_cg_write(cg, cg->dirs[f], "freezer.state", want, err) < 0)
-		return -EIO;
+	int r = ct_cg_write(cg, cg->dirs[f], "freezer.state", want, err);
+	if (r < 0)
+		return r;
 	if (!ct_cg_wait_state(cg->dirs[f], "freezer.state", NULL, want))
 		return vd_error_set(err, ETIMEDOUT, "container %s: freezer did not reach %s within 1 s", cg->name, want);
 	return 0;
@@ -323,8 +324,9 @@ static int ct_cg1_prepare(struct ct_cgroup *cg, const char *dir, struct vd_error
 		_cleanup_free_ char *mine = ct_cg_read(dir, files[i]);
 		if (!v || !mine || (mine[0] != '\n' && mine[0] != '\0'))
 			continue;
-		if (ct_cg_write(cg, dir, files[i], v, err) < 0)
-			return -EIO;
+		int r = ct_cg_write(cg, dir, files[i], v, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -431,8 +433,9 @@ static int ct_cg2_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_err
 
 static int ct_cg2_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err)
 {
-	if (ct_cg_write(cg, cg->dirs[0], "cgroup.freeze", frozen ? "1" : "0", err) < 0)
-		return -EIO;
+	int r = ct_cg_write(cg, cg->dirs[0], "cgroup.freeze", frozen ? "1" : "0", err);
+	if (r < 0)
+		return r;
 	if (!ct_cg_wait_state(cg->dirs[0], "cgroup.events", "frozen", frozen ? "1" : "0"))
 		return vd_error_set(err, ETIMEDOUT, "container %s: cgroup did not %s within 1 s", cg->name,
 				    frozen ? "freeze" : "thaw");
@@ -703,8 +706,9 @@ static int ct_cg_mkparents(struct ct_cgroup *cg, const char *dir, struct vd_erro
 	if (!slash || slash == parent)
 		return vd_error_set(err, ENOENT, "container %s: no cgroup hierarchy above %s", cg->name, dir);
 	*slash = '\0';
-	if (ct_cg_mkparents(cg, parent, err) < 0)
-		return -ENOENT;
+	int r = ct_cg_mkparents(cg, parent, err);
+	if (r < 0)
+		return r;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return vd_error_errno(err, errno, "container %s: cannot create cgroup %s", cg->name, dir);
 	return cg->ops->prepare(cg, dir, err);
@@ -714,8 +718,9 @@ static int ct_cg_mkdir(struct ct_cgroup *cg, const char *dir, struct vd_error **
 {
 	_cleanup_free_ char *parent = vd_xstrdup(dir);
 	*strrchr(parent, '/') = '\0';
-	if (ct_cg_mkparents(cg, parent, err) < 0)
-		return -EIO;
+	int r = ct_cg_mkparents(cg, parent, err);
+	if (r < 0)
+		return r;
 	if (mkdir(dir, 0755) < 0 && errno == EEXIST && rmdir(dir) < 0)
 		return vd_error_set(err, EEXIST, "container %s: cgroup %s exists and still has tasks: is another copy "
 				    "of this container running?", cg->name, dir);
@@ -762,18 +767,22 @@ int ct_cgroup_attach(struct ct_cgroup *cg, pid_t pid, struct vd_error **err)
 {
 	char v[32];
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; cg->dirs[i]; i++)
-		if (ct_cg_write(cg, cg->dirs[i], "cgroup.procs", v, err) < 0)
-			return -EIO;
+	for (size_t i = 0; cg->dirs[i]; i++) {
+		int r = ct_cg_write(cg, cg->dirs[i], "cgroup.procs", v, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
 int ct_cgroup_enter_self(struct ct_cgroup *cg, struct vd_error **err)
 {
 	const char *file = cg->version == CT_CGROUP_V1 ? "tasks" : "cgroup.procs";
-	for (size_t i = 0; cg->dirs[i]; i++)
-		if (ct_cg_write(cg, cg->dirs[i], file, "0", err) < 0)
-			return -EIO;
+	for (size_t i = 0; cg->dirs[i]; i++) {
+		int r = ct_cg_write(cg, cg->dirs[i], file, "0", err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

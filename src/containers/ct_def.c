@@ -26,11 +26,13 @@ const char *ct_net_mode_name(enum ct_net_mode m)
 int ct_def_dir(char **out, struct vd_error **err)
 {
 	_cleanup_free_ char *data = NULL;
-	if (vd_paths_data_dir(&data, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_data_dir(&data, err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *dir = vd_xasprintf("%s/containers", data);
-	if (vd_paths_ensure(dir, err) < 0)
-		return -EIO;
+	r = vd_paths_ensure(dir, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_PTR(dir);
 	return 0;
 }
@@ -41,8 +43,9 @@ int ct_def_path(const char *name, char **out, struct vd_error **err)
 		return vd_error_set(err, EINVAL, "invalid container name '%s': use 1-63 letters, digits, '_', '.', '-'",
 				    name ? name : "");
 	_cleanup_free_ char *dir = NULL;
-	if (ct_def_dir(&dir, err) < 0)
-		return -EIO;
+	int r = ct_def_dir(&dir, err);
+	if (r < 0)
+		return r;
 	*out = vd_xasprintf("%s/%s.ini", dir, name);
 	return 0;
 }
@@ -263,8 +266,9 @@ int ct_def_load_file(const char *path, const char *name, struct ct_def *d, struc
 int ct_def_load(const char *name, struct ct_def *d, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	if (ct_def_path(name, &path, err) < 0)
-		return -EINVAL;
+	int r = ct_def_path(name, &path, err);
+	if (r < 0)
+		return r;
 	if (access(path, F_OK) < 0)
 		return vd_error_set(err, ENOENT, "no container named %s (no %s): create it first", name, path);
 	return ct_def_load_file(path, name, d, err);
@@ -550,8 +554,9 @@ static int ct_def_write_file(const char *tmp, const struct ct_def *d, struct vd_
 int ct_def_save(const struct ct_def *d, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	if (!d->path && ct_def_path(d->name, &path, err) < 0)
-		return -EINVAL;
+	int r = !d->path ? ct_def_path(d->name, &path, err) : 0;
+	if (r < 0)
+		return r;
 	const char *dst = d->path ? d->path : path;
 	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", dst);
 	int r = ct_def_write_file(tmp, d, err);

@@ -52,8 +52,9 @@ static const int ct_exec_signals[] = { SIGCHLD, SIGWINCH, SIGINT, SIGQUIT,
 static int ct_exec_status(const char *name, struct json_object **out, struct vd_error **err)
 {
 	_cleanup_free_ char *sock = NULL;
-	if (ct_super_state_path(name, "sock", &sock, err) < 0)
-		return -EIO;
+	int rc = ct_super_state_path(name, "sock", &sock, err);
+	if (rc < 0)
+		return rc;
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "op", json_object_new_string("status"));
 	int r = vd_ctl_call(sock, req, 5000, out, err);
@@ -67,8 +68,9 @@ static int ct_exec_status(const char *name, struct json_object **out, struct vd_
 static int ct_exec_join_cgroup(const char *name, struct json_object *st, struct vd_error **err)
 {
 	struct ct_cgroup *cg = NULL;
-	if (ct_cgroup_from_record(name, st, &cg, err) < 0)
-		return -EIO;
+	int rc = ct_cgroup_from_record(name, st, &cg, err);
+	if (rc < 0)
+		return rc;
 	if (!cg)
 		return 0;
 	int r = ct_cgroup_enter_self(cg, err);
@@ -319,8 +321,12 @@ int ct_exec_run(const char *name, char *const *argv, struct vd_error **err)
 	struct ct_exec_ctx c = { .name = name, .argv = argv };
 	c.seccomp = vd_json_bool(st, "seccomp", true);
 	bool userns = false;
-	if ((r = ct_exec_limits(name, init, err)) < 0 || (r = ct_exec_join_cgroup(name, st, err)) < 0 ||
-	    (r = ct_ns_join(name, init, &userns, err)) < 0)
+	r = ct_exec_limits(name, init, err);
+	if (r == 0)
+		r = ct_exec_join_cgroup(name, st, err);
+	if (r == 0)
+		r = ct_ns_join(name, init, &userns, err);
+	if (r < 0)
 		return r;
 	/* Root of its user namespace before the pty is made: the pty then belongs to the container's
 	 * root, who may reopen it by name, and while we relay we keep no host identity. */

@@ -77,8 +77,9 @@ void ct_init_env(const char *hostname)
 
 int ct_init_secure(const char *name, bool seccomp, struct vd_error **err)
 {
-	if (ct_caps_apply(name, err) < 0)
-		return -EPERM;
+	int r = ct_caps_apply(name, err);
+	if (r < 0)
+		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return vd_error_errno(err, errno, "container %s: PR_SET_NO_NEW_PRIVS", name);
 	return seccomp ? ct_seccomp_load(name, err) : 0;
@@ -121,15 +122,19 @@ static void ct_init_die_with_parent(void)
 static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (a->self_attach && ct_cgroup_enter_self(a->self_attach, err) < 0)
-		return -EIO;
-	if (d->userns_base && ct_ns_become_root(d->name, err) < 0)
-		return -EPERM;
+	int r = a->self_attach ? ct_cgroup_enter_self(a->self_attach, err) : 0;
+	if (r < 0)
+		return r;
+	r = d->userns_base ? ct_ns_become_root(d->name, err) : 0;
+	if (r < 0)
+		return r;
 	ct_init_die_with_parent();
-	if (d->net != CT_NET_NONE && ct_net_child_setup(d->name, a->net, err) < 0)
-		return -EIO;
-	if (ct_mount_setup(d->name, d->rootfs, a->console, d->userns_base != 0, err) < 0)
-		return -EIO;
+	r = d->net != CT_NET_NONE ? ct_net_child_setup(d->name, a->net, err) : 0;
+	if (r < 0)
+		return r;
+	r = ct_mount_setup(d->name, d->rootfs, a->console, d->userns_base != 0, err);
+	if (r < 0)
+		return r;
 	const char *host = d->hostname ? d->hostname : d->name;
 	if (sethostname(host, strlen(host)) < 0)
 		return vd_error_errno(err, errno, "container %s: sethostname %s", d->name, host);
@@ -140,8 +145,9 @@ static int ct_init_namespaces(const struct ct_init_args *a, struct vd_error **er
 static int ct_init_fds(const struct ct_init_args *a, struct vd_error **err)
 {
 	struct ct_console con = { .slave = a->console_fd, .master = -1 };
-	if (a->console_fd >= 0 && ct_console_attach_child(&con, err) < 0)
-		return -EIO;
+	int r = a->console_fd >= 0 ? ct_console_attach_child(&con, err) : 0;
+	if (r < 0)
+		return r;
 	if (a->console_fd < 0 && setsid() < 0)
 		return vd_error_errno(err, errno, "setsid in the container");
 	if (a->sync_fd != CT_SYNC_FD && dup3(a->sync_fd, CT_SYNC_FD, O_CLOEXEC) < 0)
@@ -171,11 +177,18 @@ static int ct_init_wait_cgroup(const struct ct_init_args *a, struct vd_error **e
 static int ct_init_prepare(const struct ct_init_args *a, struct vd_error **err)
 {
 	const struct ct_def *d = a->def;
-	if (ct_init_namespaces(a, err) < 0 || ct_init_limits(d, err) < 0 || ct_init_wait_cgroup(a, err) < 0 ||
-	    ct_init_fds(a, err) < 0)
-		return -EIO;
-	if (ct_init_chdir(d->name, d->cwd ? d->cwd : "/", err) < 0)
-		return -EIO;
+	int r = ct_init_namespaces(a, err);
+	if (r == 0)
+		r = ct_init_limits(d, err);
+	if (r == 0)
+		r = ct_init_wait_cgroup(a, err);
+	if (r == 0)
+		r = ct_init_fds(a, err);
+	if (r < 0)
+		return r;
+	r = ct_init_chdir(d->name, d->cwd ? d->cwd : "/", err);
+	if (r < 0)
+		return r;
 	ct_init_env(d->hostname ? d->hostname : d->name);
 	ct_init_reset_signals();
 	/* Deliberately cleared before exec: from here on it is the user's workload, and a

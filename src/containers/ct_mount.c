@@ -93,8 +93,9 @@ static int ct_mount_dev_nodes(const char *name, int devfd, bool userns, struct v
 {
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_mount_nodes); i++) {
 		const struct ct_mount_node *n = &ct_mount_nodes[i];
-		if (userns && ct_mount_bind_node(name, devfd, n->name, err) < 0)
-			return -EPERM;
+		int r = userns ? ct_mount_bind_node(name, devfd, n->name, err) : 0;
+		if (r < 0)
+			return r;
 		if (!userns && mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->maj, n->min)) < 0)
 			return vd_error_errno(err, errno, "container %s: mknod /dev/%s", name, n->name);
 	}
@@ -119,26 +120,34 @@ static int ct_mount_console(const char *name, int devfd, const char *console, st
 static int ct_mount_dev(const char *name, int rootfd, const char *console, bool userns, struct vd_error **err)
 {
 	unsigned long fl = MS_NOSUID | MS_NOEXEC;
-	if (ct_mount_at(name, rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-			err) < 0)
-		return -EIO;
+	int r = ct_mount_at(name, rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+			    "mode=755,size=65536k", err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int devfd = ct_mount_open_beneath(rootfd, "dev", O_DIRECTORY | O_RDONLY);
 	if (devfd < 0)
 		return vd_error_errno(err, devfd, "container %s: opening the new /dev", name);
-	if (ct_mount_dev_nodes(name, devfd, userns, err) < 0)
-		return -EIO;
-	if (ct_mount_at(name, devfd, "pts", "devpts", "devpts", fl, "newinstance,ptmxmode=0666,mode=0620", err) < 0 ||
-	    ct_mount_at(name, devfd, "shm", "shm", "tmpfs", fl | MS_NODEV, "mode=1777,size=65536k", err) < 0 ||
-	    ct_mount_at(name, devfd, "mqueue", "mqueue", "mqueue", fl | MS_NODEV, NULL, err) < 0)
-		return -EIO;
+	r = ct_mount_dev_nodes(name, devfd, userns, err);
+	if (r < 0)
+		return r;
+	const char *pts = "newinstance,ptmxmode=0666,mode=0620", *shm = "mode=1777,size=65536k";
+	r = ct_mount_at(name, devfd, "pts", "devpts", "devpts", fl, pts, err);
+	if (r == 0)
+		r = ct_mount_at(name, devfd, "shm", "shm", "tmpfs", fl | MS_NODEV, shm, err);
+	if (r == 0)
+		r = ct_mount_at(name, devfd, "mqueue", "mqueue", "mqueue", fl | MS_NODEV, NULL,
+				err);
+	if (r < 0)
+		return r;
 	return console ? ct_mount_console(name, devfd, console, err) : 0;
 }
 
 static int ct_mount_kernel_fs(const char *name, int rootfd, struct vd_error **err)
 {
 	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	if (ct_mount_at(name, rootfd, "proc", "proc", "proc", fl, NULL, err) < 0)
-		return -EIO;
+	int r = ct_mount_at(name, rootfd, "proc", "proc", "proc", fl, NULL, err);
+	if (r < 0)
+		return r;
 	return ct_mount_at(name, rootfd, "sys", "sysfs", "sysfs", fl | MS_RDONLY, NULL, err);
 }
 
@@ -181,8 +190,9 @@ static int ct_mount_readonly_one(const char *name, const char *path, struct vd_e
 	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (ct_mount_fd(name, path, fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
-		return -EIO;
+	int r = ct_mount_fd(name, path, fd, path, NULL, MS_BIND | MS_REC, NULL, err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int top = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC); /* the new bind mount */
 	if (top < 0)
 		return vd_error_errno(err, errno, "container %s: reopening %s", name, path);
@@ -192,13 +202,12 @@ static int ct_mount_readonly_one(const char *name, const char *path, struct vd_e
 
 static int ct_mount_masks(const char *name, struct vd_error **err)
 {
-	for (size_t i = 0; ct_mount_masked[i]; i++)
-		if (ct_mount_mask_one(name, ct_mount_masked[i], err) < 0)
-			return -EIO;
-	for (size_t i = 0; ct_mount_readonly[i]; i++)
-		if (ct_mount_readonly_one(name, ct_mount_readonly[i], err) < 0)
-			return -EIO;
-	return 0;
+	int r = 0;
+	for (size_t i = 0; r == 0 && ct_mount_masked[i]; i++)
+		r = ct_mount_mask_one(name, ct_mount_masked[i], err);
+	for (size_t i = 0; r == 0 && ct_mount_readonly[i]; i++)
+		r = ct_mount_readonly_one(name, ct_mount_readonly[i], err);
+	return r;
 }
 
 static int ct_mount_open_rootfs(const char *name, const char *rootfs, bool userns,
@@ -254,8 +263,10 @@ int ct_mount_setup(const char *name, const char *rootfs, const char *console, bo
 	if (r == 0)
 		r = ct_mount_dev(name, rootfd, console, userns, err);
 	umask(old);
-	if (r < 0 || ct_mount_pivot(name, rootfd, err) < 0)
-		return -EIO;
+	if (r == 0)
+		r = ct_mount_pivot(name, rootfd, err);
+	if (r < 0)
+		return r;
 	return ct_mount_masks(name, err);
 }
 
@@ -291,10 +302,10 @@ static int ct_mount_hierarchy(const char *name, int dirfd, char *line, struct vd
 static int ct_mount_v1_views(const char *name, int dirfd, char *text, struct vd_error **err)
 {
 	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		if (ct_mount_hierarchy(name, dirfd, l, err) < 0)
-			return -EIO;
-	return 0;
+	int r = 0;
+	for (char *l = strtok_r(text, "\n", &save); l && r == 0; l = strtok_r(NULL, "\n", &save))
+		r = ct_mount_hierarchy(name, dirfd, l, err);
+	return r;
 }
 
 int ct_mount_cgroupfs(const char *name, bool v2, struct vd_error **err)
@@ -306,11 +317,16 @@ int ct_mount_cgroupfs(const char *name, bool v2, struct vd_error **err)
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (v2)
 		return ct_mount_at(name, root, "sys/fs/cgroup", "cgroup2", "cgroup2", fl | MS_RDONLY, NULL, err);
-	if (ct_mount_at(name, root, "sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755,size=64k", err) < 0)
-		return -EIO;
+	int r = ct_mount_at(name, root, "sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755,size=64k",
+			    err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int dir = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
-	if (dir < 0 || ct_mount_v1_views(name, dir, text, err) < 0)
-		return dir < 0 ? vd_error_errno(err, dir, "container %s: opening /sys/fs/cgroup", name) : -EIO;
+	if (dir < 0)
+		return vd_error_errno(err, dir, "container %s: opening /sys/fs/cgroup", name);
+	r = ct_mount_v1_views(name, dir, text, err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int top = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
 	return ct_mount_fd(name, NULL, top, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL, err);
 }

@@ -100,8 +100,9 @@ static int ct_net_bridge(struct nl_sock *sk, const char *name, const struct ct_n
 			return ct_net_fail(err, r, name, "finding the new bridge");
 	}
 	*ifindex = rtnl_link_get_ifindex(br);
-	if (ct_net_add_addr(sk, *ifindex, p->gw, p->prefix, name, err) < 0)
-		return -EIO;
+	int rc = ct_net_add_addr(sk, *ifindex, p->gw, p->prefix, name, err);
+	if (rc < 0)
+		return rc;
 	return ct_net_set_up(sk, br, name, err);
 }
 
@@ -124,8 +125,12 @@ int ct_net_host_setup(const char *name, const struct ct_net_plan *p, pid_t pid, 
 {
 	_cleanup_nlsock_ struct nl_sock *sk = NULL;
 	int brindex = 0;
-	if (ct_net_open(&sk, name, err) < 0 || ct_net_bridge(sk, name, p, &brindex, err) < 0)
-		return -EIO;
+	int r = ct_net_open(&sk, name, err);
+	if (r < 0)
+		return r;
+	r = ct_net_bridge(sk, name, p, &brindex, err);
+	if (r < 0)
+		return r;
 	return ct_net_veth(sk, name, p, pid, brindex, err);
 }
 
@@ -172,14 +177,20 @@ static int ct_net_default_route(struct nl_sock *sk, int ifindex, struct in_addr 
 int ct_net_child_setup(const char *name, const struct ct_net_plan *p, struct vd_error **err)
 {
 	_cleanup_nlsock_ struct nl_sock *sk = NULL;
-	if (ct_net_open(&sk, name, err) < 0 || ct_net_up(sk, "lo", NULL, name, err) < 0)
-		return -EIO;
+	int r = ct_net_open(&sk, name, err);
+	if (r < 0)
+		return r;
+	r = ct_net_up(sk, "lo", NULL, name, err);
+	if (r < 0)
+		return r;
 	if (!p)
 		return 0;
 	int ifindex = 0;
-	if (ct_net_up(sk, "eth0", &ifindex, name, err) < 0)
-		return -EIO;
-	if (ct_net_add_addr(sk, ifindex, p->addr, p->prefix, name, err) < 0)
-		return -EIO;
+	r = ct_net_up(sk, "eth0", &ifindex, name, err);
+	if (r < 0)
+		return r;
+	r = ct_net_add_addr(sk, ifindex, p->addr, p->prefix, name, err);
+	if (r < 0)
+		return r;
 	return ct_net_default_route(sk, ifindex, p->gw, name, err);
 }

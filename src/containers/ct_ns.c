@@ -103,13 +103,15 @@ int ct_ns_join(const char *name, pid_t pid, bool *userns, struct vd_error **err)
 	if (mnt < 0)
 		return vd_error_errno(err, errno, "container %s: opening %s", name, path);
 	*userns = ct_ns_differs(pid, "user");
-	if (*userns && ct_ns_enter(name, pid, "user", CLONE_NEWUSER, err) < 0)
-		return -EPERM;
+	int r = *userns ? ct_ns_enter(name, pid, "user", CLONE_NEWUSER, err) : 0;
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(ct_ns_order) - 1; i++) {
 		if (ct_ns_order[i].type == CLONE_NEWTIME && !ct_ns_differs(pid, "time"))
 			continue; /* a container started on a kernel without time namespaces */
-		if (ct_ns_enter(name, pid, ct_ns_order[i].file, ct_ns_order[i].type, err) < 0)
-			return -EPERM;
+		int rc = ct_ns_enter(name, pid, ct_ns_order[i].file, ct_ns_order[i].type, err);
+		if (rc < 0)
+			return rc;
 	}
 	if (setns(mnt, CLONE_NEWNS) < 0)
 		return vd_error_errno(err, errno, "container %s: entering its mnt namespace", name);

@@ -74,11 +74,13 @@ static void ct_super_close(int *fd)
 int ct_super_state_dir(char **out, struct vd_error **err)
 {
 	_cleanup_free_ char *state = NULL;
-	if (vd_paths_state_dir(&state, err) < 0)
-		return -ENOENT;
+	int r = vd_paths_state_dir(&state, err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *dir = vd_xasprintf("%s/ct", state);
-	if (vd_paths_ensure(dir, err) < 0)
-		return -EIO;
+	r = vd_paths_ensure(dir, err);
+	if (r < 0)
+		return r;
 	*out = TAKE_PTR(dir);
 	return 0;
 }
@@ -86,8 +88,9 @@ int ct_super_state_dir(char **out, struct vd_error **err)
 int ct_super_state_path(const char *name, const char *ext, char **out, struct vd_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (ct_super_state_dir(&dir, err) < 0)
-		return -EIO;
+	int r = ct_super_state_dir(&dir, err);
+	if (r < 0)
+		return r;
 	*out = vd_xasprintf("%s/%s.%s", dir, name, ext);
 	return 0;
 }
@@ -96,8 +99,9 @@ int ct_super_state_path(const char *name, const char *ext, char **out, struct vd
 static int ct_super_lock(struct ct_super *s, struct vd_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	if (ct_super_state_path(s->def.name, "lock", &path, err) < 0)
-		return -EIO;
+	int r = ct_super_state_path(s->def.name, "lock", &path, err);
+	if (r < 0)
+		return r;
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)
 		return vd_error_errno(err, errno, "container %s: cannot open %s", s->def.name, path);
@@ -143,14 +147,16 @@ static int ct_super_ipam(struct ct_super *s, struct vd_error **err)
 {
 	struct in_addr net;
 	const char *subnet = s->def.subnet ? s->def.subnet : "10.88.0.0/24";
-	if (ct_net_parse_subnet(subnet, &net, &s->net.prefix, err) < 0)
-		return -EINVAL;
+	int r = ct_net_parse_subnet(subnet, &net, &s->net.prefix, err);
+	if (r < 0)
+		return r;
 	vd_strlcpy(s->net.bridge, s->def.bridge ? s->def.bridge : "vdbr0", sizeof(s->net.bridge));
 	snprintf(s->net.host_if, sizeof(s->net.host_if), "vd%d", (int)getpid());
 	s->net.gw.s_addr = htonl(ntohl(net.s_addr) + 1);
 	_cleanup_free_ char *dir = NULL;
-	if (ct_super_state_dir(&dir, err) < 0)
-		return -EIO;
+	r = ct_super_state_dir(&dir, err);
+	if (r < 0)
+		return r;
 	uint32_t hosts = (1u << (32 - s->net.prefix)) - 2;
 	for (uint32_t h = 2; h <= hosts; h++) {
 		struct in_addr a = { htonl(ntohl(net.s_addr) + h) };
@@ -213,8 +219,9 @@ static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 		return r;
 	s->lim.devices = rules;
 	s->lim.devices_unconfined = s->def.devices_unconfined;
-	if (ct_cgroup_new_system(s->def.name, &s->cg, err) < 0)
-		return -EIO;
+	r = ct_cgroup_new_system(s->def.name, &s->cg, err);
+	if (r < 0)
+		return r;
 	ct_super_write_recovery(s);
 	vd_failpoint("ct-super-after-record");
 	ct_super_reclaim(s);
@@ -226,7 +233,7 @@ static int ct_super_cgroup(struct ct_super *s, struct vd_error **err)
 		s->cg = NULL;
 		return r;
 	}
-	return 0;
+	return r;
 }
 
 /* Wait for init's report: EOF means exec succeeded (the socket is CLOEXEC), text is an error. */
@@ -252,15 +259,20 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 static int ct_super_parent_side(struct ct_super *s, int sync, bool attach, struct vd_error **err)
 {
 	uint64_t size = s->def.userns_size ? s->def.userns_size : 65536;
-	if (s->def.userns_base && ct_ns_write_maps(s->def.name, s->init, s->def.userns_base, size, err) < 0)
-		return -EPERM;
-	if (s->has_net && ct_net_host_setup(s->def.name, &s->net, s->init, err) < 0)
-		return -EIO;
+	int r = 0;
+	if (s->def.userns_base)
+		r = ct_ns_write_maps(s->def.name, s->init, s->def.userns_base, size, err);
+	if (r < 0)
+		return r;
+	r = s->has_net ? ct_net_host_setup(s->def.name, &s->net, s->init, err) : 0;
+	if (r < 0)
+		return r;
 	if (send(sync, "G", 1, MSG_NOSIGNAL) != 1)
 		return vd_error_errno(err, errno, "container %s: init died during set-up", s->def.name);
 	/* v2 placed the child at clone (CLONE_INTO_CGROUP); v1 attaches while the child mounts. */
-	if (s->cg && attach && ct_cgroup_attach(s->cg, s->init, err) < 0)
-		return -EIO;
+	r = s->cg && attach ? ct_cgroup_attach(s->cg, s->init, err) : 0;
+	if (r < 0)
+		return r;
 	/* If init already failed this send fails too; its message, read next, says why. */
 	send(sync, "C", 1, MSG_NOSIGNAL);
 	return ct_super_handshake(s, sync, err);
@@ -345,13 +357,17 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 
 static int ct_super_create(struct ct_super *s, struct vd_error **err)
 {
-	if (ct_super_lock(s, err) < 0)
-		return -EBUSY;
+	int rc = ct_super_lock(s, err);
+	if (rc < 0)
+		return rc;
 	vd_failpoint("ct-super-after-lock");
-	if (ct_super_state_path(s->def.name, "sock", &s->sock, err) < 0 ||
-	    ct_super_state_path(s->def.name, "pid", &s->pidf, err) < 0 ||
-	    ct_super_state_path(s->def.name, "json", &s->recf, err) < 0)
-		return -EIO;
+	rc = ct_super_state_path(s->def.name, "sock", &s->sock, err);
+	if (rc == 0)
+		rc = ct_super_state_path(s->def.name, "pid", &s->pidf, err);
+	if (rc == 0)
+		rc = ct_super_state_path(s->def.name, "json", &s->recf, err);
+	if (rc < 0)
+		return rc;
 	ct_super_write_pid(s); /* from now on clients know a supervisor of this name lives */
 	int r = ct_super_cgroup(s, err);
 	vd_failpoint("ct-super-after-cgroup");
@@ -1019,7 +1035,8 @@ static int ct_super_main(const char *name, int ready_fd, struct vd_error **err)
 		r = ct_super_create(&s, err);
 	if (r < 0) {
 		if (ready_fd >= 0)
-			dprintf(ready_fd, "ERR %d %s", (*err)->code, (*err)->msg);
+			dprintf(ready_fd, "ERR %d %s", *err ? (*err)->code : -r,
+				*err ? (*err)->msg : "failed: see the log");
 		return r;
 	}
 	vd_failpoint("ct-super-after-listen");

@@ -128,24 +128,44 @@ struct app_seen {
 	enum vd_state state;
 };
 
-/* Log guests whose state changed between two refreshes (the detail view's log tab shows them). */
+/* A log line that must not hide an action's result in the status line. */
+static void app_log_quiet(struct ui_app *app, enum ui_style st, const char *msg)
+{
+	char keep[sizeof(app->status)];
+	vd_strlcpy(keep, app->status, sizeof(keep));
+	enum ui_style keep_st = app->status_style;
+	ui_app_log(app, st, "%s", msg);
+	vd_strlcpy(app->status, keep, sizeof(app->status));
+	app->status_style = keep_st;
+}
+
+static const struct app_seen *app_seen_find(const struct vd_guest *g, const struct app_seen *old,
+					    size_t n_old)
+{
+	for (size_t k = 0; k < n_old; k++)
+		if (old[k].be == g->backend && vd_streq(old[k].name, g->name))
+			return &old[k];
+	return NULL;
+}
+
+/* Log guests whose state changed between two refreshes (the detail view's log tab shows them),
+ * with the reason when the engine could not read one (first seen that way, too). */
 static void app_log_transitions(struct ui_app *app, const struct app_seen *old, size_t n_old)
 {
 	for (size_t i = 0; i < app->reg->n_guests; i++) {
 		const struct vd_guest *g = &app->reg->guests[i];
-		for (size_t k = 0; k < n_old; k++) {
-			if (old[k].be != g->backend || !vd_streq(old[k].name, g->name) || old[k].state == g->state)
-				continue;
-			enum ui_style st = g->state == VD_STATE_CRASHED ? UI_BAD : UI_NORMAL;
-			char msg[200];
-			snprintf(msg, sizeof(msg), "%s: %s -> %s", g->name, vd_state_name(old[k].state), vd_state_name(g->state));
-			char keep[sizeof(app->status)];
-			vd_strlcpy(keep, app->status, sizeof(keep)); /* a transition must not hide an action's result */
-			enum ui_style keep_st = app->status_style;
-			ui_app_log(app, st, "%s", msg);
-			vd_strlcpy(app->status, keep, sizeof(app->status));
-			app->status_style = keep_st;
-		}
+		const struct app_seen *was = app_seen_find(g, old, n_old);
+		if (was ? was->state == g->state : !g->problem[0])
+			continue;
+		bool bad = g->state == VD_STATE_CRASHED || g->problem[0];
+		char msg[sizeof(g->problem) + 128];
+		if (was)
+			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name,
+				 vd_state_name(was->state), vd_state_name(g->state),
+				 g->problem[0] ? ": " : "", g->problem);
+		else
+			vd_strlcpy(msg, g->problem, sizeof(msg)); /* it names the guest */
+		app_log_quiet(app, bad ? UI_BAD : UI_NORMAL, msg);
 	}
 }
 

@@ -38,8 +38,9 @@ static enum ui_style col_state(const struct vd_guest *g, char *b, size_t n)
 	switch (g->state) {
 	case VD_STATE_RUNNING: return UI_GOOD;
 	case VD_STATE_PAUSED: return UI_WARN;
-	case VD_STATE_CRASHED: return UI_BAD;
-	case VD_STATE_BROKEN: return UI_BAD;
+	case VD_STATE_CRASHED:
+	case VD_STATE_BROKEN:
+	case VD_STATE_NOREPLY: return UI_BAD;
 	default: return UI_DIM;
 	}
 }
@@ -241,8 +242,8 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_add_pct(o, "mem_pct_alloc", vd_guest_mem_pct(g), active);
 	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
-	if (g->problem[0])
-		json_object_object_add(o, "error", json_object_new_string(g->problem));
+	struct json_object *problem = g->problem[0] ? json_object_new_string(g->problem) : NULL;
+	json_object_object_add(o, "error", problem);
 	return o;
 }
 

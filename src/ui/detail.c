@@ -129,6 +129,8 @@ static int detail_use(const struct vd_guest *gu, struct ui_grid *g, int x, int y
 static void detail_overview(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y)
 {
 	int half = app->w / 2;
+	if (gu->problem[0]) /* why the numbers below are missing or old */
+		ui_grid_put(g, 1, y++, app->w - 2, UI_BAD, gu->problem);
 	int y1 = detail_alloc(app, g, gu, 1, y, half - 2);
 	int y2 = detail_use(gu, g, half, y, app->w - half - 1);
 	y = (y1 > y2 ? y1 : y2) + 1;

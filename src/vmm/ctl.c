@@ -206,7 +206,8 @@ int vmm_ctl_console_fd(const char *sock, int *fd, struct vd_error **err)
 		return s;
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("console"));
-	if (vd_ctl_send(s, req, err) < 0)
-		return -EIO;
+	int r = vd_ctl_send(s, req, err);
+	if (r < 0)
+		return r;
 	return vd_ctl_recv_with_fd(s, NULL, fd, err);
 }

@@ -120,10 +120,13 @@ static int vmm_parse_args(int argc, char **argv, struct vmm_opts *o, struct vmm_
 static int vmm_state_paths(struct vmm_opts *o, const char *name, char **dir, struct vd_error **err)
 {
 	_cleanup_free_ char *base = NULL;
+	int r = 0;
 	if (o->state_dir)
 		base = vd_xstrdup(o->state_dir);
-	else if (vd_paths_state_dir(&base, err) < 0)
-		return -EIO;
+	else
+		r = vd_paths_state_dir(&base, err);
+	if (r < 0)
+		return r;
 	*dir = vd_xasprintf("%s/vmm", base);
 	(void)name;
 	return vd_paths_ensure(*dir, err) < 0 ? vd_error_wrap(err, "state directory") : 0;

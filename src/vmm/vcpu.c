@@ -105,8 +105,9 @@ static int vmm_vcpu_boot_regs(struct vmm_vcpu *vcpu, uint64_t entry, struct vd_e
 	struct kvm_regs r = { .rflags = 2, .rip = entry, .rsi = VMM_BOOT_PARAMS,
 			      .rsp = VMM_BOOT_STACK, .rbp = VMM_BOOT_STACK };
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
-	if (vmm_vcpu_sregs(vcpu, err) < 0)
-		return -EIO;
+	int rc = vmm_vcpu_sregs(vcpu, err);
+	if (rc < 0)
+		return rc;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
 		return vd_error_errno(err, errno, "setting boot registers of vCPU %u", vcpu->id);
 	return 0;

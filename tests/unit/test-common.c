@@ -184,6 +184,28 @@ static void test_error_contract(void **state)
 	assert_int_equal(vd_error_set(NULL, EINVAL, "nobody listens"), -EINVAL);
 }
 
+/* An error made in a local and handed up: kept only when the caller has none yet, and the code
+ * returned is always the code of the error the caller ends up with. */
+static void test_error_propagate(void **state)
+{
+	struct vd_error *local = NULL, *err = NULL;
+	vd_error_set(&local, ETIMEDOUT, "supervisor of web does not answer");
+	assert_int_equal(vd_error_propagate(NULL, local), -ETIMEDOUT); /* freed, no crash */
+	local = NULL;
+	vd_error_set(&local, ETIMEDOUT, "first");
+	assert_int_equal(vd_error_propagate(&err, local), -ETIMEDOUT);
+	assert_ptr_equal(err, local);
+	local = NULL;
+	vd_error_set(&local, EPERM, "second");
+	assert_int_equal(vd_error_propagate(&err, local), -ETIMEDOUT); /* the first error wins */
+	assert_string_equal(err->msg, "first");
+	assert_int_equal(err->code, ETIMEDOUT);
+	assert_int_equal(vd_error_propagate(&err, NULL), -ETIMEDOUT);
+	vd_error_freep(&err);
+	assert_int_equal(vd_error_propagate(&err, NULL), -EIO); /* failed without saying why */
+	assert_null(err);
+}
+
 static void test_paths_override(void **state)
 {
 	setenv("VIRTDECK_STATE_DIR", "/tmp/vd-state-test", 1);
@@ -241,6 +263,36 @@ static void test_ctl_roundtrip_and_bad_input(void **state)
 	close(sv[1]);
 	free(big);
 	free(rd);
+}
+
+/* A socket path longer than sun_path (107 bytes) still binds and connects, through its
+ * directory; a server that accepts nothing makes connect fail after the timeout, not hang. */
+static void test_ctl_long_path_and_full_queue(void **state)
+{
+	char dir[] = "/tmp/vd-ctl-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *deep = vd_xasprintf("%s/%0100d", dir, 0);
+	assert_int_equal(mkdir(deep, 0700), 0);
+	_cleanup_free_ char *path = vd_xasprintf("%s/guest.sock", deep);
+	assert_true(strlen(path) > 107);
+	struct vd_error *err = NULL;
+	int lfd = vd_ctl_listen(path, &err);
+	assert_null(err);
+	assert_true(lfd >= 0);
+	int n = 0, r = 0;
+	int fds[64];
+	while (n < 64 && (r = vd_ctl_connect_ms(path, 200, &err)) >= 0)
+		fds[n++] = r;
+	assert_true(n >= 1);             /* the first connections queue */
+	assert_int_equal(r, -ETIMEDOUT); /* then the full queue: bounded, with a message */
+	assert_non_null(strstr(err->msg, "no free connection slot within 200 ms"));
+	vd_error_freep(&err);
+	while (n > 0)
+		close(fds[--n]);
+	close(lfd);
+	unlink(path);
+	rmdir(deep);
+	rmdir(dir);
 }
 
 static void test_ctl_socket_mode_and_reply(void **state)
@@ -407,9 +459,11 @@ int main(void)
 		cmocka_unit_test(test_resource_bounds),
 		cmocka_unit_test(test_inival_roundtrip),
 		cmocka_unit_test(test_error_contract),
+		cmocka_unit_test(test_error_propagate),
 		cmocka_unit_test(test_paths_override),
 		cmocka_unit_test(test_ctl_roundtrip_and_bad_input),
 		cmocka_unit_test(test_ctl_socket_mode_and_reply),
+		cmocka_unit_test(test_ctl_long_path_and_full_queue),
 		cmocka_unit_test(test_ctl_fd_passing),
 		cmocka_unit_test(test_relay_guest_not_reading),
 		cmocka_unit_test(test_relay_detach_key),

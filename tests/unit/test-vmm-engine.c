@@ -9,7 +9,9 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend/engines.h"
@@ -242,6 +244,54 @@ static void test_broken_definition_listed(void **state)
 	free(g);
 	assert_int_equal(vd_backend_remove(be, "broken", &err), 0);
 	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* A VMM that holds its socket but answers nothing (hung, or stopped with SIGSTOP): the list
+ * shows it as no-reply with the reason within its short timeout, and requests fail with
+ * -ETIMEDOUT saying what to do, instead of crashing or hanging the console. */
+static void test_unanswering_vmm(void **state)
+{
+	struct vd_backend *be = open_vmm();
+	struct vd_error *err = NULL;
+	_cleanup_free_ char *dir = vd_xasprintf("%s/state/vmm", tmpdir);
+	_cleanup_free_ char *sock = vd_xasprintf("%s/mute.sock", dir);
+	_cleanup_free_ char *pidf = vd_xasprintf("%s/mute.pid", dir);
+	assert_int_equal(vd_mkdir_p(dir, 0700), 0);
+	int lfd = vd_ctl_listen(sock, &err); /* listens, never accepts */
+	assert_true(lfd >= 0);
+	struct vd_guest g;
+	uint64_t t0 = vd_now_mono_ns();
+	assert_int_equal(vd_backend_lookup(be, "mute", &g, &err), 0);
+	assert_true(vd_now_mono_ns() - t0 < 3000000000ull);
+	assert_int_equal(g.state, VD_STATE_NOREPLY);
+	assert_non_null(strstr(g.problem, "VM mute: its virtdeck-vmm"));
+	assert_non_null(strstr(g.problem, "not answering within"));
+	assert_int_equal(vd_backend_pause(be, "mute", &err), -ETIMEDOUT);
+	assert_non_null(strstr(err->msg, "not answering"));
+	vd_error_freep(&err);
+
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(child, SIGSTOP);
+	FILE *f = fopen(pidf, "w");
+	fprintf(f, "%d\n", (int)child);
+	fclose(f);
+	for (int i = 0; i < 100 && !vd_pid_stopped(child); i++)
+		usleep(10000);
+	t0 = vd_now_mono_ns();
+	assert_int_equal(vd_backend_lookup(be, "mute", &g, &err), 0);
+	assert_true(vd_now_mono_ns() - t0 < 500000000ull); /* a stopped VMM is not even asked */
+	assert_int_equal(g.state, VD_STATE_NOREPLY);
+	_cleanup_free_ char *hint = vd_xasprintf("kill -CONT %d", (int)child);
+	assert_non_null(strstr(g.problem, hint));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(lfd);
+	unlink(sock);
+	unlink(pidf);
 	vd_backend_close(be);
 }
 
@@ -270,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_definition_values),
 		cmocka_unit_test(test_create_bounds),
 		cmocka_unit_test(test_broken_definition_listed),
+		cmocka_unit_test(test_unanswering_vmm),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
