@@ -726,7 +726,7 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 		return r;
 	bool live = !rq->flags || (rq->flags & VD_RESIZE_LIVE);
 	bool config = !rq->flags || (rq->flags & VD_RESIZE_CONFIG);
-	int r = live && ct_running(be, name) ? ct_resize_live(be, name, rq, err) : 0;
+	r = live && ct_running(be, name) ? ct_resize_live(be, name, rq, err) : 0;
 	if (r < 0)
 		return r;
 	vd_failpoint("ct-cli-resize-after-live");
