@@ -337,7 +337,7 @@ static int vmm_def_from(const struct vd_guest_def *gd, struct vmm_def *d, struct
 		d->mem_bytes = gd->mem_bytes;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++) {
 		const char *v = vd_def_opt(gd, keys[i]);
-		int r = v ? vmm_def_set(d, keys[i], v, err) : 0;
+		r = v ? vmm_def_set(d, keys[i], v, err) : 0;
 		if (r < 0)
 			return r;
 	}

@@ -559,7 +559,7 @@ int ct_def_save(const struct ct_def *d, struct vd_error **err)
 		return r;
 	const char *dst = d->path ? d->path : path;
 	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", dst);
-	int r = ct_def_write_file(tmp, d, err);
+	r = ct_def_write_file(tmp, d, err);
 	if (r == 0)
 		r = ct_def_check_written(tmp, d, err);
 	if (r == 0 && rename(tmp, dst) < 0)
