@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +78,9 @@ int ct_selfexe_ensure(char **argv, struct vd_error **err)
 {
 	if (ct_selfexe_is_sealed()) {
 		unsetenv(CT_SELFEXE_ENV);
+		/* execveat() named us after the descriptor ("3"): ps, pgrep and the engine's
+		 * liveness check know the runtime by its name. */
+		prctl(PR_SET_NAME, "virtdeck-ct", 0, 0, 0);
 		return 0;
 	}
 	if (getenv(CT_SELFEXE_ENV))
