@@ -95,7 +95,7 @@ mk() { vd create ct "$1" --rootfs "$ROOTFS" --memory 32M -- /bin/sleep 600 >/dev
 sup_of() { ct_field status "$1" supervisor_pid; }
 
 k=0
-next() { k=$((k + 1)); name=f$k; CT_NAMES="$CT_NAMES $name"; }
+next() { k=$((k + 1)); name=f$$-$k; CT_NAMES="$CT_NAMES $name"; }
 
 # create
 for point in ct-cli-create-before-save ct-cli-create-after-save; do
