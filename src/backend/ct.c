@@ -164,6 +164,19 @@ static void ct_fill_status(struct vd_guest *g, struct json_object *st)
 	g->alloc.pids_max = (uint32_t)vd_json_i64(lim, "pids_max", 0);
 }
 
+/* The kernel's peak counts the page cache, which mem_used leaves out: take away the cache
+ * there is now, so a container that reads files is not sized by its cache (a peak made while
+ * more cache was held stays overstated, never understated). */
+static uint64_t ct_peak_used(struct json_object *o, uint64_t used)
+{
+	uint64_t peak = (uint64_t)vd_json_i64(o, "mem_peak", 0);
+	uint64_t usage = (uint64_t)vd_json_i64(o, "mem_usage", 0);
+	uint64_t cache = usage > used ? usage - used : 0;
+	if (!peak)
+		return 0;
+	return peak > used + cache ? peak - cache : used;
+}
+
 static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct vd_sample *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -171,12 +184,13 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 	s->t_ns = vd_backend_now(be);
 	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
 	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
-	s->mem_peak = (uint64_t)vd_json_i64(o, "mem_peak", 0);
+	s->mem_peak = ct_peak_used(o, s->mem_used);
 	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);
 	s->io_write = (uint64_t)vd_json_i64(o, "io_write", 0);
 	s->net_rx = (uint64_t)vd_json_i64(o, "net_rx", 0);
 	s->net_tx = (uint64_t)vd_json_i64(o, "net_tx", 0);
-	s->oom_events = (uint64_t)vd_json_i64(o, "oom_events", 0);
+	/* Kills, not v2's "oom" (the limit was reached): a kill is what the advice must not repeat. */
+	s->oom_events = (uint64_t)vd_json_i64(o, "oom_kills", vd_json_i64(o, "oom_events", 0));
 	s->pids = (uint32_t)vd_json_i64(o, "pids", 0);
 	s->mem_source = vd_json_bool(o, "cgroups", false) ? VD_MEM_SRC_CGROUP : VD_MEM_SRC_NONE;
 }
