@@ -274,6 +274,22 @@ static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name
 	return alive ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 }
 
+/* A stopped container's last counters (NAME.final, written by its supervisor as it removed the
+ * cgroup): OOM kills and the peak reach the history even when init died before any sample. No
+ * time stamp, so no rate is made from it, and nothing is in use any more. */
+static void ct_fill_final(struct vd_backend *be, const char *name, struct vd_sample *s)
+{
+	_cleanup_free_ char *f = vd_xasprintf("%s/%s.final", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *o = json_object_from_file(f);
+	if (!o)
+		return;
+	ct_fill_sample(be, o, s);
+	s->t_ns = 0;
+	s->mem_used = 0;
+	s->pids = 0;
+	s->mem_source = VD_MEM_SRC_NONE;
+}
+
 static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
 {
 	memset(g, 0, sizeof(*g));
@@ -299,6 +315,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		if (dr == -ENOENT && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
 					    "--rootfs DIR`", name, name);
+		if (g->state == VD_STATE_STOPPED)
+			ct_fill_final(be, name, &g->sample);
 		return 0;
 	}
 	ct_fill_status(g, st);
@@ -452,7 +470,7 @@ static int ct_wait_gone(struct vd_backend *be, const char *name)
 
 static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_log)
 {
-	const char *exts[] = { "sock", "pid", "json", "lock", "log" };
+	const char *exts[] = { "sock", "pid", "json", "lock", "final", "log" };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(exts) - (with_log ? 0 : 1); i++) {
 		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, exts[i]);
 		unlink(f);

@@ -604,8 +604,9 @@ static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const str
 		a->mem_sum += m;
 		a->mem_n++;
 		a->mem_max = a->mem_max > m ? a->mem_max : m;
-		a->mem_kpeak = a->mem_kpeak > iv->kpeak ? a->mem_kpeak : iv->kpeak;
 	}
+	/* a stopped guest's last counters may carry a peak reached before it stopped */
+	a->mem_kpeak = a->mem_kpeak > iv->kpeak ? a->mem_kpeak : iv->kpeak;
 	a->io_sum += iv->io * iv->dur;
 	a->net_sum += iv->net * iv->dur;
 	if (iv->dur > 0 && iv->io + iv->net > a->io_max)

@@ -69,4 +69,28 @@ assert m["recommended_bytes"] > 96 * MiB, g
 assert "kernel peak between samples" in g["reason"], g
 ' || fail "advice after a burst between samples (mem_used now $used): $g"
 ok "a 96 MiB burst between samples: $(echo "$g" | sed 's/.*"recommended_bytes": *\([0-9]*\).*/\1/') bytes recommended"
+# 3. A container whose init itself is OOM-killed: it stops before anything is sampled, and the
+#    kill reaches the history from the supervisor's last record of the cgroup (NAME.final).
+printf '#!/bin/sh\nx=$(head -c 209715200 /dev/zero | tr "\\000" a)\necho "${#x}"\nsleep 3600\n' \
+	> "$ROOTFS/oominit.sh"
+ct_new oomi$$ --memory 64M --cpus 1 -- /bin/sh /oominit.sh
+st=
+for i in $(seq 1 100); do
+	st=$(ct_state oomi$$)
+	[ "$st" = stopped ] && break
+	sleep 0.2
+done
+[ "$st" = stopped ] || fail "the container whose init was OOM-killed is $st, not stopped"
+T2=$((START + 20000))
+VIRTDECK_TEST_CLOCK=$T2 timeout 60 "$VD" collect --once >/dev/null || fail "collect exit $?"
+g=$(adv_json oomi$$ $((T2 + 60)))
+echo "$g" | python3 -c '
+import json, sys
+g = json.load(sys.stdin)
+assert g["verdict"] == "UNDER", g
+assert g["memory"]["oom_events"] >= 1, g
+assert g["memory"]["recommended_bytes"] > 64 << 20, g
+assert "OOM kill" in g["reason"], g
+' || fail "advice for a container stopped by an OOM kill of its init: $g"
+ok "init OOM-killed, container stopped before any sample: advice UNDER, $(echo "$g" | sed 's/.*"reason": *"\([^"]*\)".*/\1/')"
 echo "PASS: advice-kernel-ct"
