@@ -96,12 +96,13 @@ void vd_advice_summary_add(struct vd_advice_summary *s, const struct vd_advice_p
 	if ((double)(pt->t - s->ref_t) > RENORM_HALF_LIVES * s->half_life_h * 3600.0)
 		summary_rebase(s, pt->t);
 	summary_oom(s, pt);
-	if (!pt->run_s || !pt->dur)
-		return;
+	/* a peak counts even without a rate interval: the first sample's, or a stopped guest's last */
 	size_t slot = summary_day_slot(s, pt->t);
 	bool kernel = s->day_kernel & (1u << slot);
 	vd_advice_day_peak(&s->day_peak[slot], &kernel, pt);
 	s->day_kernel = (uint8_t)((s->day_kernel & ~(1u << slot)) | ((unsigned)kernel << slot));
+	if (!pt->run_s || !pt->dur)
+		return;
 	s->day_run_s[slot] += pt->run_s;
 	double mid = (double)pt->t + pt->dur / 2.0;
 	double w = pt->dur * exp2((mid - (double)s->ref_t) / (s->half_life_h * 3600.0));

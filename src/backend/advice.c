@@ -205,6 +205,10 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 			 struct gather *g)
 {
 	gather_oom(p, pt, now, g);
+	/* a peak counts even without a rate interval: the first sample's, or a stopped guest's last */
+	size_t day = (size_t)(((double)now - (double)pt->t) / DAY_S);
+	if (day < VD_ARRAY_SIZE(g->day_peak))
+		vd_advice_day_peak(&g->day_peak[day], &g->day_kernel[day], pt);
 	if (!pt->run_s || !pt->dur)
 		return;
 	double mid = (double)pt->t + pt->dur / 2.0;
@@ -213,9 +217,6 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 	g->io[g->n] = (struct wval){ pt->io_bps + pt->net_bps, w };
 	g->n++;
 	g->run_s += pt->run_s;
-	size_t day = (size_t)(((double)now - (double)pt->t) / DAY_S);
-	if (day < VD_ARRAY_SIZE(g->day_peak))
-		vd_advice_day_peak(&g->day_peak[day], &g->day_kernel[day], pt);
 }
 
 /* Percentile of the daily peaks, each day weighted by its age (VPA's memory aggregation), and
@@ -315,7 +316,7 @@ static void advice_reason(const struct vd_advice_params *p, struct vd_advice *a)
 	}
 	snprintf(a->reason, sizeof(a->reason), "%scpu P%.0f %.2f of %.2g CPUs, memory daily peak %s (%s) of %s, "
 		 "%.0fh of data", oom, p->cpu_percentile * 100, a->cpu_pctl, a->cpu_alloc, used,
-		 a->mem_kernel_peak ? "kernel peak between samples" : "samples", a->mem_alloc ? alloc : "unlimited",
+		 a->mem_kernel_peak ? "kernel peak, unseen by samples" : "samples", a->mem_alloc ? alloc : "unlimited",
 		 a->hours);
 }
 
