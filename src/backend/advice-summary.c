@@ -9,8 +9,8 @@
 /* day_kernel lives in the tail padding, so summaries stored before it keep their size and magic
  * (their padding was zeroed by vd_advice_summary_init: no day is marked). */
 _Static_assert(VD_ADVICE_DAYS <= 8, "day_kernel holds one bit per day");
-_Static_assert(offsetof(struct vd_advice_summary, day_kernel) + 1 <= sizeof(struct vd_advice_summary),
-	       "day_kernel fits in the summary");
+_Static_assert(offsetof(struct vd_advice_summary, day_kernel) + 1 <=
+	       sizeof(struct vd_advice_summary), "day_kernel fits in the summary");
 #define RENORM_HALF_LIVES 30.0 /* rebase the weights before they outgrow a float's precision */
 
 /* Exponential buckets: bucket i starts at first * (ratio^i - 1) / (ratio - 1) (VPA's scheme). */
@@ -85,7 +85,8 @@ static void summary_oom(struct vd_advice_summary *s, const struct vd_advice_poin
 	for (uint32_t k = 0; k < pt->oom && k < VD_ADVICE_OOMS; k++) {
 		size_t i = s->oom_next++ % VD_ADVICE_OOMS;
 		s->oom_t[i] = pt->t;
-		s->oom_used[i] = fmax((double)pt->alloc.mem_bytes, fmax(pt->mem_max, pt->mem_kpeak));
+		double peak = fmax(pt->mem_max, pt->mem_kpeak);
+		s->oom_used[i] = fmax((double)pt->alloc.mem_bytes, peak);
 	}
 }
 
@@ -96,7 +97,7 @@ void vd_advice_summary_add(struct vd_advice_summary *s, const struct vd_advice_p
 	if ((double)(pt->t - s->ref_t) > RENORM_HALF_LIVES * s->half_life_h * 3600.0)
 		summary_rebase(s, pt->t);
 	summary_oom(s, pt);
-	/* a peak counts even without a rate interval: the first sample's, or a stopped guest's last */
+	/* a peak counts without a rate interval too: a first sample's, a stopped guest's last */
 	size_t slot = summary_day_slot(s, pt->t);
 	bool kernel = s->day_kernel & (1u << slot);
 	vd_advice_day_peak(&s->day_peak[slot], &kernel, pt);

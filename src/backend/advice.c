@@ -205,7 +205,7 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 			 struct gather *g)
 {
 	gather_oom(p, pt, now, g);
-	/* a peak counts even without a rate interval: the first sample's, or a stopped guest's last */
+	/* a peak counts without a rate interval too: a first sample's, a stopped guest's last */
 	size_t day = (size_t)(((double)now - (double)pt->t) / DAY_S);
 	if (day < VD_ARRAY_SIZE(g->day_peak))
 		vd_advice_day_peak(&g->day_peak[day], &g->day_kernel[day], pt);
@@ -221,7 +221,8 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 
 /* Percentile of the daily peaks, each day weighted by its age (VPA's memory aggregation), and
  * whether the day it picked had its peak from the kernel. */
-static void daily_peaks_pctl(const struct vd_advice_params *p, const struct gather *g, struct vd_advice *out)
+static void daily_peaks_pctl(const struct vd_advice_params *p, const struct gather *g,
+			     struct vd_advice *out)
 {
 	struct wval wv[VD_ARRAY_SIZE(g->day_peak)];
 	size_t n = 0;
@@ -308,16 +309,19 @@ static void advice_reason(const struct vd_advice_params *p, struct vd_advice *a)
 	vd_format_size(a->mem_alloc, alloc, sizeof(alloc));
 	vd_format_size(a->mem_rec, need, sizeof(need));
 	if (a->ooms)
-		snprintf(oom, sizeof(oom), "%u OOM kill%s in the last %.0fh (kernel's oom_kill count): memory "
-			 "%s, no shrink; ", a->ooms, a->ooms > 1 ? "s" : "", p->oom_window_h, need);
+		snprintf(oom, sizeof(oom),
+			 "%u OOM kill%s in the last %.0fh (kernel's oom_kill count): "
+			 "memory %s, no shrink; ",
+			 a->ooms, a->ooms > 1 ? "s" : "", p->oom_window_h, need);
 	if (a->verdict == VD_VERDICT_COLLECTING && a->hours == 0) {
 		snprintf(a->reason, sizeof(a->reason), "no running data yet: needs %.0fh of use", p->min_hours);
 		return;
 	}
-	snprintf(a->reason, sizeof(a->reason), "%scpu P%.0f %.2f of %.2g CPUs, memory daily peak %s (%s) of %s, "
-		 "%.0fh of data", oom, p->cpu_percentile * 100, a->cpu_pctl, a->cpu_alloc, used,
-		 a->mem_kernel_peak ? "kernel peak, unseen by samples" : "samples", a->mem_alloc ? alloc : "unlimited",
-		 a->hours);
+	const char *src = a->mem_kernel_peak ? "kernel peak, unseen by samples" : "samples";
+	snprintf(a->reason, sizeof(a->reason),
+		 "%scpu P%.0f %.2f of %.2g CPUs, memory daily peak %s (%s) of %s, %.0fh of data",
+		 oom, p->cpu_percentile * 100, a->cpu_pctl, a->cpu_alloc, used, src,
+		 a->mem_alloc ? alloc : "unlimited", a->hours);
 }
 
 /* The common end of both paths: out has hours, cpu_pctl, io_pctl, mem_peak_pctl and ooms. */

@@ -25,7 +25,7 @@ struct vd_advice_point {
 	double cpu_max; /* highest interval average inside the stretch */
 	double mem_avg; /* bytes really used */
 	double mem_max;
-	double mem_kpeak; /* the kernel's peak when it rose inside the stretch (between samples), else 0 */
+	double mem_kpeak; /* the kernel's peak if it rose in the stretch (between samples), or 0 */
 	double io_bps;  /* disk read+write, bytes/s average */
 	double net_bps; /* network rx+tx, bytes/s average */
 	double io_max;  /* highest interval of disk+network, bytes/s */
@@ -136,7 +136,7 @@ struct vd_advice_summary {
 	int64_t oom_t[VD_ADVICE_OOMS];  /* ring of the latest OOM kills */
 	double oom_used[VD_ADVICE_OOMS];
 	uint32_t oom_next;
-	uint8_t day_kernel;    /* bit per ring slot: that day's peak is the kernel's (fits the padding) */
+	uint8_t day_kernel;    /* bit per ring slot: that day's peak is the kernel's (padding) */
 };
 #define VD_ADVICE_SUMMARY_MAGIC (0x56445331u + (uint32_t)sizeof(struct vd_advice_summary))
 

@@ -189,7 +189,7 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 	s->io_write = (uint64_t)vd_json_i64(o, "io_write", 0);
 	s->net_rx = (uint64_t)vd_json_i64(o, "net_rx", 0);
 	s->net_tx = (uint64_t)vd_json_i64(o, "net_tx", 0);
-	/* Kills, not v2's "oom" (the limit was reached): a kill is what the advice must not repeat. */
+	/* Kills, not v2's "oom" (the limit was reached): a kill is what advice must not repeat. */
 	s->oom_events = (uint64_t)vd_json_i64(o, "oom_kills", vd_json_i64(o, "oom_events", 0));
 	s->pids = (uint32_t)vd_json_i64(o, "pids", 0);
 	s->mem_source = vd_json_bool(o, "cgroups", false) ? VD_MEM_SRC_CGROUP : VD_MEM_SRC_NONE;

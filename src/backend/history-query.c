@@ -5,7 +5,8 @@
 
 static const char hist_points_sql[] =
 	"SELECT s.t, s.dur, s.run_s, s.cpu_m_avg, s.cpu_m_max, s.mem_avg, s.mem_max, s.io_bps, s.net_bps, s.io_max,"
-	" s.oom, s.state, s.vcpus, s.cpu_limit, s.mem_alloc, s.mem_kpeak FROM sample s JOIN guest g ON g.id = s.guest"
+	" s.oom, s.state, s.vcpus, s.cpu_limit, s.mem_alloc, s.mem_kpeak"
+	" FROM sample s JOIN guest g ON g.id = s.guest"
 	" WHERE g.engine=?1 AND g.host=?2 AND g.name=?3 AND s.res=?4 AND s.t>=?5 AND s.t<=?6 ORDER BY s.t";
 
 static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)

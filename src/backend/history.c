@@ -43,7 +43,8 @@ static const char hist_migrate_v2[] =
  * averages weighted by the seconds they cover, maxima kept, counts added. */
 static const char hist_flush_sql[] =
 	"INSERT INTO sample(guest,res,t,dur,run_s,cpu_m_avg,cpu_m_max,mem_avg,mem_max,mem_n,io_bps,net_bps,"
-	"io_max,oom,state,vcpus,cpu_limit,mem_alloc,mem_kpeak) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"io_max,oom,state,vcpus,cpu_limit,mem_alloc,mem_kpeak)"
+	" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT(guest,res,t) DO UPDATE SET"
 	" cpu_m_avg=CASE WHEN dur+excluded.dur>0 THEN (cpu_m_avg*dur+excluded.cpu_m_avg*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
 	" io_bps=CASE WHEN dur+excluded.dur>0 THEN (io_bps*dur+excluded.io_bps*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
@@ -343,7 +344,8 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 			   struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
-	if (hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, last_oom, last_peak FROM guest"
+	if (hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, last_oom,"
+			    " last_peak FROM guest"
 			    " WHERE engine=? AND host=? AND name=?", &st, err) < 0)
 		return -EIO;
 	hist_bind_key(st, k);
@@ -558,7 +560,8 @@ struct hist_interval {
 /* What the kernel counted since the previous sample, with or without a rate interval: with no
  * previous sample (the first of a guest) or after a restart (counters went back), all it counted
  * is new, so an OOM kill or a peak before the first sample is not lost. */
-static void hist_kernel_marks(const struct hist_guest *hg, const struct vd_sample *s, struct hist_interval *iv)
+static void hist_kernel_marks(const struct hist_guest *hg, const struct vd_sample *s,
+			      struct hist_interval *iv)
 {
 	const struct vd_sample *p = &hg->last;
 	if (!s->valid)

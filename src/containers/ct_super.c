@@ -296,7 +296,8 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
 
-static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req, struct vd_error **err);
+static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req,
+					  struct vd_error **err);
 
 /* The cgroup's last figures, kept as NAME.final once it is gone: an OOM kill that took init with
  * it comes after the last sample, and the history learns of it (and of the peak) from here. */

@@ -15,8 +15,8 @@ print(json.dumps(g[0]) if g else "{}")' "$1"; }
 
 # 1. A 64 MiB container whose shell starts a child that builds a 200 MB string: the OOM killer
 #    kills the child before anything is sampled; the shell (init) lives on.
-printf '#!/bin/sh\n(x=$(head -c 209715200 /dev/zero | tr "\\000" a); echo "${#x}")\nwhile sleep 3600; do :; done\n' \
-	> "$ROOTFS/oom.sh"
+printf '#!/bin/sh\n(x=$(head -c 209715200 /dev/zero | tr "\\000" a); echo "${#x}")\n%s\n' \
+	'while sleep 3600; do :; done' > "$ROOTFS/oom.sh"
 ct_new oomk$$ --memory 64M --cpus 1 -- /bin/sh /oom.sh
 kills=0
 for i in $(seq 1 100); do
@@ -42,7 +42,8 @@ assert g["memory"]["oom_events"] >= 1, g
 assert g["memory"]["recommended_bytes"] > 64 * MiB, g
 assert "OOM kill" in g["reason"] and "no shrink" in g["reason"], g
 ' || fail "advice after an OOM kill before the first sample: $g"
-ok "advice says UNDER with the OOM kill as reason: $(echo "$g" | sed 's/.*"reason": *"\([^"]*\)".*/\1/')"
+reason() { echo "$1" | sed 's/.*"reason": *"\([^"]*\)".*/\1/'; }
+ok "advice says UNDER with the OOM kill as reason: $(reason "$g")"
 
 # 2. A 512 MiB container at rest, sampled; then a burst of 96 MB that is freed before the next
 #    sample; then samples at rest again. Every sample sees a few hundred KB.
@@ -50,9 +51,10 @@ printf '#!/bin/sh\nwhile sleep 3600; do :; done\n' > "$ROOTFS/rest.sh"
 ct_new peak$$ --memory 512M --cpus 1 -- /bin/sh /rest.sh
 T1=$((START + 7200))
 VIRTDECK_TEST_CLOCK=$T1 timeout 60 "$VD" collect --once >/dev/null || fail "collect exit $?"
-VIRTDECK_TEST_CLOCK=$((T1 + 60)) timeout 60 "$VD" collect --once >/dev/null || fail "collect exit $?"
-ctx peak$$ -- /bin/sh -c 'x=$(head -c 100663296 /dev/zero | tr "\000" a); echo "${#x}"' >/dev/null ||
-	fail "the burst did not run"
+VIRTDECK_TEST_CLOCK=$((T1 + 60)) timeout 60 "$VD" collect --once >/dev/null ||
+	fail "collect exit $?"
+burst='x=$(head -c 100663296 /dev/zero | tr "\000" a); echo "${#x}"'
+ctx peak$$ -- /bin/sh -c "$burst" >/dev/null || fail "the burst did not run"
 used=$(ct_field stats peak$$ mem_used)
 [ "${used:-0}" -lt $((32 * MiB)) ] || fail "the burst was not freed (mem_used $used)"
 VIRTDECK_TEST_CLOCK=$((T1 + 120)) timeout 120 "$VD" collect --interval 60 --for 1h >/dev/null ||
@@ -68,7 +70,7 @@ assert m["daily_peak_source"] == "kernel-peak", g
 assert m["recommended_bytes"] > 96 * MiB, g
 assert "kernel peak" in g["reason"], g
 ' || fail "advice after a burst between samples (mem_used now $used): $g"
-ok "a 96 MiB burst between samples: $(echo "$g" | sed 's/.*"recommended_bytes": *\([0-9]*\).*/\1/') bytes recommended"
+ok "a 96 MiB burst between samples: $(reason "$g")"
 # 3. A container whose init itself is OOM-killed: it stops before anything is sampled, and the
 #    kill reaches the history from the supervisor's last record of the cgroup (NAME.final).
 printf '#!/bin/sh\nx=$(head -c 209715200 /dev/zero | tr "\\000" a)\necho "${#x}"\nsleep 3600\n' \
@@ -92,5 +94,5 @@ assert g["memory"]["oom_events"] >= 1, g
 assert g["memory"]["recommended_bytes"] > 64 << 20, g
 assert "OOM kill" in g["reason"], g
 ' || fail "advice for a container stopped by an OOM kill of its init: $g"
-ok "init OOM-killed, container stopped before any sample: advice UNDER, $(echo "$g" | sed 's/.*"reason": *"\([^"]*\)".*/\1/')"
+ok "init OOM-killed, container stopped before any sample: advice UNDER, $(reason "$g")"
 echo "PASS: advice-kernel-ct"

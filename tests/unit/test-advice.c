@@ -213,7 +213,8 @@ static void test_oom_bumps_memory(void **state)
 
 /* Killed by the OOM killer before a single minute of running data: the kernel's counter alone
  * decides UNDER (no shrink, no 24 h wait), memory grows past the limit, CPU is left alone, and
- * the reason names the OOM kill. Before: "collecting", and after a day at 20 MiB "shrink to 32M". */
+ * the reason names the OOM kill. Before: "collecting", and after a day at 20 MiB "shrink to
+ * 32M". */
 static void test_oom_without_data_is_under(void **state)
 {
 	struct vd_advice_params p;

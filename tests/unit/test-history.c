@@ -613,19 +613,22 @@ static void test_schema_v1_migrates(void **state)
 	_cleanup_free_ char *path = vd_xasprintf("%s/v1.db", tmpdir);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"CREATE TABLE guest(id INTEGER PRIMARY KEY, engine TEXT NOT NULL, host TEXT NOT NULL,"
-		" name TEXT NOT NULL, kind INTEGER, state INTEGER, first_seen INTEGER, last_seen INTEGER,"
-		" state_since INTEGER, vcpus INTEGER, cpu_limit REAL, mem_alloc INTEGER, last_t_ns INTEGER,"
-		" last_cpu_ns INTEGER, last_io INTEGER, last_net INTEGER, last_oom INTEGER,"
-		" UNIQUE(engine, host, name));"
-		"CREATE TABLE sample(guest INTEGER NOT NULL, res INTEGER NOT NULL, t INTEGER NOT NULL,"
-		" dur REAL, run_s REAL, cpu_m_avg REAL, cpu_m_max REAL, mem_avg REAL, mem_max REAL, mem_n INTEGER,"
-		" io_bps REAL, net_bps REAL, io_max REAL, oom INTEGER, state INTEGER, vcpus INTEGER,"
-		" cpu_limit REAL, mem_alloc INTEGER, PRIMARY KEY(guest, res, t)) WITHOUT ROWID;"
+	static const char v1[] =
+		"CREATE TABLE guest(id INTEGER PRIMARY KEY, engine TEXT NOT NULL,"
+		" host TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER, state INTEGER,"
+		" first_seen INTEGER, last_seen INTEGER, state_since INTEGER, vcpus INTEGER,"
+		" cpu_limit REAL, mem_alloc INTEGER, last_t_ns INTEGER, last_cpu_ns INTEGER,"
+		" last_io INTEGER, last_net INTEGER, last_oom INTEGER, UNIQUE(engine, host, name));"
+		"CREATE TABLE sample(guest INTEGER NOT NULL, res INTEGER NOT NULL,"
+		" t INTEGER NOT NULL, dur REAL, run_s REAL, cpu_m_avg REAL, cpu_m_max REAL,"
+		" mem_avg REAL, mem_max REAL, mem_n INTEGER, io_bps REAL, net_bps REAL,"
+		" io_max REAL, oom INTEGER, state INTEGER, vcpus INTEGER, cpu_limit REAL,"
+		" mem_alloc INTEGER, PRIMARY KEY(guest, res, t)) WITHOUT ROWID;"
 		"INSERT INTO guest(id,engine,host,name,kind,state) VALUES(1,'bare','lab','g0',1,1);"
-		"INSERT INTO sample VALUES(1,1,1699999140,60,60,500,500,1e6,1e6,6,0,0,0,0,1,0,4,1073741824);"
-		"PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+		"INSERT INTO sample VALUES(1,1,1699999140,60,60,500,500,1e6,1e6,6,0,0,0,0,1,0,4,"
+		"1073741824);"
+		"PRAGMA user_version=1;";
+	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	struct rig r;
 	rig_open(&r, "v1.db", 1, 0);
