@@ -6,6 +6,11 @@
 #include "common/util.h"
 
 #define DAY_S 86400
+/* day_kernel lives in the tail padding, so summaries stored before it keep their size and magic
+ * (their padding was zeroed by vd_advice_summary_init: no day is marked). */
+_Static_assert(VD_ADVICE_DAYS <= 8, "day_kernel holds one bit per day");
+_Static_assert(offsetof(struct vd_advice_summary, day_kernel) + 1 <=
+	       sizeof(struct vd_advice_summary), "day_kernel fits in the summary");
 #define RENORM_HALF_LIVES 30.0 /* rebase the weights before they outgrow a float's precision */
 
 /* Exponential buckets: bucket i starts at first * (ratio^i - 1) / (ratio - 1) (VPA's scheme). */
@@ -70,6 +75,7 @@ static size_t summary_day_slot(struct vd_advice_summary *s, int64_t t)
 	if (s->day_of[slot] != day) {
 		s->day_of[slot] = day;
 		s->day_peak[slot] = s->day_run_s[slot] = 0;
+		s->day_kernel &= (uint8_t)~(1u << slot);
 	}
 	return slot;
 }
@@ -79,7 +85,8 @@ static void summary_oom(struct vd_advice_summary *s, const struct vd_advice_poin
 	for (uint32_t k = 0; k < pt->oom && k < VD_ADVICE_OOMS; k++) {
 		size_t i = s->oom_next++ % VD_ADVICE_OOMS;
 		s->oom_t[i] = pt->t;
-		s->oom_used[i] = fmax((double)pt->alloc.mem_bytes, pt->mem_max);
+		double peak = fmax(pt->mem_max, pt->mem_kpeak);
+		s->oom_used[i] = fmax((double)pt->alloc.mem_bytes, peak);
 	}
 }
 
@@ -90,10 +97,13 @@ void vd_advice_summary_add(struct vd_advice_summary *s, const struct vd_advice_p
 	if ((double)(pt->t - s->ref_t) > RENORM_HALF_LIVES * s->half_life_h * 3600.0)
 		summary_rebase(s, pt->t);
 	summary_oom(s, pt);
+	/* a peak counts without a rate interval too: a first sample's, a stopped guest's last */
+	size_t slot = summary_day_slot(s, pt->t);
+	bool kernel = s->day_kernel & (1u << slot);
+	vd_advice_day_peak(&s->day_peak[slot], &kernel, pt);
+	s->day_kernel = (uint8_t)((s->day_kernel & ~(1u << slot)) | ((unsigned)kernel << slot));
 	if (!pt->run_s || !pt->dur)
 		return;
-	size_t slot = summary_day_slot(s, pt->t);
-	s->day_peak[slot] = fmax(s->day_peak[slot], pt->mem_max);
 	s->day_run_s[slot] += pt->run_s;
 	double mid = (double)pt->t + pt->dur / 2.0;
 	double w = pt->dur * exp2((mid - (double)s->ref_t) / (s->half_life_h * 3600.0));
@@ -113,6 +123,7 @@ static void summary_days(const struct vd_advice_params *p, const struct vd_advic
 			 struct vd_advice *out)
 {
 	double peaks[VD_ADVICE_DAYS], w[VD_ADVICE_DAYS];
+	bool kernel[VD_ADVICE_DAYS];
 	size_t n = 0;
 	int64_t today = now / DAY_S + 1;
 	for (size_t i = 0; i < VD_ADVICE_DAYS; i++) {
@@ -123,9 +134,13 @@ static void summary_days(const struct vd_advice_params *p, const struct vd_advic
 		if (s->day_peak[i] <= 0)
 			continue;
 		peaks[n] = s->day_peak[i];
+		kernel[n] = s->day_kernel & (1u << i);
 		w[n++] = vd_advice_decay((double)age * DAY_S, p->half_life_h);
 	}
 	out->mem_peak_pctl = vd_advice_percentile(peaks, w, n, p->mem_percentile);
+	for (size_t i = 0; i < n; i++)
+		if (kernel[i] && peaks[i] == out->mem_peak_pctl)
+			out->mem_kernel_peak = true;
 }
 
 static double summary_ooms(const struct vd_advice_params *p, const struct vd_advice_summary *s, int64_t now,

@@ -163,12 +163,25 @@ double vd_advice_cpu_capacity(const struct vd_alloc *a)
 
 /* ------------------------------------------------------------------ one guest */
 
+void vd_advice_day_peak(double *peak, bool *kernel, const struct vd_advice_point *pt)
+{
+	if (pt->mem_max > *peak) {
+		*peak = pt->mem_max;
+		*kernel = false;
+	}
+	if (pt->mem_kpeak > *peak) {
+		*peak = pt->mem_kpeak;
+		*kernel = true;
+	}
+}
+
 /* What the pass over the points gathers. */
 struct gather {
 	struct wval *cpu, *io;
 	size_t n;
 	double run_s;
 	double day_peak[90];
+	bool day_kernel[90]; /* that day's peak is the kernel's, not a sample's */
 	uint32_t ooms;
 	double oom_used; /* max(allocation, peak) around the OOMs */
 };
@@ -184,7 +197,7 @@ static void gather_oom(const struct vd_advice_params *p, const struct vd_advice_
 	if (!pt->oom || pt->t < now - (int64_t)(p->oom_window_h * 3600))
 		return;
 	g->ooms += pt->oom;
-	double used = fmax((double)pt->alloc.mem_bytes, pt->mem_max);
+	double used = fmax((double)pt->alloc.mem_bytes, fmax(pt->mem_max, pt->mem_kpeak));
 	g->oom_used = fmax(g->oom_used, used);
 }
 
@@ -192,6 +205,10 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 			 struct gather *g)
 {
 	gather_oom(p, pt, now, g);
+	/* a peak counts without a rate interval too: a first sample's, a stopped guest's last */
+	size_t day = (size_t)(((double)now - (double)pt->t) / DAY_S);
+	if (day < VD_ARRAY_SIZE(g->day_peak))
+		vd_advice_day_peak(&g->day_peak[day], &g->day_kernel[day], pt);
 	if (!pt->run_s || !pt->dur)
 		return;
 	double mid = (double)pt->t + pt->dur / 2.0;
@@ -200,20 +217,22 @@ static void gather_point(const struct vd_advice_params *p, const struct vd_advic
 	g->io[g->n] = (struct wval){ pt->io_bps + pt->net_bps, w };
 	g->n++;
 	g->run_s += pt->run_s;
-	size_t day = (size_t)(((double)now - (double)pt->t) / DAY_S);
-	if (day < VD_ARRAY_SIZE(g->day_peak))
-		g->day_peak[day] = fmax(g->day_peak[day], pt->mem_max);
 }
 
-/* Percentile of the daily peaks, each day weighted by its age (VPA's memory aggregation). */
-static double daily_peaks_pctl(const struct vd_advice_params *p, const struct gather *g)
+/* Percentile of the daily peaks, each day weighted by its age (VPA's memory aggregation), and
+ * whether the day it picked had its peak from the kernel. */
+static void daily_peaks_pctl(const struct vd_advice_params *p, const struct gather *g,
+			     struct vd_advice *out)
 {
 	struct wval wv[VD_ARRAY_SIZE(g->day_peak)];
 	size_t n = 0;
 	for (size_t d = 0; d < VD_ARRAY_SIZE(g->day_peak); d++)
 		if (g->day_peak[d] > 0)
 			wv[n++] = (struct wval){ g->day_peak[d], vd_advice_decay(d * DAY_S, p->half_life_h) };
-	return wval_percentile(wv, n, p->mem_percentile);
+	out->mem_peak_pctl = wval_percentile(wv, n, p->mem_percentile);
+	for (size_t d = 0; d < VD_ARRAY_SIZE(g->day_peak); d++)
+		if (g->day_kernel[d] && g->day_peak[d] == out->mem_peak_pctl)
+			out->mem_kernel_peak = true;
 }
 
 static double round_up(double v, double step)
@@ -268,6 +287,8 @@ static bool advice_idle(const struct vd_advice_params *p, const struct vd_advice
 
 static enum vd_verdict advice_verdict(const struct vd_advice_params *p, const struct vd_advice *a)
 {
+	if (a->ooms && a->mem_move == VD_MOVE_GROW)
+		return VD_VERDICT_UNDER; /* the kernel's verdict needs no hours of data */
 	if (a->hours < p->min_hours)
 		return VD_VERDICT_COLLECTING;
 	if (a->cpu_move == VD_MOVE_GROW || a->mem_move == VD_MOVE_GROW)
@@ -279,20 +300,28 @@ static enum vd_verdict advice_verdict(const struct vd_advice_params *p, const st
 	return VD_VERDICT_OK;
 }
 
+/* The reason names the signal each figure came from: the samples, the kernel's peak (a peak
+ * between samples) or the kernel's OOM kill counter. */
 static void advice_reason(const struct vd_advice_params *p, struct vd_advice *a)
 {
-	char used[16], alloc[16], oom[48] = "";
+	char used[16], alloc[16], need[16], oom[128] = "";
 	vd_format_size((uint64_t)a->mem_peak_pctl, used, sizeof(used));
 	vd_format_size(a->mem_alloc, alloc, sizeof(alloc));
+	vd_format_size(a->mem_rec, need, sizeof(need));
 	if (a->ooms)
-		snprintf(oom, sizeof(oom), "; %u OOM kill%s: memory bumped", a->ooms, a->ooms > 1 ? "s" : "");
+		snprintf(oom, sizeof(oom),
+			 "%u OOM kill%s in the last %.0fh (kernel's oom_kill count): "
+			 "memory %s, no shrink; ",
+			 a->ooms, a->ooms > 1 ? "s" : "", p->oom_window_h, need);
 	if (a->verdict == VD_VERDICT_COLLECTING && a->hours == 0) {
 		snprintf(a->reason, sizeof(a->reason), "no running data yet: needs %.0fh of use", p->min_hours);
 		return;
 	}
-	snprintf(a->reason, sizeof(a->reason), "cpu P%.0f %.2f of %.2g CPUs, memory daily peak %s of %s, %.0fh of data%s",
-		 p->cpu_percentile * 100, a->cpu_pctl, a->cpu_alloc, used, a->mem_alloc ? alloc : "unlimited",
-		 a->hours, oom);
+	const char *src = a->mem_kernel_peak ? "kernel peak, unseen by samples" : "samples";
+	snprintf(a->reason, sizeof(a->reason),
+		 "%scpu P%.0f %.2f of %.2g CPUs, memory daily peak %s (%s) of %s, %.0fh of data",
+		 oom, p->cpu_percentile * 100, a->cpu_pctl, a->cpu_alloc, used, src,
+		 a->mem_alloc ? alloc : "unlimited", a->hours);
 }
 
 /* The common end of both paths: out has hours, cpu_pctl, io_pctl, mem_peak_pctl and ooms. */
@@ -304,8 +333,10 @@ void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const
 	advise_cpu(p, kind, out);
 	advise_mem(p, kind, oom_used, out);
 	out->verdict = advice_verdict(p, out);
-	if (out->verdict == VD_VERDICT_COLLECTING) /* figures are shown, but no move is advised yet */
-		out->cpu_move = out->mem_move = VD_MOVE_KEEP;
+	if (out->hours < p->min_hours) /* figures are shown, but no move is advised from them yet */
+		out->cpu_move = VD_MOVE_KEEP;
+	if (out->verdict == VD_VERDICT_COLLECTING)
+		out->mem_move = VD_MOVE_KEEP;
 	advice_reason(p, out);
 }
 
@@ -322,7 +353,7 @@ void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, cons
 	out->hours = g.run_s / 3600.0;
 	out->cpu_pctl = wval_percentile(g.cpu, g.n, p->cpu_percentile);
 	out->io_pctl = wval_percentile(g.io, g.n, 0.95);
-	out->mem_peak_pctl = daily_peaks_pctl(p, &g);
+	daily_peaks_pctl(p, &g, out);
 	out->ooms = g.ooms;
 	vd_advice_finish(p, kind, cur, g.oom_used, out);
 	free(g.cpu);

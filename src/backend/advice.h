@@ -25,6 +25,7 @@ struct vd_advice_point {
 	double cpu_max; /* highest interval average inside the stretch */
 	double mem_avg; /* bytes really used */
 	double mem_max;
+	double mem_kpeak; /* the kernel's peak if it rose in the stretch (between samples), or 0 */
 	double io_bps;  /* disk read+write, bytes/s average */
 	double net_bps; /* network rx+tx, bytes/s average */
 	double io_max;  /* highest interval of disk+network, bytes/s */
@@ -74,13 +75,14 @@ struct vd_advice {
 	double cpu_alloc;      /* CPUs allocated now (vCPUs or the quota; 0 = unlimited) */
 	double cpu_rec;        /* recommended: whole vCPUs (VM) or 0.1 steps (container) */
 	double mem_peak_pctl;  /* bytes: percentile of the daily peaks */
+	bool mem_kernel_peak;  /* that peak is the kernel's (between samples), not a sample's */
 	double mem_need;       /* with margin, floor and OOM bump */
 	uint64_t mem_alloc;
 	uint64_t mem_rec;      /* rounded to the step */
 	double io_pctl;        /* P95 of disk+network bytes/s */
-	uint32_t ooms;         /* OOM events inside oom_window_h */
+	uint32_t ooms;         /* OOM kills inside oom_window_h (the kernel's counter) */
 	enum vd_advice_move cpu_move, mem_move;
-	char reason[160];      /* one line: why, for the table and the JSON */
+	char reason[256];      /* one line: why and from which signal, for the table and the JSON */
 };
 
 void vd_advice_params_default(struct vd_advice_params *p);
@@ -100,8 +102,13 @@ double vd_advice_decay(double age_s, double half_life_h);
 void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
 		       const struct vd_advice_point *pts, size_t n, int64_t now, struct vd_advice *out);
 
+/* Fold a point into its day's peak (*peak, *kernel: whether the peak is the kernel's). */
+void vd_advice_day_peak(double *peak, bool *kernel, const struct vd_advice_point *pt);
+
 /* Needs, moves, verdict and reason from the statistics already in out (hours, cpu_pctl, io_pctl,
- * mem_peak_pctl, ooms); the step both the points path and the summary path end with. */
+ * mem_peak_pctl, mem_kernel_peak, ooms); the step both the points path and the summary path end
+ * with. An OOM kill makes the verdict UNDER even before min_hours of data: the kernel has
+ * already shown that the memory is too small. */
 void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
 		      double oom_used, struct vd_advice *out);
 
@@ -129,6 +136,7 @@ struct vd_advice_summary {
 	int64_t oom_t[VD_ADVICE_OOMS];  /* ring of the latest OOM kills */
 	double oom_used[VD_ADVICE_OOMS];
 	uint32_t oom_next;
+	uint8_t day_kernel;    /* bit per ring slot: that day's peak is the kernel's (padding) */
 };
 #define VD_ADVICE_SUMMARY_MAGIC (0x56445331u + (uint32_t)sizeof(struct vd_advice_summary))
 

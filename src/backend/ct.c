@@ -192,6 +192,19 @@ static void ct_fill_status(struct vd_guest *g, struct json_object *st)
 	g->alloc.pids_max = (uint32_t)vd_json_i64(lim, "pids_max", 0);
 }
 
+/* The kernel's peak counts the page cache, which mem_used leaves out: take away the cache
+ * there is now, so a container that reads files is not sized by its cache (a peak made while
+ * more cache was held stays overstated, never understated). */
+static uint64_t ct_peak_used(struct json_object *o, uint64_t used)
+{
+	uint64_t peak = (uint64_t)vd_json_i64(o, "mem_peak", 0);
+	uint64_t usage = (uint64_t)vd_json_i64(o, "mem_usage", 0);
+	uint64_t cache = usage > used ? usage - used : 0;
+	if (!peak)
+		return 0;
+	return peak > used + cache ? peak - cache : used;
+}
+
 static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct vd_sample *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -199,12 +212,13 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 	s->t_ns = vd_backend_now(be);
 	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
 	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
-	s->mem_peak = (uint64_t)vd_json_i64(o, "mem_peak", 0);
+	s->mem_peak = ct_peak_used(o, s->mem_used);
 	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);
 	s->io_write = (uint64_t)vd_json_i64(o, "io_write", 0);
 	s->net_rx = (uint64_t)vd_json_i64(o, "net_rx", 0);
 	s->net_tx = (uint64_t)vd_json_i64(o, "net_tx", 0);
-	s->oom_events = (uint64_t)vd_json_i64(o, "oom_events", 0);
+	/* Kills, not v2's "oom" (the limit was reached): a kill is what advice must not repeat. */
+	s->oom_events = (uint64_t)vd_json_i64(o, "oom_kills", vd_json_i64(o, "oom_events", 0));
 	s->pids = (uint32_t)vd_json_i64(o, "pids", 0);
 	s->mem_source = vd_json_bool(o, "cgroups", false) ? VD_MEM_SRC_CGROUP : VD_MEM_SRC_NONE;
 }
@@ -289,6 +303,22 @@ static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name
 	return alive ? VD_STATE_CRASHED : VD_STATE_STOPPED;
 }
 
+/* A stopped container's last counters (NAME.final, written by its supervisor as it removed the
+ * cgroup): OOM kills and the peak reach the history even when init died before any sample. No
+ * time stamp, so no rate is made from it, and nothing is in use any more. */
+static void ct_fill_final(struct vd_backend *be, const char *name, struct vd_sample *s)
+{
+	_cleanup_free_ char *f = vd_xasprintf("%s/%s.final", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *o = json_object_from_file(f);
+	if (!o)
+		return;
+	ct_fill_sample(be, o, s);
+	s->t_ns = 0;
+	s->mem_used = 0;
+	s->pids = 0;
+	s->mem_source = VD_MEM_SRC_NONE;
+}
+
 static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
 {
 	memset(g, 0, sizeof(*g));
@@ -323,6 +353,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 		if (dr == -ENOENT && g->state == VD_STATE_STOPPED)
 			return vd_error_set(err, ENOENT, "no container named %s: create it with `virtdeck create ct %s "
 					    "--rootfs DIR`", name, name);
+		if (g->state == VD_STATE_STOPPED)
+			ct_fill_final(be, name, &g->sample);
 		return 0;
 	}
 	ct_fill_status(g, st);
@@ -479,7 +511,7 @@ static int ct_wait_gone(struct vd_backend *be, const char *name)
 
 static void ct_unlink_state(struct vd_backend *be, const char *name, bool with_log)
 {
-	const char *exts[] = { "sock", "pid", "json", "lock", "log" };
+	const char *exts[] = { "sock", "pid", "json", "lock", "final", "log" };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(exts) - (with_log ? 0 : 1); i++) {
 		_cleanup_free_ char *f = vd_xasprintf("%s/%s.%s", ct_priv(be)->state_dir, name, exts[i]);
 		unlink(f);

@@ -52,12 +52,15 @@ struct vd_sample {
 	uint64_t cpu_ns;     /* CPU time consumed since start */
 	uint64_t mem_used;   /* really used (see mem_source) */
 	uint64_t mem_rss;    /* host-side resident, 0 if not applicable */
+	/* Highest use the kernel recorded since the guest started (cgroup max_usage_in_bytes or
+	 * memory.peak), on the same basis as mem_used; 0 = not known. It catches peaks between two
+	 * samples: whenever it rises, the rise happened since the previous sample. */
 	uint64_t mem_peak;
 	uint64_t io_read;    /* bytes */
 	uint64_t io_write;
 	uint64_t net_rx;
 	uint64_t net_tx;
-	uint64_t oom_events;
+	uint64_t oom_events; /* OOM kills (cgroup oom_kill) since the guest started */
 	uint32_t pids;
 	enum vd_mem_source mem_source;
 };

@@ -13,6 +13,7 @@ struct hist_acc {
 	double dur, run_s;
 	double cpu_sum, cpu_max;  /* cpu_sum = sum of CPUs x seconds */
 	double mem_sum, mem_max;
+	double mem_kpeak; /* the kernel's peak where it rose between samples */
 	unsigned mem_n;
 	double io_sum, net_sum, io_max;
 	uint32_t oom;

@@ -5,7 +5,8 @@
 
 static const char hist_points_sql[] =
 	"SELECT s.t, s.dur, s.run_s, s.cpu_m_avg, s.cpu_m_max, s.mem_avg, s.mem_max, s.io_bps, s.net_bps, s.io_max,"
-	" s.oom, s.state, s.vcpus, s.cpu_limit, s.mem_alloc FROM sample s JOIN guest g ON g.id = s.guest"
+	" s.oom, s.state, s.vcpus, s.cpu_limit, s.mem_alloc, s.mem_kpeak"
+	" FROM sample s JOIN guest g ON g.id = s.guest"
 	" WHERE g.engine=?1 AND g.host=?2 AND g.name=?3 AND s.res=?4 AND s.t>=?5 AND s.t<=?6 ORDER BY s.t";
 
 static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)
@@ -25,6 +26,7 @@ static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)
 	p->alloc.vcpus = (unsigned)sqlite3_column_int(st, 12);
 	p->alloc.cpu_limit = sqlite3_column_double(st, 13);
 	p->alloc.mem_bytes = p->alloc.mem_max_bytes = (uint64_t)sqlite3_column_int64(st, 14);
+	p->mem_kpeak = sqlite3_column_double(st, 15);
 }
 
 /* Append the rows of one tier in [since, until] to *out. */

@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 
-#define HIST_SCHEMA_VERSION 1
+#define HIST_SCHEMA_VERSION 2
 #define HIST_MAINT_EVERY_S 600
 
 static const char hist_schema[] =
@@ -19,12 +19,12 @@ static const char hist_schema[] =
 	" kind INTEGER, state INTEGER, first_seen INTEGER, last_seen INTEGER, state_since INTEGER,"
 	" vcpus INTEGER, cpu_limit REAL, mem_alloc INTEGER,"
 	" last_t_ns INTEGER, last_cpu_ns INTEGER, last_io INTEGER, last_net INTEGER, last_oom INTEGER,"
-	" UNIQUE(engine, host, name));"
+	" last_peak INTEGER, UNIQUE(engine, host, name));"
 	"CREATE TABLE IF NOT EXISTS sample("
 	" guest INTEGER NOT NULL, res INTEGER NOT NULL, t INTEGER NOT NULL,"
 	" dur REAL, run_s REAL, cpu_m_avg REAL, cpu_m_max REAL, mem_avg REAL, mem_max REAL, mem_n INTEGER,"
 	" io_bps REAL, net_bps REAL, io_max REAL, oom INTEGER, state INTEGER,"
-	" vcpus INTEGER, cpu_limit REAL, mem_alloc INTEGER,"
+	" vcpus INTEGER, cpu_limit REAL, mem_alloc INTEGER, mem_kpeak REAL NOT NULL DEFAULT 0,"
 	" PRIMARY KEY(guest, res, t)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS resize("
 	" id INTEGER PRIMARY KEY, guest INTEGER NOT NULL, t INTEGER NOT NULL,"
@@ -32,11 +32,19 @@ static const char hist_schema[] =
 	" new_vcpus INTEGER, new_cpus REAL, new_mem INTEGER, undone INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS summary(guest INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
+/* Version 1 to 2: the kernel's peak between samples (sample.mem_kpeak) and the last peak seen
+ * (guest.last_peak), so a rise of the kernel's high-water mark is dated to its interval. */
+static const char hist_migrate_v2[] =
+	"ALTER TABLE sample ADD COLUMN mem_kpeak REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE guest ADD COLUMN last_peak INTEGER;"
+	"PRAGMA user_version=2;";
+
 /* A bucket written a second time (a restart inside a minute, two flushes) merges into its row:
  * averages weighted by the seconds they cover, maxima kept, counts added. */
 static const char hist_flush_sql[] =
 	"INSERT INTO sample(guest,res,t,dur,run_s,cpu_m_avg,cpu_m_max,mem_avg,mem_max,mem_n,io_bps,net_bps,"
-	"io_max,oom,state,vcpus,cpu_limit,mem_alloc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"io_max,oom,state,vcpus,cpu_limit,mem_alloc,mem_kpeak)"
+	" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	" ON CONFLICT(guest,res,t) DO UPDATE SET"
 	" cpu_m_avg=CASE WHEN dur+excluded.dur>0 THEN (cpu_m_avg*dur+excluded.cpu_m_avg*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
 	" io_bps=CASE WHEN dur+excluded.dur>0 THEN (io_bps*dur+excluded.io_bps*excluded.dur)/(dur+excluded.dur) ELSE 0 END,"
@@ -45,11 +53,12 @@ static const char hist_flush_sql[] =
 	" dur=dur+excluded.dur, run_s=run_s+excluded.run_s, mem_n=mem_n+excluded.mem_n,"
 	" cpu_m_max=max(cpu_m_max,excluded.cpu_m_max), mem_max=max(mem_max,excluded.mem_max),"
 	" io_max=max(io_max,excluded.io_max), oom=oom+excluded.oom, state=excluded.state,"
+	" mem_kpeak=max(mem_kpeak,excluded.mem_kpeak),"
 	" vcpus=excluded.vcpus, cpu_limit=excluded.cpu_limit, mem_alloc=excluded.mem_alloc";
 
 static const char hist_counters_sql[] =
 	"UPDATE guest SET last_seen=?, last_t_ns=?, last_cpu_ns=?, last_io=?, last_net=?, last_oom=?,"
-	" vcpus=?, cpu_limit=?, mem_alloc=? WHERE id=?";
+	" vcpus=?, cpu_limit=?, mem_alloc=?, last_peak=? WHERE id=?";
 
 void vd_history_opts_default(struct vd_history_opts *o)
 {
@@ -186,15 +195,34 @@ static int hist_create(struct vd_history *h, struct vd_error **err)
 	return r == 0 ? hist_exec(h, version, err) : r;
 }
 
+/* An older file gains the new columns in one transaction; a second virtdeck that opened it at
+ * the same time finds the work done once it gets the lock. */
+static int hist_migrate(struct vd_history *h, struct vd_error **err)
+{
+	int v = 0;
+	int r = hist_exec(h, "BEGIN IMMEDIATE", err);
+	if (r == 0)
+		r = hist_user_version(h, &v, err);
+	if (r == 0 && v == 1)
+		r = hist_exec(h, hist_migrate_v2, err);
+	if (r == 0 && (r = hist_exec(h, "COMMIT", err)) == 0)
+		return 0;
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return vd_error_wrap(err, "upgrading history database %s to schema version %d", h->path,
+			     HIST_SCHEMA_VERSION);
+}
+
 static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 {
 	sqlite3_busy_timeout(h->db, 2000);
 	int v = 0, r = hist_exec(h, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", err);
 	if (r == 0)
 		r = hist_user_version(h, &v, err);
+	if (r == 0 && v == 1)
+		r = hist_migrate(h, err);
 	if (r == 0 && v == 0)
 		r = hist_create(h, err);
-	else if (r == 0 && v == HIST_SCHEMA_VERSION)
+	else if (r == 0 && (v == 1 || v == HIST_SCHEMA_VERSION))
 		r = hist_exec(h, hist_schema, err); /* tables added since (IF NOT EXISTS: no write otherwise) */
 	else if (r == 0 && v != HIST_SCHEMA_VERSION)
 		return vd_error_set(err, EPROTO, "history database %s has schema version %d, this virtdeck knows %d: "
@@ -318,7 +346,8 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	int r = hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, "
-			     "last_oom FROM guest WHERE engine=? AND host=? AND name=?", &st, err);
+			     "last_oom, last_peak FROM guest WHERE engine=? AND host=? AND name=?",
+			     &st, err);
 	if (r < 0)
 		return r;
 	hist_bind_key(st, k);
@@ -334,6 +363,7 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 	hg->last.io_read = (uint64_t)sqlite3_column_int64(st, 4);
 	hg->last.net_rx = (uint64_t)sqlite3_column_int64(st, 5);
 	hg->last.oom_events = (uint64_t)sqlite3_column_int64(st, 6);
+	hg->last.mem_peak = (uint64_t)sqlite3_column_int64(st, 7);
 	return 0;
 }
 
@@ -444,6 +474,7 @@ static void hist_acc_point(const struct hist_acc *a, struct vd_advice_point *p)
 	p->cpu_max = a->cpu_max;
 	p->mem_avg = a->mem_n ? a->mem_sum / a->mem_n : 0;
 	p->mem_max = a->mem_max;
+	p->mem_kpeak = a->mem_kpeak;
 	p->io_bps = a->dur > 0 ? a->io_sum / a->dur : 0;
 	p->net_bps = a->dur > 0 ? a->net_sum / a->dur : 0;
 	p->io_max = a->io_max;
@@ -494,6 +525,7 @@ static int hist_write_row(struct vd_history *h, const struct hist_pending *pd, s
 	sqlite3_bind_int(st, 16, (int)a->alloc.vcpus);
 	sqlite3_bind_double(st, 17, a->alloc.cpu_limit);
 	sqlite3_bind_int64(st, 18, (int64_t)a->alloc.mem_bytes);
+	sqlite3_bind_double(st, 19, round(a->mem_kpeak));
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "writing samples", err);
@@ -515,7 +547,8 @@ static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg,
 	sqlite3_bind_int(st, 7, (int)a->vcpus);
 	sqlite3_bind_double(st, 8, a->cpu_limit);
 	sqlite3_bind_int64(st, 9, (int64_t)a->mem_bytes);
-	sqlite3_bind_int64(st, 10, hg->id);
+	sqlite3_bind_int64(st, 10, (int64_t)s->mem_peak);
+	sqlite3_bind_int64(st, 11, hg->id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "saving counters", err);
@@ -525,12 +558,32 @@ static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg,
 struct hist_interval {
 	double dur, cpu, io, net;
 	uint32_t oom;
+	double kpeak; /* the kernel's peak, when it rose since the previous sample */
 };
+
+/* What the kernel counted since the previous sample, with or without a rate interval: with no
+ * previous sample (the first of a guest) or after a restart (counters went back), all it counted
+ * is new, so an OOM kill or a peak before the first sample is not lost. */
+static void hist_kernel_marks(const struct hist_guest *hg, const struct vd_sample *s,
+			      struct hist_interval *iv)
+{
+	const struct vd_sample *p = &hg->last;
+	if (!s->valid)
+		return;
+	bool fresh = !hg->have_last || s->cpu_ns < p->cpu_ns;
+	if (fresh || s->oom_events < p->oom_events)
+		iv->oom = (uint32_t)s->oom_events;
+	else
+		iv->oom = (uint32_t)(s->oom_events - p->oom_events);
+	if (s->mem_peak > s->mem_used && (fresh || s->mem_peak > p->mem_peak))
+		iv->kpeak = (double)s->mem_peak;
+}
 
 static void hist_interval(const struct vd_history *h, const struct hist_guest *hg, const struct vd_sample *s,
 			  struct hist_interval *iv)
 {
 	memset(iv, 0, sizeof(*iv));
+	hist_kernel_marks(hg, s, iv);
 	const struct vd_sample *p = &hg->last;
 	/* hg->last keeps io and net as sums in io_read / net_rx (that is what the guest row stores) */
 	uint64_t io = s->io_read + s->io_write, net = s->net_rx + s->net_tx;
@@ -543,7 +596,6 @@ static void hist_interval(const struct vd_history *h, const struct hist_guest *h
 	iv->cpu = (double)(s->cpu_ns - p->cpu_ns) / 1e9 / dt;
 	iv->io = io >= p->io_read ? (double)(io - p->io_read) / dt : 0;
 	iv->net = net >= p->net_rx ? (double)(net - p->net_rx) / dt : 0;
-	iv->oom = s->oom_events >= p->oom_events ? (uint32_t)(s->oom_events - p->oom_events) : 0;
 }
 
 static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const struct hist_interval *iv)
@@ -560,6 +612,8 @@ static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const str
 		a->mem_n++;
 		a->mem_max = a->mem_max > m ? a->mem_max : m;
 	}
+	/* a stopped guest's last counters may carry a peak reached before it stopped */
+	a->mem_kpeak = a->mem_kpeak > iv->kpeak ? a->mem_kpeak : iv->kpeak;
 	a->io_sum += iv->io * iv->dur;
 	a->net_sum += iv->net * iv->dur;
 	if (iv->dur > 0 && iv->io + iv->net > a->io_max)

@@ -281,6 +281,8 @@ static struct json_object *adv_json_guest(const struct vd_guest *g, const struct
 	json_object_object_add(o, "cpu", cpu);
 	json_object_object_add(mem, "alloc_bytes", json_object_new_int64((int64_t)a->mem_alloc));
 	json_object_object_add(mem, "daily_peak_bytes", json_object_new_int64((int64_t)a->mem_peak_pctl));
+	const char *src = a->mem_kernel_peak ? "kernel-peak" : "samples";
+	json_object_object_add(mem, "daily_peak_source", json_object_new_string(src));
 	json_object_object_add(mem, "need_bytes", json_object_new_int64((int64_t)a->mem_need));
 	json_object_object_add(mem, "recommended_bytes", json_object_new_int64((int64_t)a->mem_rec));
 	json_object_object_add(mem, "move", json_object_new_string(adv_move_name(a->mem_move)));

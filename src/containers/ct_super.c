@@ -308,6 +308,22 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 	return ct_super_parent_side(s, parent, !placed && !self, err);
 }
 
+static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req,
+					  struct vd_error **err);
+
+/* The cgroup's last figures, kept as NAME.final once it is gone: an OOM kill that took init with
+ * it comes after the last sample, and the history learns of it (and of the peak) from here. */
+static void ct_super_write_final(struct ct_super *s)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_json_ struct json_object *o = s->cg ? ct_super_stats(s, NULL, NULL) : NULL;
+	if (!o || ct_super_state_path(s->def.name, "final", &path, NULL) < 0)
+		return;
+	tmp = vd_xasprintf("%s.tmp", path);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) == 0)
+		rename(tmp, path);
+}
+
 static void ct_super_cleanup(struct ct_super *s)
 {
 	if (s->init > 0 && !s->exited) {
@@ -315,6 +331,7 @@ static void ct_super_cleanup(struct ct_super *s)
 		waitpid(s->init, NULL, 0);
 		s->exited = true;
 	}
+	ct_super_write_final(s);
 	if (s->cg) {
 		struct vd_error *e = NULL;
 		if (ct_cgroup_destroy(s->cg, &e) < 0)
@@ -369,6 +386,9 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 	if (rc < 0)
 		return rc;
 	ct_super_write_pid(s); /* from now on clients know a supervisor of this name lives */
+	_cleanup_free_ char *final = NULL;
+	if (ct_super_state_path(s->def.name, "final", &final, NULL) == 0)
+		unlink(final); /* the figures of the previous run */
 	int r = ct_super_cgroup(s, err);
 	vd_failpoint("ct-super-after-cgroup");
 	if (r == 0 && s->def.net == CT_NET_BRIDGE)

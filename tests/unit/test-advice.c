@@ -48,6 +48,7 @@ static void summary_agrees(const struct vd_advice_params *p, enum vd_kind kind, 
 	assert_float_equal(b.cpu_rec, exact->cpu_rec, 1e-9);
 	assert_int_equal(b.mem_rec, exact->mem_rec);
 	assert_int_equal(b.ooms, exact->ooms);
+	assert_int_equal(b.mem_kernel_peak, exact->mem_kernel_peak);
 	assert_float_equal(b.hours, exact->hours, 1e-9);
 	assert_true(b.cpu_pctl >= exact->cpu_pctl && b.cpu_pctl <= exact->cpu_pctl * 1.05 + 0.001);
 }
@@ -210,6 +211,63 @@ static void test_oom_bumps_memory(void **state)
 	summary_agrees(&p, VD_KIND_CT, &al, pts, n, &a);
 }
 
+/* Killed by the OOM killer before a single minute of running data: the kernel's counter alone
+ * decides UNDER (no shrink, no 24 h wait), memory grows past the limit, CPU is left alone, and
+ * the reason names the OOM kill. Before: "collecting", and after a day at 20 MiB "shrink to
+ * 32M". */
+static void test_oom_without_data_is_under(void **state)
+{
+	struct vd_advice_params p;
+	vd_advice_params_default(&p);
+	struct vd_alloc al = { .cpu_limit = 1, .mem_bytes = 256 * MIB };
+	struct vd_advice_point pt = { .t = NOW - 60, .oom = 1, .mem_kpeak = 256.0 * MIB,
+				      .state = VD_STATE_STOPPED, .alloc = al };
+	struct vd_advice a;
+	vd_advice_compute(&p, VD_KIND_CT, &al, &pt, 1, NOW, &a);
+	assert_int_equal(a.verdict, VD_VERDICT_UNDER);
+	assert_int_equal(a.mem_move, VD_MOVE_GROW);
+	assert_int_equal(a.cpu_move, VD_MOVE_KEEP);
+	assert_int_equal(a.mem_rec, 368 * MIB); /* max(256 + 100, 256 x 1.2) = 356 -> 368 */
+	assert_non_null(strstr(a.reason, "1 OOM kill"));
+	assert_non_null(strstr(a.reason, "no shrink"));
+	summary_agrees(&p, VD_KIND_CT, &al, &pt, 1, &a);
+	struct vd_resize rs;
+	struct vd_guest g = { .name = "x", .kind = VD_KIND_CT, .alloc = al };
+	assert_int_equal(vd_advice_resize_for(&g, &a, &rs, NULL), 0);
+	assert_int_equal(rs.mem_bytes, 368 * MIB);
+	assert_true(rs.cpus == 0);
+}
+
+static void gen_ct_20(size_t i, double *cpu, double *mem)
+{
+	*cpu = 0.5;
+	*mem = 20.0 * MIB;
+}
+
+/* Every sample at 20 MiB but the kernel's peak rose to 200 MiB between two of them: the daily
+ * peak is 200 MiB (not 20), the recommendation stays above it, and the reason says so. */
+static void test_kernel_peak_sizes_memory(void **state)
+{
+	struct vd_advice_params p;
+	vd_advice_params_default(&p);
+	struct vd_alloc al = { .cpu_limit = 1, .mem_bytes = 512 * MIB };
+	size_t n;
+	_cleanup_free_ struct vd_advice_point *pts = series(30, &al, gen_ct_20, &n);
+	struct vd_advice a;
+	vd_advice_compute(&p, VD_KIND_CT, &al, pts, n, NOW, &a);
+	assert_int_equal(a.mem_rec, 32 * MIB);
+	assert_false(a.mem_kernel_peak);
+	assert_non_null(strstr(a.reason, "(samples)"));
+	pts[n - 100].mem_kpeak = 200.0 * MIB;
+	vd_advice_compute(&p, VD_KIND_CT, &al, pts, n, NOW, &a);
+	assert_float_equal(a.mem_peak_pctl, 200.0 * MIB, 0);
+	assert_true(a.mem_kernel_peak);
+	assert_int_equal(a.mem_rec, 240 * MIB); /* 200 x 1.15 = 230 -> 240 */
+	assert_int_equal(a.verdict, VD_VERDICT_OVER);
+	assert_non_null(strstr(a.reason, "kernel peak, unseen by samples"));
+	summary_agrees(&p, VD_KIND_CT, &al, pts, n, &a);
+}
+
 static void test_too_little_data_is_collecting(void **state)
 {
 	struct vd_advice_params p;
@@ -341,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_container_rounding),
 		cmocka_unit_test(test_spikes_not_shrunk_below_peaks),
 		cmocka_unit_test(test_oom_bumps_memory),
+		cmocka_unit_test(test_oom_without_data_is_under),
+		cmocka_unit_test(test_kernel_peak_sizes_memory),
 		cmocka_unit_test(test_too_little_data_is_collecting),
 		cmocka_unit_test(test_idle_and_under),
 		cmocka_unit_test(test_params_by_name),

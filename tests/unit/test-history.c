@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -508,6 +509,159 @@ static void test_sprawl(void **state)
 	rig_close(&r);
 }
 
+/* Advice for guest i of the rig at time now, from what the recorder holds. */
+static void rig_advice(struct rig *r, size_t i, int64_t now, struct vd_advice *a)
+{
+	struct vd_error *err = NULL;
+	struct vd_advice_params p;
+	vd_advice_params_default(&p);
+	assert_int_equal(vd_history_flush(r->h, &err), 0);
+	assert_int_equal(vd_advice_for_guest(r->h, &p, &r->reg.guests[i], now, a, &err), 0);
+}
+
+/* A 256 MiB container whose first sample already shows one OOM kill and max_usage at the limit
+ * (killed before anyone looked), then a day at 20 MiB: the kill must not be lost, so no shrink
+ * (the issue: "shrink 256M -> 32M"), UNDER with the OOM named as the reason. */
+static void test_oom_before_first_sample(void **state)
+{
+	struct rig r;
+	rig_open(&r, "oom-first.db", 1, 0);
+	r.reg.guests[0].alloc.mem_bytes = 256 * MIB;
+	r.reg.guests[0].sample.oom_events = 1;
+	r.reg.guests[0].sample.mem_peak = 256 * MIB;
+	for (int64_t t = T0; t <= T0 + 25 * 3600; t += 60) {
+		rig_step(&r, 0, t, 0.01, 20 * MIB, 0);
+		rig_record(&r, t);
+	}
+	struct vd_advice a;
+	rig_advice(&r, 0, T0 + 25 * 3600, &a);
+	assert_int_equal(a.ooms, 1);
+	assert_int_equal(a.mem_move, VD_MOVE_GROW);
+	assert_int_equal(a.verdict, VD_VERDICT_UNDER);
+	assert_true(a.mem_rec >= (uint64_t)(256 * MIB * 1.2));
+	assert_non_null(strstr(a.reason, "OOM kill"));
+	rig_close(&r);
+}
+
+/* A guest that restarts (its CPU counter goes back to 0: a new cgroup) and is OOM-killed again
+ * before the next sample: its counter reads 1 again, which is one new kill, not none. */
+static void test_oom_after_restart(void **state)
+{
+	struct rig r;
+	rig_open(&r, "oom-restart.db", 1, 0);
+	r.reg.guests[0].alloc.mem_bytes = 256 * MIB;
+	for (int64_t t = T0; t <= T0 + 600; t += 60) {
+		r.reg.guests[0].sample.oom_events = t >= T0 + 300;
+		rig_step(&r, 0, t, 0.5, 20 * MIB, 0);
+		rig_record(&r, t);
+	}
+	r.reg.guests[0].sample.cpu_ns = 0; /* restarted */
+	rig_step(&r, 0, T0 + 660, 0.5, 20 * MIB, 0);
+	rig_record(&r, T0 + 660);
+	struct vd_advice a;
+	rig_advice(&r, 0, T0 + 700, &a);
+	assert_int_equal(a.ooms, 2);
+	assert_int_equal(a.verdict, VD_VERDICT_UNDER);
+	rig_close(&r);
+}
+
+/* A day at 20 MiB in every sample, but once the kernel's peak rose to 200 MiB between two samples
+ * (a burst freed before the next look): that rise is dated to its minute only, and advice sizes
+ * memory from it, naming the kernel's peak as the signal. */
+static void test_kernel_peak_between_samples(void **state)
+{
+	struct rig r;
+	rig_open(&r, "kpeak.db", 1, 0);
+	r.reg.guests[0].alloc.mem_bytes = 1024 * MIB;
+	r.reg.guests[0].sample.mem_peak = 24 * MIB;
+	for (int64_t t = T0; t <= T0 + 25 * 3600; t += 60) {
+		if (t == T0 + 3600)
+			r.reg.guests[0].sample.mem_peak = 200 * MIB;
+		rig_step(&r, 0, t, 0.5, 20 * MIB, 0);
+		rig_record(&r, t);
+	}
+	struct vd_advice a;
+	rig_advice(&r, 0, T0 + 25 * 3600, &a);
+	assert_float_equal(a.mem_peak_pctl, 200.0 * MIB, 1);
+	assert_true(a.mem_kernel_peak);
+	assert_true(a.mem_rec > 200 * MIB);
+	assert_non_null(strstr(a.reason, "kernel peak"));
+	struct vd_advice_point *p = NULL;
+	size_t n = series(&r, 0, VD_HISTORY_MINUTE, T0 + 60, T0 + 25 * 3600, &p), with = 0;
+	for (size_t i = 0; i < n; i++)
+		with += p[i].mem_kpeak > 0;
+	assert_int_equal(with, 1);
+	free(p);
+	/* the same figures from the points path (no summary) */
+	struct vd_advice_params prm;
+	vd_advice_params_default(&prm);
+	struct vd_advice b;
+	struct vd_error *err = NULL;
+	struct vd_history_key k = vd_history_key_of(&r.reg.guests[0]);
+	assert_int_equal(vd_history_advice_points(r.h, &k, T0, T0 + 25 * 3600, &p, &n, &err), 0);
+	vd_advice_compute(&prm, VD_KIND_CT, &r.reg.guests[0].alloc, p, n, T0 + 25 * 3600, &b);
+	assert_int_equal(b.mem_rec, a.mem_rec);
+	assert_true(b.mem_kernel_peak);
+	free(p);
+	rig_close(&r);
+}
+
+/* A database written by the previous schema (version 1) opens, gains the new columns, keeps its
+ * rows and records the kernel's peak. */
+static void test_schema_v1_migrates(void **state)
+{
+	_cleanup_free_ char *path = vd_xasprintf("%s/v1.db", tmpdir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	static const char v1[] =
+		"CREATE TABLE guest(id INTEGER PRIMARY KEY, engine TEXT NOT NULL,"
+		" host TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER, state INTEGER,"
+		" first_seen INTEGER, last_seen INTEGER, state_since INTEGER, vcpus INTEGER,"
+		" cpu_limit REAL, mem_alloc INTEGER, last_t_ns INTEGER, last_cpu_ns INTEGER,"
+		" last_io INTEGER, last_net INTEGER, last_oom INTEGER, UNIQUE(engine, host, name));"
+		"CREATE TABLE sample(guest INTEGER NOT NULL, res INTEGER NOT NULL,"
+		" t INTEGER NOT NULL, dur REAL, run_s REAL, cpu_m_avg REAL, cpu_m_max REAL,"
+		" mem_avg REAL, mem_max REAL, mem_n INTEGER, io_bps REAL, net_bps REAL,"
+		" io_max REAL, oom INTEGER, state INTEGER, vcpus INTEGER, cpu_limit REAL,"
+		" mem_alloc INTEGER, PRIMARY KEY(guest, res, t)) WITHOUT ROWID;"
+		"INSERT INTO guest(id,engine,host,name,kind,state) VALUES(1,'bare','lab','g0',1,1);"
+		"INSERT INTO sample VALUES(1,1,1699999140,60,60,500,500,1e6,1e6,6,0,0,0,0,1,0,4,"
+		"1073741824);"
+		"PRAGMA user_version=1;";
+	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct rig r;
+	rig_open(&r, "v1.db", 1, 0);
+	r.reg.guests[0].sample.mem_peak = 24 * MIB;
+	for (int64_t t = T0; t <= T0 + 180; t += 60) {
+		if (t == T0 + 120)
+			r.reg.guests[0].sample.mem_peak = 90 * MIB;
+		rig_step(&r, 0, t, 0.5, 20 * MIB, 0);
+		rig_record(&r, t);
+	}
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_history_flush(r.h, &err), 0);
+	struct vd_advice_point *p = NULL;
+	size_t n = series(&r, 0, VD_HISTORY_MINUTE, T0 - 60, T0 + 180, &p);
+	assert_true(n >= 4);
+	assert_int_equal(p[0].t, T0 - 60); /* the row from before the upgrade */
+	assert_float_equal(p[0].mem_max, 1e6, 0);
+	assert_float_equal(p[0].mem_kpeak, 0, 0);
+	double kp = 0;
+	for (size_t i = 0; i < n; i++)
+		kp = fmax(kp, p[i].mem_kpeak);
+	assert_float_equal(kp, 90.0 * MIB, 0);
+	free(p);
+	rig_close(&r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +674,10 @@ int main(void)
 		cmocka_unit_test(test_summary_stored),
 		cmocka_unit_test(test_apply_undo_fake),
 		cmocka_unit_test(test_sprawl),
+		cmocka_unit_test(test_oom_before_first_sample),
+		cmocka_unit_test(test_oom_after_restart),
+		cmocka_unit_test(test_kernel_peak_between_samples),
+		cmocka_unit_test(test_schema_v1_migrates),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
