@@ -26,9 +26,11 @@ sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/
 "$VD_BIN" start "$name" >/dev/null || fail "start $name"
 
 pane_size() { tui_tmux display -p -t vd '#{pane_height} #{pane_width}'; }
-# Typed as S""Z=: the echoed command line keeps the quotes, only the output reads SZ=.
+# Typed as S""Z=: the echoed command line keeps the quotes, only the output reads SZ=. Every
+# step has a size of its own, so no earlier answer can match. No `clear`: the console's backlog,
+# replayed on the next attach, would wipe the "Connected" line.
 ask_size() {
-	tui_keys -l "clear; echo S\"\"Z=\$(stty size)"
+	tui_keys -l "echo S\"\"Z=\$(stty size)"
 	tui_keys Enter
 }
 # expect_size WHAT: the console's shell reports the pane's current size.
