@@ -277,8 +277,9 @@ static vd_relay_size_fn cli_console_size(struct vd_console_ref *ref)
 	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
 		return vd_backend_console_resized;
 	if (err->code == ENOTSUP)
-		fprintf(stderr, "%s's console is a serial line and has no window size: for a shell on it, "
-			"run `stty rows %u cols %u` there.\n", ref->name, ws.ws_row, ws.ws_col);
+		fprintf(stderr, "%s's console is a serial line and has no window size.\n"
+			"For a shell there to take this terminal's size, run: stty rows %u cols %u\n",
+			ref->name, ws.ws_row, ws.ws_col);
 	else
 		fprintf(stderr, "warning: %s\n", err->msg);
 	return NULL;

@@ -155,7 +155,6 @@ struct relay_size {
 	void *data;
 	int pipe[2];
 	struct sigaction old;
-	bool resized;
 };
 
 static void relay_size_send(struct relay_size *s)
@@ -171,7 +170,6 @@ static int relay_size_changed(struct vd_relay *r)
 	char buf[64];
 	while (read(r->event_fd, buf, sizeof(buf)) > 0)
 		;
-	s->resized = true;
 	relay_size_send(s);
 	return 0;
 }
@@ -195,8 +193,6 @@ static void relay_size_stop(struct relay_size *s)
 	relay_winch_fd = -1;
 	close(s->pipe[0]);
 	close(s->pipe[1]);
-	if (s->resized)
-		raise(SIGWINCH); /* for the caller's own handler: curses redraws at the new size */
 }
 
 int vd_relay_console(int fd, vd_relay_size_fn size, void *data)

@@ -49,8 +49,8 @@ typedef int (*vd_relay_size_fn)(void *data, const struct winsize *ws);
 /* Put stdin in raw mode (when it is a terminal), copy bytes both ways between the terminal
  * and fd until the user types the detach key or the guest side closes, then restore the
  * terminal. When size is given and stdin is a terminal, it gets the terminal's size at the
- * start and after every SIGWINCH; a SIGWINCH taken meanwhile is raised again at the end, so a
- * caller's own handler (curses) learns of it. Returns 0 on detach, 1 when the guest closed the
+ * start and after every SIGWINCH, whose handler is the relay's meanwhile (curses, resumed
+ * after endwin, reads the size again itself). Returns 0 on detach, 1 when the guest closed the
  * console. */
 int vd_relay_console(int fd, vd_relay_size_fn size, void *data);
 
