@@ -59,6 +59,36 @@ expect_size "virtdeck console after a resize"
 tui_keys C-]
 tui_wait_for "Detached from $name" 20 || fail "Ctrl-] did not detach"
 
+# --- the supervisor's winsize op: a size out of a winsize's range is refused, not truncated
+raw() {
+	python3 - "$VIRTDECK_STATE_DIR/ct/$name.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PY
+}
+init=$(timeout 10 "$VD_BUILDDIR/virtdeck-ct" status "$name" | sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p')
+[ -n "$init" ] || fail "no init pid for $name"
+pty_size() { stty -F "/proc/$init/fd/0" size; }
+raw '{"op":"winsize","rows":33,"cols":77}' | grep -q '"ok": *true' || fail "winsize 33x77 refused"
+[ "$(pty_size)" = "33 77" ] || fail "winsize 33x77 gave the console pty $(pty_size)"
+for req in '"rows":0,"cols":80' '"rows":-1,"cols":80' '"rows":24,"cols":65536' \
+	'"rows":4294967320,"cols":80'; do
+	reply=$(raw "{\"op\":\"winsize\",$req}")
+	echo "$reply" | grep -q '"ok": *false' || fail "supervisor accepted winsize {$req}: $reply"
+	[ "$(pty_size)" = "33 77" ] || fail "winsize {$req} changed the console pty to $(pty_size)"
+done
+ok "out-of-range winsize requests refused, the console pty kept 33 77"
+
 # --- the TUI: `c` on the row; the console leaves curses and comes back at the new size
 tui_next_server
 tui_start 200 36 "exec env VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state $VD_BIN -d 1"
