@@ -236,8 +236,8 @@ int vd_backend_console_size(struct vd_backend *be, const char *name, unsigned ro
 	if (!name)
 		return vd_error_set(err, EINVAL, "console size: no guest name given");
 	if (rows < 1 || rows > USHRT_MAX || cols < 1 || cols > USHRT_MAX)
-		return vd_error_set(err, EINVAL, "console size of %s: %ux%u is no terminal size", name, cols,
-				    rows);
+		return vd_error_set(err, EINVAL, "console size of %s: %ux%u is no terminal size "
+				    "(columns and rows are 1-%u)", name, cols, rows, USHRT_MAX);
 	return VD_DISPATCH(be, name, console_size, "console size", err, name, rows, cols, err);
 }
 
