@@ -278,8 +278,8 @@ static vd_relay_size_fn cli_console_size(struct vd_console_ref *ref)
 		return vd_backend_console_resized;
 	if (err->code == ENOTSUP)
 		fprintf(stderr, "%s's console is a serial line and has no window size.\n"
-			"For a shell there to take this terminal's size, run: stty rows %u cols %u\n",
-			ref->name, ws.ws_row, ws.ws_col);
+			"For a shell there to take this terminal's size, run: "
+			"stty rows %u cols %u\n", ref->name, ws.ws_row, ws.ws_col);
 	else
 		fprintf(stderr, "warning: %s\n", err->msg);
 	return NULL;

@@ -564,8 +564,8 @@ static struct json_object *ct_super_winsize(struct ct_super *s, struct json_obje
 {
 	int64_t rows = vd_json_i64(req, "rows", 24), cols = vd_json_i64(req, "cols", 80);
 	if (rows < 1 || rows > USHRT_MAX || cols < 1 || cols > USHRT_MAX) {
-		vd_error_set(err, EINVAL, "container %s: console size %lldx%lld is out of range 1-%d",
-			     s->def.name, (long long)cols, (long long)rows, USHRT_MAX);
+		vd_error_set(err, EINVAL, "container %s: console size %lldx%lld is out of range "
+			     "1-%d", s->def.name, (long long)cols, (long long)rows, USHRT_MAX);
 		return NULL;
 	}
 	int r = ct_console_resize(&s->con, (unsigned)rows, (unsigned)cols);

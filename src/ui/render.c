@@ -222,8 +222,8 @@ static vd_relay_size_fn render_console_size(struct vd_console_ref *ref)
 		return vd_backend_console_resized;
 	if (err->code == ENOTSUP)
 		printf("%s's console is a serial line and has no window size.\r\n"
-		       "For a shell there to take this terminal's size, run: stty rows %u cols %u\r\n",
-		       ref->name, ws.ws_row, ws.ws_col);
+		       "For a shell there to take this terminal's size, run: "
+		       "stty rows %u cols %u\r\n", ref->name, ws.ws_row, ws.ws_col);
 	else
 		printf("warning: %s\r\n", err->msg);
 	return NULL;

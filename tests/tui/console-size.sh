@@ -5,7 +5,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 tui_require_tmux
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
-"$VD_BIN" --version | grep -q ' ct' || { echo "SKIP: this virtdeck has no container engine"; exit 77; }
+"$VD_BIN" --version | grep -q ' ct' ||
+	{ echo "SKIP: this virtdeck has no container engine"; exit 77; }
 T=$(mktemp -d /tmp/vd-tui-size.XXXXXX)
 name=tuisize$$
 export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
@@ -19,10 +20,12 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
 ok() { echo "ok - $*"; }
-sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null || fail "mkrootfs"
+sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null ||
+	fail "mkrootfs"
 
 # A shell as the container's command: its console is the pty the supervisor holds.
-"$VD_BIN" create ct "$name" --rootfs "$T/rootfs" --memory 64M -- /bin/sh >/dev/null || fail "create $name"
+"$VD_BIN" create ct "$name" --rootfs "$T/rootfs" --memory 64M -- /bin/sh >/dev/null ||
+	fail "create $name"
 "$VD_BIN" start "$name" >/dev/null || fail "start $name"
 
 pane_size() { tui_tmux display -p -t vd '#{pane_height} #{pane_width}'; }
@@ -76,7 +79,8 @@ while not buf.endswith(b"\n"):
 print(buf.decode().strip())
 PY
 }
-init=$(timeout 10 "$VD_BUILDDIR/virtdeck-ct" status "$name" | sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p')
+init=$(timeout 10 "$VD_BUILDDIR/virtdeck-ct" status "$name" |
+	sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p')
 [ -n "$init" ] || fail "no init pid for $name"
 pty_size() { stty -F "/proc/$init/fd/0" size; }
 raw '{"op":"winsize","rows":33,"cols":77}' | grep -q '"ok": *true' || fail "winsize 33x77 refused"

@@ -380,8 +380,8 @@ _Noreturn static void relay_size_child(int slave, int report)
 	int guest[2];
 	pthread_t t;
 	relay_size_report = report;
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, guest) < 0 ||
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 ||
+	    dup2(slave, 1) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, guest) < 0 ||
 	    pthread_create(&t, NULL, relay_size_idle, NULL) != 0)
 		_exit(2);
 	_exit(vd_relay_console(guest[0], relay_size_seen, NULL) == 0 ? 0 : 3);
@@ -410,7 +410,8 @@ static void test_relay_console_size(void **state)
 	close(report[1]);
 	relay_size_expect(report[0], 40, 160);
 	for (unsigned short i = 1; i <= 3; i++) {
-		ws = (struct winsize){ .ws_row = (unsigned short)(20 + i), .ws_col = (unsigned short)(90 + i) };
+		ws = (struct winsize){ .ws_row = (unsigned short)(20 + i),
+				       .ws_col = (unsigned short)(90 + i) };
 		assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0); /* the kernel sends SIGWINCH */
 		relay_size_expect(report[0], ws.ws_row, ws.ws_col);
 	}
