@@ -2,6 +2,7 @@
 #include "backend/backend.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 
 #include "backend/engines.h"
@@ -227,6 +228,23 @@ int vd_backend_console(struct vd_backend *be, const char *name, int *fd, struct 
 	if (!name || !fd)
 		return vd_error_set(err, EINVAL, "console: no guest name given");
 	return VD_DISPATCH(be, name, console, "console", err, name, fd, err);
+}
+
+int vd_backend_console_size(struct vd_backend *be, const char *name, unsigned rows, unsigned cols,
+			    struct vd_error **err)
+{
+	if (!name)
+		return vd_error_set(err, EINVAL, "console size: no guest name given");
+	if (rows < 1 || rows > USHRT_MAX || cols < 1 || cols > USHRT_MAX)
+		return vd_error_set(err, EINVAL, "console size of %s: %ux%u is no terminal size "
+				    "(columns and rows are 1-%u)", name, cols, rows, USHRT_MAX);
+	return VD_DISPATCH(be, name, console_size, "console size", err, name, rows, cols, err);
+}
+
+int vd_backend_console_resized(void *ref, const struct winsize *ws)
+{
+	const struct vd_console_ref *c = ref;
+	return vd_backend_console_size(c->be, c->name, ws->ws_row, ws->ws_col, NULL);
 }
 
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 
 #include "backend/guest.h"
 #include "common/error.h"
@@ -49,6 +50,10 @@ struct vd_backend_ops {
 		      struct vd_error **err);
 	/* A file descriptor carrying the guest's console byte stream (caller closes it). */
 	int (*console)(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
+	/* The size of the terminal attached to the console; NULL when the console has none (a
+	 * serial line), which the dispatcher reports as ENOTSUP. */
+	int (*console_size)(struct vd_backend *be, const char *name, unsigned rows, unsigned cols,
+			    struct vd_error **err);
 	/* Run argv inside the guest with the caller's stdio; *status gets the exit status. */
 	int (*exec)(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
@@ -86,6 +91,17 @@ int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *
 int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
 		      struct vd_error **err);
 int vd_backend_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
+int vd_backend_console_size(struct vd_backend *be, const char *name, unsigned rows, unsigned cols,
+			    struct vd_error **err);
+
+/* The guest a user's terminal is attached to, for vd_backend_console_resized. */
+struct vd_console_ref {
+	struct vd_backend *be;
+	const char *name;
+};
+/* A vd_relay_size_fn (common/relay.h) for a struct vd_console_ref: the terminal's new size
+ * goes to the guest's console (errors only stop further calls: the terminal is raw then). */
+int vd_backend_console_resized(void *ref, const struct winsize *ws);
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
 

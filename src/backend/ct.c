@@ -816,6 +816,18 @@ static int ct_console(struct vd_backend *be, const char *name, int *out, struct 
 	return 0;
 }
 
+/* The supervisor sets the pty's size (TIOCSWINSZ): the container's shell gets SIGWINCH. */
+static int ct_console_size(struct vd_backend *be, const char *name, unsigned rows, unsigned cols,
+			   struct vd_error **err)
+{
+	_cleanup_json_ struct json_object *req = json_object_new_object();
+	_cleanup_json_ struct json_object *resp = NULL;
+	json_object_object_add(req, "op", json_object_new_string("winsize"));
+	json_object_object_add(req, "rows", json_object_new_int64(rows));
+	json_object_object_add(req, "cols", json_object_new_int64(cols));
+	return ct_call(be, name, req, 5000, &resp, err);
+}
+
 /* The helper relays the terminal and hands the command the signals meant for it; ^C and ^\ from
  * the terminal reach it directly, so here they are ignored, and a kill aimed at us is passed on. */
 static int ct_exec_forward(pid_t pid, const sigset_t *set)
@@ -896,6 +908,7 @@ const struct vd_backend_ops vd_ct_ops = {
 	.stats = ct_stats,
 	.resize = ct_resize,
 	.console = ct_console,
+	.console_size = ct_console_size,
 	.exec = ct_exec,
 	.pollfds = ct_pollfds,
 	.dispatch = ct_dispatch,

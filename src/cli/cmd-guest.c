@@ -266,6 +266,25 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
 	return VD_EXIT_OK;
 }
 
+/* The console gets the terminal's size; one that has none (a VM's serial line) is said so,
+ * with the command that gives a shell there the same size. NULL: nothing to pass on. */
+static vd_relay_size_fn cli_console_size(struct vd_console_ref *ref)
+{
+	struct winsize ws;
+	_cleanup_error_ struct vd_error *err = NULL;
+	if (!vd_relay_winsize(STDIN_FILENO, &ws))
+		return NULL;
+	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
+		return vd_backend_console_resized;
+	if (err->code == ENOTSUP)
+		fprintf(stderr, "%s's console is a serial line and has no window size.\n"
+			"For a shell there to take this terminal's size, run: "
+			"stty rows %u cols %u\n", ref->name, ws.ws_row, ws.ws_col);
+	else
+		fprintf(stderr, "warning: %s\n", err->msg);
+	return NULL;
+}
+
 int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
 {
 	int i = cli_opts(cli, argc, argv, "", NULL, 0, NULL, NULL);
@@ -279,7 +298,8 @@ int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)
 	if (!g || vd_backend_console(g->backend, g->name, &fd, &err) < 0)
 		return vd_cli_fail(err);
 	fprintf(stderr, "Connected to %s's console. Escape character is ^]\n", g->name);
-	int r = vd_relay_console(fd);
+	struct vd_console_ref ref = { g->backend, g->name };
+	int r = vd_relay_console(fd, cli_console_size(&ref), &ref);
 	close(fd);
 	if (r)
 		fprintf(stderr, "\nThe console of %s closed.\n", g->name);

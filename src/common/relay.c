@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,13 +128,86 @@ void vd_relay_restore(int fd, const struct termios *saved)
 	tcsetattr(fd, TCSAFLUSH, saved);
 }
 
-int vd_relay_console(int fd)
+bool vd_relay_winsize(int fd, struct winsize *ws)
+{
+	return ioctl(fd, TIOCGWINSZ, ws) == 0 && ws->ws_row > 0 && ws->ws_col > 0;
+}
+
+/* The write end of the pipe the SIGWINCH handler wakes the console relay with. A handler and
+ * not a signalfd as in exec: in a threaded caller (the TUI's job thread, libvirt's console
+ * pump) a signal blocked in this thread alone is taken by another thread, and lost to us. */
+static volatile sig_atomic_t relay_winch_fd = -1;
+
+static void relay_on_winch(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	char c = 0;
+	if (relay_winch_fd >= 0 && write(relay_winch_fd, &c, 1) < 0) {
+		/* the pipe is full: a wake-up is pending already */
+	}
+	errno = saved;
+}
+
+/* The terminal's size as the console relay passes it on. */
+struct relay_size {
+	vd_relay_size_fn fn;
+	void *data;
+	int pipe[2];
+	struct sigaction old;
+};
+
+static void relay_size_send(struct relay_size *s)
+{
+	struct winsize ws;
+	if (s->fn && vd_relay_winsize(STDIN_FILENO, &ws) && s->fn(s->data, &ws) < 0)
+		s->fn = NULL; /* the guest side has no size: stop asking */
+}
+
+static int relay_size_changed(struct vd_relay *r)
+{
+	struct relay_size *s = r->data;
+	char buf[64];
+	while (read(r->event_fd, buf, sizeof(buf)) > 0)
+		;
+	relay_size_send(s);
+	return 0;
+}
+
+/* The handler goes in before the first size is sent, so no resize falls between the two. */
+static int relay_size_start(struct relay_size *s)
+{
+	if (pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa = { .sa_handler = relay_on_winch, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	relay_winch_fd = s->pipe[1];
+	sigaction(SIGWINCH, &sa, &s->old);
+	relay_size_send(s);
+	return s->pipe[0];
+}
+
+static void relay_size_stop(struct relay_size *s)
+{
+	sigaction(SIGWINCH, &s->old, NULL);
+	relay_winch_fd = -1;
+	close(s->pipe[0]);
+	close(s->pipe[1]);
+}
+
+int vd_relay_console(int fd, vd_relay_size_fn size, void *data)
 {
 	struct termios saved;
 	bool tty = vd_relay_raw(STDIN_FILENO, &saved);
+	struct relay_size s = { .fn = size, .data = data };
 	struct vd_relay r = { .user_in = STDIN_FILENO, .user_out = STDOUT_FILENO, .guest = fd,
-			      .event_fd = -1, .detach_key = VD_DETACH_KEY };
+			      .event_fd = -1, .detach_key = VD_DETACH_KEY,
+			      .on_event = relay_size_changed, .data = &s };
+	if (tty && size)
+		r.event_fd = relay_size_start(&s);
 	enum vd_relay_end end = vd_relay_run(&r);
+	if (r.event_fd >= 0)
+		relay_size_stop(&s);
 	if (tty)
 		vd_relay_restore(STDIN_FILENO, &saved);
 	return end == VD_RELAY_DETACHED ? 0 : 1;

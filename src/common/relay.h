@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #define VD_DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh console */
@@ -39,9 +40,18 @@ void vd_relay_drain(struct vd_relay *r);
 bool vd_relay_raw(int fd, struct termios *saved);
 void vd_relay_restore(int fd, const struct termios *saved);
 
+/* The size of terminal fd; false when fd is no terminal or does not know its size (0x0). */
+bool vd_relay_winsize(int fd, struct winsize *ws);
+
+/* Passes the user's terminal size on to the guest side; a negative errno stops further calls. */
+typedef int (*vd_relay_size_fn)(void *data, const struct winsize *ws);
+
 /* Put stdin in raw mode (when it is a terminal), copy bytes both ways between the terminal
  * and fd until the user types the detach key or the guest side closes, then restore the
- * terminal. Returns 0 on detach, 1 when the guest closed the console. */
-int vd_relay_console(int fd);
+ * terminal. When size is given and stdin is a terminal, it gets the terminal's size at the
+ * start and after every SIGWINCH, whose handler is the relay's meanwhile (curses, resumed
+ * after endwin, reads the size again itself). Returns 0 on detach, 1 when the guest closed the
+ * console. */
+int vd_relay_console(int fd, vd_relay_size_fn size, void *data);
 
 #endif

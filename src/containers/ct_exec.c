@@ -104,7 +104,7 @@ static int ct_exec_caller_tty(void)
 static void ct_exec_copy_size(const struct ct_exec_io *io)
 {
 	struct winsize ws;
-	if (ioctl(io->term, TIOCGWINSZ, &ws) == 0)
+	if (vd_relay_winsize(io->term, &ws))
 		ioctl(io->pty.master, TIOCSWINSZ, &ws);
 }
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -593,9 +594,17 @@ static struct json_object *ct_super_kill(struct ct_super *s, struct json_object 
 	return vd_ctl_reply_ok();
 }
 
+/* A client's terminal size for the console pty; out of a winsize's range is refused rather
+ * than truncated into some other size. */
 static struct json_object *ct_super_winsize(struct ct_super *s, struct json_object *req, struct vd_error **err)
 {
-	int r = ct_console_resize(&s->con, (unsigned)vd_json_i64(req, "rows", 24), (unsigned)vd_json_i64(req, "cols", 80));
+	int64_t rows = vd_json_i64(req, "rows", 24), cols = vd_json_i64(req, "cols", 80);
+	if (rows < 1 || rows > USHRT_MAX || cols < 1 || cols > USHRT_MAX) {
+		vd_error_set(err, EINVAL, "container %s: console size %lldx%lld is out of range "
+			     "1-%d", s->def.name, (long long)cols, (long long)rows, USHRT_MAX);
+		return NULL;
+	}
+	int r = ct_console_resize(&s->con, (unsigned)rows, (unsigned)cols);
 	if (r < 0) {
 		vd_error_errno(err, r, "container %s: resizing the console", s->def.name);
 		return NULL;

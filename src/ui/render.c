@@ -2,6 +2,7 @@
 #include "ui/render.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -210,6 +211,24 @@ static int render_wait(struct ui_app *app, uint64_t next)
 	return react;
 }
 
+/* As the CLI's console: the terminal's size, or a line saying the console has none. */
+static vd_relay_size_fn render_console_size(struct vd_console_ref *ref)
+{
+	struct winsize ws;
+	_cleanup_error_ struct vd_error *err = NULL;
+	if (!vd_relay_winsize(STDIN_FILENO, &ws))
+		return NULL;
+	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
+		return vd_backend_console_resized;
+	if (err->code == ENOTSUP)
+		printf("%s's console is a serial line and has no window size.\r\n"
+		       "For a shell there to take this terminal's size, run: "
+		       "stty rows %u cols %u\r\n", ref->name, ws.ws_row, ws.ws_col);
+	else
+		printf("warning: %s\r\n", err->msg);
+	return NULL;
+}
+
 /* Leave curses, hand the terminal to the guest's console until Ctrl-], then come back. */
 static void render_console(struct ui_app *app)
 {
@@ -222,8 +241,10 @@ static void render_console(struct ui_app *app)
 	def_prog_mode();
 	endwin();
 	printf("\r\nConnected to the console of %s. Ctrl-] detaches.\r\n", app->console_name);
+	struct vd_console_ref ref = { app->console_be, app->console_name };
+	vd_relay_size_fn size = render_console_size(&ref);
 	fflush(stdout);
-	int closed = vd_relay_console(fd);
+	int closed = vd_relay_console(fd, size, &ref);
 	close(fd);
 	reset_prog_mode();
 	refresh();

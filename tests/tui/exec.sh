@@ -162,7 +162,9 @@ poll 10 find_cmd || fail "the command of virtdeck exec did not start"
 # container but the pty master (and its signalfd).
 pane_tty=$(tui_tmux display -p -t vd '#{pane_tty}')
 for fd in 0 1 2; do
-	[ "$(readlink "/proc/$cmd/fd/$fd")" != "$pane_tty" ] || fail "the command has the pane's tty as fd $fd"
+	# The same file, not the same name: the container's devpts has a /dev/pts/0 of its own too.
+	[ "$(stat -L -c %d:%i "/proc/$cmd/fd/$fd")" != "$(stat -L -c %d:%i "$pane_tty")" ] ||
+		fail "the command has the pane's tty as fd $fd"
 done
 kept=$(for f in /proc/"$helper"/fd/*; do [ "${f##*/}" -gt 2 ] && readlink "$f"; done | sort | tr '\n' ' ')
 [ "$kept" = "/dev/pts/ptmx anon_inode:[signalfd] " ] || fail "the relaying helper holds: $kept"

@@ -41,6 +41,10 @@ static void test_null_slot_is_not_supported(void **state)
 	assert_int_equal(vd_backend_console(be, "web", &fd, &err), -ENOTSUP);
 	assert_non_null(strstr(err->msg, "console is not supported by engine bare"));
 	vd_error_freep(&err);
+	/* A console without a size (the VMM's and libvirt's serial lines): the UI says so. */
+	assert_int_equal(vd_backend_console_size(be, "web", 40, 160, &err), -ENOTSUP);
+	assert_non_null(strstr(err->msg, "console size is not supported by engine bare"));
+	vd_error_freep(&err);
 	vd_backend_close(be);
 }
 
@@ -66,6 +70,14 @@ static void test_bad_arguments_rejected(void **state)
 	int status;
 	assert_int_equal(vd_backend_exec(be, "nginx", argv, &status, &err), -EINVAL);
 	vd_error_freep(&err);
+	/* A size no winsize holds is refused before any engine sees it, never truncated. */
+	unsigned bad[][2] = { { 0, 80 }, { 24, 0 }, { 65536, 80 }, { 24, 1u << 31 } };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(bad); i++) {
+		int r = vd_backend_console_size(be, "nginx", bad[i][0], bad[i][1], &err);
+		assert_int_equal(r, -EINVAL);
+		assert_non_null(strstr(err->msg, "is no terminal size"));
+		vd_error_freep(&err);
+	}
 	vd_backend_close(be);
 }
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <pty.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -405,6 +407,77 @@ static void test_relay_guest_not_reading(void **state)
 	close(guest[0]);
 }
 
+/* The console relay's size callback writes what it got to this pipe, for the parent. */
+static int relay_size_report = -1;
+
+static int relay_size_seen(void *data, const struct winsize *ws)
+{
+	(void)data;
+	unsigned short rc[2] = { ws->ws_row, ws->ws_col };
+	return write(relay_size_report, rc, sizeof(rc)) == (ssize_t)sizeof(rc) ? 0 : -EIO;
+}
+
+static void *relay_size_idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The child: a session whose controlling terminal is the pty slave, and a second thread that
+ * blocks no signal, as the TUI's job thread: SIGWINCH must reach the relay wherever it lands. */
+_Noreturn static void relay_size_child(int slave, int report)
+{
+	int guest[2];
+	pthread_t t;
+	relay_size_report = report;
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 ||
+	    dup2(slave, 1) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, guest) < 0 ||
+	    pthread_create(&t, NULL, relay_size_idle, NULL) != 0)
+		_exit(2);
+	_exit(vd_relay_console(guest[0], relay_size_seen, NULL) == 0 ? 0 : 3);
+}
+
+static void relay_size_expect(int report, unsigned short rows, unsigned short cols)
+{
+	unsigned short rc[2];
+	assert_int_equal(read(report, rc, sizeof(rc)), sizeof(rc));
+	assert_int_equal(rc[0], rows);
+	assert_int_equal(rc[1], cols);
+}
+
+/* vd_relay_console passes on the terminal's size at the start and after every SIGWINCH. */
+static void test_relay_console_size(void **state)
+{
+	int master, slave, report[2];
+	struct winsize ws = { .ws_row = 40, .ws_col = 160 };
+	assert_int_equal(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	assert_int_equal(pipe(report), 0);
+	alarm(20); /* a size that never arrives fails here instead of hanging */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		relay_size_child(slave, report[1]);
+	close(report[1]);
+	relay_size_expect(report[0], 40, 160);
+	for (unsigned short i = 1; i <= 3; i++) {
+		ws = (struct winsize){ .ws_row = (unsigned short)(20 + i),
+				       .ws_col = (unsigned short)(90 + i) };
+		assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0); /* the kernel sends SIGWINCH */
+		relay_size_expect(report[0], ws.ws_row, ws.ws_col);
+	}
+	assert_int_equal(write(master, "\x1d", 1), 1);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	alarm(0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(report[0]);
+	close(master);
+	close(slave);
+}
+
 static void test_relay_detach_key(void **state)
 {
 	int in[2], guest[2];
@@ -467,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_ctl_fd_passing),
 		cmocka_unit_test(test_relay_guest_not_reading),
 		cmocka_unit_test(test_relay_detach_key),
+		cmocka_unit_test(test_relay_console_size),
 		cmocka_unit_test(test_ctl_outq_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
