@@ -23,8 +23,16 @@ lv_define_vm "$NAME" idle || exit 1
 $VD start --connect $SYS "$NAME" >/dev/null || fail "virtdeck start $NAME"
 
 $VD list --json --connect $SYS > "$LV_TMP/a.json" || fail "list --json"
-sleep 1
-$VD list --json --connect $SYS > "$LV_TMP/b.json" || fail "list --json (2)"
+# QEMU's RSS reaches the stats once the process is up: on a loaded host (TCG, parallel suites)
+# that can take seconds, so poll for it rather than read once.
+i=0
+while :; do
+	sleep 1
+	$VD list --json --connect $SYS > "$LV_TMP/b.json" || fail "list --json (2)"
+	[ "$(lv_json "$LV_TMP/b.json" "g('$NAME')['mem_source']")" = host-rss ] && break
+	i=$((i + 1))
+	[ $i -lt 30 ] || break
+done
 [ "$(lv_json "$LV_TMP/b.json" "g('$NAME')['state']")" = running ] || fail "$NAME is not running: $(cat "$LV_TMP/b.json")"
 [ "$(lv_json "$LV_TMP/b.json" "g('$NAME')['type']")" = vm ] || fail "$NAME is not a vm"
 [ "$(lv_json "$LV_TMP/b.json" "g('$NAME')['vcpus']")" = 1 ] || fail "$NAME should have 1 vCPU"
