@@ -47,7 +47,7 @@ struct vd_alloc {
 /* One usage sample; counters are cumulative so rates come from two samples. */
 struct vd_sample {
 	bool valid;
-	uint64_t t_ns;       /* when the engine read cpu_ns: its CLOCK_MONOTONIC (or the injected clock) */
+	uint64_t t_ns;       /* when the engine read cpu_ns: CLOCK_MONOTONIC (or the injected clock) */
 	uint64_t cpu_ns;     /* CPU time consumed since start */
 	uint64_t win_t_ns;   /* an earlier reading the engine kept (>= 1 s old), 0 = none: when */
 	uint64_t win_cpu_ns; /* ... and cpu_ns then, so one sample has a rate */

@@ -258,8 +258,8 @@ static uint64_t lv_midpoint(const struct vd_backend *be, uint64_t before)
 	return after > before ? before + (after - before) / 2 : before;
 }
 
-static void lv_fallback_info(const struct vd_backend *be, virDomainPtr dom, struct lv_raw *r, unsigned groups,
-			     enum vd_kind kind)
+static void lv_fallback_info(const struct vd_backend *be, virDomainPtr dom, struct lv_raw *r,
+			     unsigned groups, enum vd_kind kind)
 {
 	virDomainInfo info;
 	uint64_t before = vd_backend_now(be);

@@ -51,7 +51,8 @@ static bool registry_base(const struct vd_guest *cur, const struct vd_guest *pre
 	if (prev && prev->sample.valid)
 		last = (struct vd_rate_reading){ prev->sample.t_ns, prev->sample.cpu_ns };
 	bool last_long = last.t_ns && now.t_ns >= last.t_ns + VD_RATE_WINDOW_NS;
-	const struct vd_rate_reading *order[] = { last_long ? &last : &kept, last_long ? &kept : &last };
+	const struct vd_rate_reading *first = last_long ? &last : &kept;
+	const struct vd_rate_reading *order[] = { first, first == &last ? &kept : &last };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(order); i++) {
 		if (vd_rate_per_s(*order[i], now, cpus)) {
 			*window_ns = now.t_ns - order[i]->t_ns;

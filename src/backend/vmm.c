@@ -95,7 +95,7 @@ static void vmm_fill_sample(struct vd_backend *be, struct json_object *st, struc
 	struct json_object *b = NULL;
 	memset(s, 0, sizeof(*s));
 	s->valid = true;
-	/* The VMM stamps its vCPU reading (CLOCK_MONOTONIC, as ours) and keeps one a second back. */
+	/* The VMM stamps its vCPU reading (CLOCK_MONOTONIC, as ours), keeps one a second back. */
 	s->t_ns = vmm_u64(st, "t_ns");
 	if (!s->t_ns)
 		s->t_ns = vd_backend_now(be);

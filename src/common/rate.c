@@ -65,7 +65,8 @@ bool vd_rate_per_s(struct vd_rate_reading a, struct vd_rate_reading b, double *o
 	return true;
 }
 
-double vd_rate_cap_slack(double cap, double period_s, unsigned n_cpus, double tick_s, double window_s)
+double vd_rate_cap_slack(double cap, double period_s, unsigned n_cpus, double tick_s,
+			 double window_s)
 {
 	if (cap <= 0 || window_s <= 0 || n_cpus == 0)
 		return 0;

@@ -47,6 +47,7 @@ bool vd_rate_per_s(struct vd_rate_reading a, struct vd_rate_reading b, double *o
  * also lags by up to a tick per running CPU, and a group may overrun its quota by a tick before
  * being throttled (paid back in the next period): 2*n*tick. Slack = 100 * excess / (cap * W).
  */
-double vd_rate_cap_slack(double cap, double period_s, unsigned n_cpus, double tick_s, double window_s);
+double vd_rate_cap_slack(double cap, double period_s, unsigned n_cpus, double tick_s,
+			 double window_s);
 
 #endif

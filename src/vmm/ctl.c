@@ -85,8 +85,9 @@ static struct json_object *vmm_ctl_stats(struct vmm *vm)
 	struct json_object *per = json_object_new_array();
 	uint64_t exits = 0;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		uint64_t ns = vmm_vcpu_cpu_ns(&vm->vcpus[i]);
 		exits += vm->vcpus[i].exits;
-		json_object_array_add(per, json_object_new_int64((int64_t)vmm_vcpu_cpu_ns(&vm->vcpus[i])));
+		json_object_array_add(per, json_object_new_int64((int64_t)ns));
 	}
 	json_object_object_add(o, "vcpu_ns", per);
 	vmm_ctl_add_cpu(vm, o);

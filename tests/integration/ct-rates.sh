@@ -62,7 +62,7 @@ for p, w in rows:
     p = float(p)
     w = 1.0 if w == "-" else float(w)  # the window the README promises at least
     if w < 1.0:
-        sys.exit("%s: a CPU figure over %.3f s, shorter than the 1 s the README promises" % (what, w))
+        sys.exit("%s: a CPU figure over %.3f s, shorter than the README's 1 s" % (what, w))
     slack = 100 * (2 * q * (1 - q / (n * period)) + 2 * n * tick) / (cap * w)
     above += p > 100
     if worst is None or p - slack > worst[0] - worst[1]:
@@ -70,7 +70,8 @@ for p, w in rows:
     if p > 100 + slack:
         sys.exit("%s: %.1f %% of a 0.5 CPU cap over %.2f s: above 100 %% + %.1f (the resolution)"
                  % (what, p, w, slack))
-print("%s: max %.1f %% (bound %.1f over %.2f s), %d of 30 above 100 %%" % (what, worst[0], 100 + worst[1], worst[2], above))
+print("%s: max %.1f %% (bound %.1f over %.2f s), %d of 30 above 100 %%"
+      % (what, worst[0], 100 + worst[1], worst[2], above))
 ' "$1" "$hz"
 }
 
