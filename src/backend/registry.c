@@ -42,7 +42,7 @@ static const struct vd_guest *registry_prev(const struct vd_guest *old, size_t n
  * refresh when it is at least a window ago (the console's refresh interval), else the reading
  * the engine kept about a second back (all `list` has), else a shorter previous refresh.
  */
-static bool registry_base(const struct vd_guest *cur, const struct vd_guest *prev, double *cpus,
+static bool registry_base(const struct vd_guest *cur, const struct vd_guest *prev, double *per_s,
 			  uint64_t *window_ns)
 {
 	struct vd_rate_reading now = { cur->sample.t_ns, cur->sample.cpu_ns };
@@ -54,7 +54,7 @@ static bool registry_base(const struct vd_guest *cur, const struct vd_guest *pre
 	const struct vd_rate_reading *first = last_long ? &last : &kept;
 	const struct vd_rate_reading *order[] = { first, first == &last ? &kept : &last };
 	for (size_t i = 0; i < VD_ARRAY_SIZE(order); i++) {
-		if (vd_rate_per_s(*order[i], now, cpus)) {
+		if (vd_rate_per_s(*order[i], now, per_s)) {
 			*window_ns = now.t_ns - order[i]->t_ns;
 			return true;
 		}

@@ -62,7 +62,7 @@ for p, w in rows:
     p = float(p)
     w = 1.0 if w == "-" else float(w)  # the window the README promises at least
     if w < 1.0:
-        sys.exit("%s: a CPU figure over %.3f s, shorter than the README's 1 s" % (what, w))
+        sys.exit("%s: a CPU figure over %.3f s, shorter than the 1 s promised" % (what, w))
     slack = 100 * (2 * q * (1 - q / (n * period)) + 2 * n * tick) / (cap * w)
     above += p > 100
     if worst is None or p - slack > worst[0] - worst[1]:
