@@ -23,8 +23,8 @@ static void list_text(const struct vd_registry *reg, const struct vd_view *v)
 		ui_columns_print(stdout, &reg->guests[v->idx[i]]);
 	double w = list_window_s(reg, v);
 	if (w > 0 && isatty(STDOUT_FILENO)) /* for people; scripts read the table or --json */
-		printf("CPU%%: share of the allocation (quota, else vCPUs) used over the last "
-		       "%.1f s, as read and timed by each engine\n", w);
+		printf("CPU%%: share of the allocation used over the last %.1f s, read and timed "
+		       "by each engine\n", w);
 }
 
 static void list_json(const struct vd_registry *reg, const struct vd_view *v)
