@@ -205,12 +205,17 @@ static uint64_t ct_peak_used(struct json_object *o, uint64_t used)
 	return peak > used + cache ? peak - cache : used;
 }
 
+/* The supervisor stamps its CPU reading (CLOCK_MONOTONIC, as ours) when it reads the cgroup,
+ * and sends the reading it kept a second or more before: a rate from one reply. */
 static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct vd_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->valid = true;
-	s->t_ns = vd_backend_now(be);
+	int64_t t = vd_json_i64(o, "t_ns", 0);
+	s->t_ns = t > 0 ? (uint64_t)t : vd_backend_now(be);
 	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
+	s->win_t_ns = (uint64_t)vd_json_i64(o, "win_t_ns", 0);
+	s->win_cpu_ns = (uint64_t)vd_json_i64(o, "win_cpu_ns", 0);
 	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
 	s->mem_peak = ct_peak_used(o, s->mem_used);
 	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);

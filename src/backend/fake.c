@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "backend/backend.h"
+#include "common/rate.h"
 
 #define GIB (1024ull * 1024 * 1024)
 #define MIB (1024ull * 1024)
@@ -84,6 +85,11 @@ static void fake_sample(const struct fake_guest *f, uint64_t now, struct vd_samp
 	s->valid = true;
 	s->t_ns = now;
 	s->cpu_ns = fake_cpu_ns(f, now);
+	/* A reading a second back, as the real engines keep one, unless the state changed since. */
+	if (now > VD_RATE_WINDOW_NS && now - VD_RATE_WINDOW_NS >= f->run_since_ns) {
+		s->win_t_ns = now - VD_RATE_WINDOW_NS;
+		s->win_cpu_ns = fake_cpu_ns(f, s->win_t_ns);
+	}
 	s->mem_source = VD_MEM_SRC_MODEL;
 	if (!vd_state_is_active(f->g.state))
 		return;

@@ -48,8 +48,10 @@ struct vd_alloc {
 /* One usage sample; counters are cumulative so rates come from two samples. */
 struct vd_sample {
 	bool valid;
-	uint64_t t_ns;       /* CLOCK_MONOTONIC (or the injected clock) at sampling */
+	uint64_t t_ns;       /* when the engine read cpu_ns: CLOCK_MONOTONIC (or the injected clock) */
 	uint64_t cpu_ns;     /* CPU time consumed since start */
+	uint64_t win_t_ns;   /* an earlier reading the engine kept (>= 1 s old), 0 = none: when */
+	uint64_t win_cpu_ns; /* ... and cpu_ns then, so one sample has a rate */
 	uint64_t mem_used;   /* really used (see mem_source) */
 	uint64_t mem_rss;    /* host-side resident, 0 if not applicable */
 	/* Highest use the kernel recorded since the guest started (cgroup max_usage_in_bytes or
@@ -75,6 +77,7 @@ struct vd_guest {
 	/* Derived by the registry from two samples; negative = not known yet. */
 	double cpu_pct_alloc; /* 100 = every allocated vCPU (or the quota) busy */
 	double cpu_pct_host;  /* 100 = every host CPU busy */
+	double cpu_window_s;  /* seconds between the two readings behind them; 0 = no figure */
 	struct vd_backend *backend; /* serving backend, not owned */
 	/* Right-sizing, filled in by the console from the history; empty = no advice source. */
 	char advice_flag[24]; /* "OVER", "UNDER", "IDLE", "OK", "5h/24h" */

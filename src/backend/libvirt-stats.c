@@ -13,6 +13,7 @@
 struct lv_raw {
 	int state;
 	uint64_t cpu_ns;
+	uint64_t cpu_t_ns; /* when cpu_ns was read, if by its own call; 0 = at the bulk call */
 	uint64_t cur_kib, max_kib, avail_kib, usable_kib, rss_kib, last_update;
 	uint64_t vcpus;
 	uint64_t cgroup_kib; /* lxc: the container's memory use, from virDomainGetInfo */
@@ -26,6 +27,7 @@ static void lv_raw_init(struct lv_raw *r)
 	r->cpu_ns = r->cur_kib = r->max_kib = r->avail_kib = r->usable_kib = LV_UNSET;
 	r->rss_kib = r->last_update = r->vcpus = r->cgroup_kib = LV_UNSET;
 	r->rx = r->tx = r->rd = r->wr = 0;
+	r->cpu_t_ns = 0;
 	r->has_net = r->has_block = false;
 }
 
@@ -249,15 +251,26 @@ static void lv_devs_sweep(struct lv_priv *p)
 	}
 }
 
-static void lv_fallback_info(virDomainPtr dom, struct lv_raw *r, unsigned groups, enum vd_kind kind)
+/* The middle of a call that read a counter: the best guess of when the daemon read it. */
+static uint64_t lv_midpoint(const struct vd_backend *be, uint64_t before)
+{
+	uint64_t after = vd_backend_now(be);
+	return after > before ? before + (after - before) / 2 : before;
+}
+
+static void lv_fallback_info(const struct vd_backend *be, virDomainPtr dom, struct lv_raw *r,
+			     unsigned groups, enum vd_kind kind)
 {
 	virDomainInfo info;
+	uint64_t before = vd_backend_now(be);
 	if (virDomainGetInfo(dom, &info) < 0)
 		return;
 	if (r->state < 0)
 		r->state = info.state;
-	if (!(groups & VIR_DOMAIN_STATS_CPU_TOTAL))
+	if (!(groups & VIR_DOMAIN_STATS_CPU_TOTAL)) {
 		r->cpu_ns = info.cpuTime;
+		r->cpu_t_ns = lv_midpoint(be, before);
+	}
 	if (!(groups & VIR_DOMAIN_STATS_BALLOON) && kind == VD_KIND_CT) {
 		/* lxc reports the cgroup's usage as "memory"; the allocation is the limit */
 		r->cur_kib = r->max_kib = info.maxMem;
@@ -315,7 +328,7 @@ static void lv_fallback(struct lv_priv *p, virDomainPtr dom, struct lv_raw *r)
 		return;
 	if (!(g & VIR_DOMAIN_STATS_STATE) || !(g & VIR_DOMAIN_STATS_CPU_TOTAL) || !(g & VIR_DOMAIN_STATS_BALLOON) ||
 	    !(g & VIR_DOMAIN_STATS_VCPU))
-		lv_fallback_info(dom, r, g, p->kind);
+		lv_fallback_info(p->be, dom, r, g, p->kind);
 	/* the state is known by now (bulk state group or GetInfo): no extra call to ask "active?" */
 	bool active = r->state >= 0 ? vd_state_is_active(lv_stats_state(r->state)) : virDomainIsActive(dom) == 1;
 	if (active && !(g & VIR_DOMAIN_STATS_BALLOON) && p->kind == VD_KIND_VM)
@@ -370,7 +383,7 @@ static void lv_guest_fill(struct lv_priv *p, const char *name, const struct lv_r
 	g->cpu_pct_alloc = g->cpu_pct_host = -1;
 	struct vd_sample *s = &g->sample;
 	s->valid = true;
-	s->t_ns = now;
+	s->t_ns = r->cpu_t_ns ? r->cpu_t_ns : now;
 	s->cpu_ns = r->cpu_ns == LV_UNSET ? 0 : r->cpu_ns;
 	if (!vd_state_is_active(g->state))
 		return;
@@ -442,11 +455,12 @@ int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t
 	p->devs_stale = false;
 	if (!p->bulk)
 		return lv_stats_list_plain(p, now, out, n, err);
+	/* libvirt reads every domain's counters within this one call: one instant for all. */
 	virDomainStatsRecordPtr *recs = NULL;
 	int cnt = virConnectGetAllDomainStats(p->conn, p->groups, &recs, p->bulk_flags);
 	if (cnt < 0)
 		return lv_fail(p, err, "listing domains", NULL);
-	lv_stats_fill_all(p, recs, cnt, now, out, n);
+	lv_stats_fill_all(p, recs, cnt, lv_midpoint(p->be, now), out, n);
 	return 0;
 }
 
@@ -461,6 +475,7 @@ int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_gu
 	int cnt = virDomainListGetStats(doms, p->groups, &recs, p->bulk_flags);
 	if (cnt < 0)
 		return lv_fail(p, err, "reading the stats of domain", virDomainGetName(dom));
+	now = lv_midpoint(p->be, now);
 	if (cnt < 1) {
 		virDomainStatsRecordListFree(recs);
 		return vd_error_set(err, ENOENT, "domain %s vanished from %s", virDomainGetName(dom), p->uri);

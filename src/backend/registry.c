@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "common/log.h"
+#include "common/rate.h"
 
 void vd_registry_init(struct vd_registry *reg)
 {
@@ -36,18 +37,44 @@ static const struct vd_guest *registry_prev(const struct vd_guest *old, size_t n
 	return NULL;
 }
 
+/*
+ * The earlier reading CPU% is measured from, engine-stamped at both ends: the previous
+ * refresh when it is at least a window ago (the console's refresh interval), else the reading
+ * the engine kept about a second back (all `list` has), else a shorter previous refresh.
+ */
+static bool registry_base(const struct vd_guest *cur, const struct vd_guest *prev, double *per_s,
+			  uint64_t *window_ns)
+{
+	struct vd_rate_reading now = { cur->sample.t_ns, cur->sample.cpu_ns };
+	struct vd_rate_reading last = { 0, 0 };
+	struct vd_rate_reading kept = { cur->sample.win_t_ns, cur->sample.win_cpu_ns };
+	if (prev && prev->sample.valid)
+		last = (struct vd_rate_reading){ prev->sample.t_ns, prev->sample.cpu_ns };
+	bool last_long = last.t_ns && now.t_ns >= last.t_ns + VD_RATE_WINDOW_NS;
+	const struct vd_rate_reading *first = last_long ? &last : &kept;
+	const struct vd_rate_reading *order[] = { first, first == &last ? &kept : &last };
+	for (size_t i = 0; i < VD_ARRAY_SIZE(order); i++) {
+		if (vd_rate_per_s(*order[i], now, per_s)) {
+			*window_ns = now.t_ns - order[i]->t_ns;
+			return true;
+		}
+	}
+	return false;
+}
+
 void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsigned host_cpus)
 {
 	cur->cpu_pct_alloc = -1;
 	cur->cpu_pct_host = -1;
-	if (!prev || !prev->sample.valid || !cur->sample.valid)
-		return;
-	if (cur->sample.t_ns <= prev->sample.t_ns || cur->sample.cpu_ns < prev->sample.cpu_ns)
-		return; /* restarted guest or clock without progress: wait for the next sample */
-	double used = (double)(cur->sample.cpu_ns - prev->sample.cpu_ns) /
-		      (double)(cur->sample.t_ns - prev->sample.t_ns); /* CPUs busy */
+	cur->cpu_window_s = 0;
+	double used_ns; /* CPU ns per second: CPUs busy * 1e9 */
+	uint64_t window_ns;
+	if (!cur->sample.valid || !registry_base(cur, prev, &used_ns, &window_ns))
+		return; /* a first sample, a restarted guest or a clock without progress */
+	double used = used_ns / 1e9;
 	cur->cpu_pct_alloc = 100.0 * used / vd_guest_cpu_capacity(cur, host_cpus);
 	cur->cpu_pct_host = 100.0 * used / (host_cpus ? host_cpus : 1);
+	cur->cpu_window_s = (double)window_ns / 1e9;
 }
 
 static void registry_keep(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)

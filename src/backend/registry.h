@@ -43,7 +43,8 @@ void vd_registry_totals(const struct vd_registry *reg, struct vd_totals *t);
 int vd_registry_pollfds(struct vd_registry *reg, struct pollfd *fds, int max, int *timeout_ms);
 /* Hand poll() results back to their backends; > 0 when a refresh is wanted. */
 int vd_registry_dispatch(struct vd_registry *reg, const struct pollfd *fds, int n);
-/* Derive CPU% fields of cur from the previous sample of the same guest. */
+/* Derive CPU% fields of cur from the previous sample of the same guest (NULL: none) or the
+ * earlier reading the engine kept; cpu_window_s says over how long. */
 void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsigned host_cpus);
 
 #endif

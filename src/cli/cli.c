@@ -13,7 +13,8 @@
 const char vd_cli_global_short[] = "";
 
 static const struct vd_cmd vd_cmds[] = {
-	{ "list", "[--json]", "list every guest with allocation and use", vd_cmd_list },
+	{ "list", "[--json]", "list every guest with allocation and use (CPU% over the last 1-2 s)",
+	  vd_cmd_list },
 	{ "top", "[-b [-n N] [-d SECS] [--csv|--json]]", "the console; -b prints rows for scripts instead", vd_cmd_top },
 	{ "create", "ct|vm NAME [options]", "define a guest (see `virtdeck create --help`)", vd_cmd_create },
 	{ "start", "NAME", "start a guest", vd_cmd_lifecycle },

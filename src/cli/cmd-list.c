@@ -6,11 +6,25 @@
 #include "cli/cli.h"
 #include "ui/columns.h"
 
+/* The longest window behind the CPU figures shown, 0 when there are none. */
+static double list_window_s(const struct vd_registry *reg, const struct vd_view *v)
+{
+	double w = 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (reg->guests[v->idx[i]].cpu_window_s > w)
+			w = reg->guests[v->idx[i]].cpu_window_s;
+	return w;
+}
+
 static void list_text(const struct vd_registry *reg, const struct vd_view *v)
 {
 	ui_columns_print(stdout, NULL);
 	for (size_t i = 0; i < v->n; i++)
 		ui_columns_print(stdout, &reg->guests[v->idx[i]]);
+	double w = list_window_s(reg, v);
+	if (w > 0 && isatty(STDOUT_FILENO)) /* for people; scripts read the table or --json */
+		printf("CPU%%: share of the allocation used over the last %.1f s, read and timed "
+		       "by each engine\n", w);
 }
 
 static void list_json(const struct vd_registry *reg, const struct vd_view *v)
@@ -54,9 +68,8 @@ int vd_cmd_list(struct vd_cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return vd_cli_usage("list: unexpected argument '%s'", argv[optind]);
 	vd_cli_open(cli, false);
-	/* Two samples a moment apart, so CPU% has something to be computed from. */
-	vd_registry_refresh(&cli->reg);
-	usleep(250 * 1000);
+	/* One reading per guest, no waiting: each engine sends with it the reading it kept a
+	 * second or more before, and CPU% is measured between the two (cpu_window_s). */
 	int lost = vd_registry_refresh(&cli->reg);
 	struct vd_view v;
 	vd_model_view(&cli->reg, NULL, VD_SORT_NAME, false, &v);

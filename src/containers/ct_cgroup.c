@@ -802,6 +802,14 @@ int ct_cgroup_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error *
 	return cg->ops->stats(cg, st, err);
 }
 
+uint64_t ct_cgroup_cpu_ns(struct ct_cgroup *cg)
+{
+	if (cg->version == CT_CGROUP_V2)
+		return ct_cg_read_key(cg->dirs[0], "cpu.stat", "usage_usec") * 1000;
+	int a = ct_cg1_dir(cg, CG_CPUACCT);
+	return a >= 0 ? ct_cg_read_u64(cg->dirs[a], "cpuacct.usage") : 0;
+}
+
 int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err)
 {
 	return cg->ops->freeze(cg, frozen, err);

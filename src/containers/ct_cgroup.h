@@ -88,6 +88,8 @@ int ct_cgroup_enter_self(struct ct_cgroup *cg, struct vd_error **err);
 /* An O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP), or -EOPNOTSUPP on v1. */
 int ct_cgroup_fd(struct ct_cgroup *cg, struct vd_error **err);
 int ct_cgroup_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_error **err);
+/* Only the CPU counter (ns), a single file read: what the supervisor stamps for rates. */
+uint64_t ct_cgroup_cpu_ns(struct ct_cgroup *cg);
 int ct_cgroup_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **err);
 /* SIGKILL every task in the group (thawing it first): for clean-up after a lost supervisor. */
 int ct_cgroup_kill(struct ct_cgroup *cg, struct vd_error **err);

@@ -20,6 +20,7 @@
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/rate.h"
 #include "containers/ct_caps.h"
 #include "containers/ct_cgroup.h"
 #include "containers/ct_devices.h"
@@ -59,6 +60,7 @@ struct ct_super {
 	pid_t init;
 	int status;
 	uint64_t started_ns;
+	struct vd_rate_ring cpu_ring; /* stamped CPU readings a second apart, for one-shot rates */
 	struct ct_client cl[CT_MAX_CLIENTS];
 };
 
@@ -475,14 +477,58 @@ static void ct_super_put_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+static uint64_t ct_super_cpu_counter(void *cg)
+{
+	return ct_cgroup_cpu_ns(cg);
+}
+
+/* The group's CPU time, stamped when it was read: a rate's two ends must be the kernel's
+ * instants, not when a client got round to reading our reply. */
+static struct vd_rate_reading ct_super_cpu_reading(struct ct_super *s)
+{
+	if (!s->cg)
+		return (struct vd_rate_reading){ vd_now_mono_ns(), 0 };
+	return vd_rate_read(ct_super_cpu_counter, s->cg);
+}
+
+/* Keep a reading every second (the poll loop wakes for it), so a client asking once gets a
+ * rate over 1-2 s; reading one counter file a second is what that costs. */
+static void ct_super_rate_tick(struct ct_super *s)
+{
+	if (s->cg && vd_rate_ring_due_ns(&s->cpu_ring, vd_now_mono_ns()) == 0)
+		vd_rate_ring_note(&s->cpu_ring, ct_super_cpu_reading(s));
+}
+
+/* Milliseconds until the next reading is due, -1 without cgroups (nothing to read). */
+static int ct_super_rate_due_ms(const struct ct_super *s)
+{
+	if (!s->cg)
+		return -1;
+	uint64_t ns = vd_rate_ring_due_ns(&s->cpu_ring, vd_now_mono_ns());
+	return (int)((ns + 999999) / 1000000);
+}
+
+/* The CPU counter with its stamp and, when kept, the reading a second or more before it. */
+static void ct_super_put_cpu(struct ct_super *s, struct json_object *o)
+{
+	struct vd_rate_reading cur = ct_super_cpu_reading(s), base;
+	ct_super_put_u64(o, "t_ns", cur.t_ns);
+	ct_super_put_u64(o, "cpu_ns", cur.value);
+	if (vd_rate_ring_base(&s->cpu_ring, cur.t_ns, &base)) {
+		ct_super_put_u64(o, "win_t_ns", base.t_ns);
+		ct_super_put_u64(o, "win_cpu_ns", base.value);
+	}
+	if (s->cg)
+		vd_rate_ring_note(&s->cpu_ring, cur);
+}
+
 static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req, struct vd_error **err)
 {
 	struct ct_stats st = { 0 };
 	if (s->cg && ct_cgroup_stats(s->cg, &st, err) < 0)
 		return NULL;
 	struct json_object *o = vd_ctl_reply_ok();
-	ct_super_put_u64(o, "t_ns", vd_now_mono_ns());
-	ct_super_put_u64(o, "cpu_ns", st.cpu_ns);
+	ct_super_put_cpu(s, o);
 	ct_super_put_u64(o, "cpu_user_ns", st.cpu_user_ns);
 	ct_super_put_u64(o, "cpu_sys_ns", st.cpu_sys_ns);
 	ct_super_put_u64(o, "nr_throttled", st.nr_throttled);
@@ -891,7 +937,8 @@ static short ct_super_client_events(const struct ct_client *c)
 	return (short)(POLLIN | (c->out.len ? POLLOUT : 0));
 }
 
-/* What to wait for; *timeout_ms is how long until an idle control client may expire. */
+/* What to wait for; *timeout_ms is how long until an idle control client may expire or the
+ * next CPU reading is due. */
 static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_client **who,
 			       int *timeout_ms)
 {
@@ -913,6 +960,9 @@ static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_c
 		short ev = ct_super_client_events(&s->cl[i]);
 		p[n++] = (struct pollfd){ .fd = s->cl[i].fd, .events = ev };
 	}
+	int due = ct_super_rate_due_ms(s);
+	if (due >= 0 && (*timeout_ms < 0 || due < *timeout_ms))
+		*timeout_ms = due;
 	return n;
 }
 
@@ -943,6 +993,7 @@ static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_cl
 		if (p[i].revents && who[i]->fd >= 0)
 			ct_super_dispatch_client(s, who[i], p[i].revents);
 	ct_super_expire(s);
+	ct_super_rate_tick(s);
 }
 
 /* The last replies (a stop's) get a short while to leave; nobody is waited on for longer. */
@@ -993,6 +1044,7 @@ static void ct_super_serve(struct ct_super *s)
 {
 	struct pollfd p[4 + CT_MAX_CLIENTS];
 	struct ct_client *who[4 + CT_MAX_CLIENTS];
+	ct_super_rate_tick(s);
 	while (!s->exited) {
 		int timeout_ms;
 		size_t n = ct_super_pollset(s, p, who, &timeout_ms);

@@ -223,6 +223,18 @@ static void json_add_pct(struct json_object *o, const char *k, double v, bool ac
 	json_object_object_add(o, k, json_object_new_double_s(strtod(txt, NULL), txt));
 }
 
+/* Seconds between the two engine readings CPU% comes from: what the figure averages over. */
+static void json_add_window(struct json_object *o, const struct vd_guest *g, bool active)
+{
+	if (g->cpu_window_s <= 0 || g->cpu_pct_alloc < 0 || !active) {
+		json_object_object_add(o, "cpu_window_s", NULL);
+		return;
+	}
+	char txt[32];
+	snprintf(txt, sizeof(txt), "%.3f", g->cpu_window_s);
+	json_object_object_add(o, "cpu_window_s", json_object_new_double_s(strtod(txt, NULL), txt));
+}
+
 struct json_object *ui_guest_json(const struct vd_guest *g)
 {
 	struct json_object *o = json_object_new_object();
@@ -236,6 +248,7 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "cpu_limit", json_object_new_double(g->alloc.cpu_limit));
 	json_add_pct(o, "cpu_pct_alloc", g->cpu_pct_alloc, active);
 	json_add_pct(o, "cpu_pct_host", g->cpu_pct_host, active);
+	json_add_window(o, g, active);
 	json_object_object_add(o, "mem_alloc_bytes", json_object_new_int64((int64_t)g->alloc.mem_bytes));
 	json_object_object_add(o, "mem_used_bytes",
 			       active ? json_object_new_int64((int64_t)g->sample.mem_used) : NULL);

@@ -65,19 +65,32 @@ static struct json_object *vmm_ctl_balloon_json(struct vmm *vm)
 	return b;
 }
 
+/* vCPU time stamped when read, and the reading kept a second or more before: a client gets a
+ * rate from one reply, timed by the instants the counters were read, not by its own clock. */
+static void vmm_ctl_add_cpu(struct vmm *vm, struct json_object *o)
+{
+	struct vd_rate_reading cur = vmm_vcpu_cpu_reading(vm), base;
+	vmm_ctl_add_u64(o, "t_ns", cur.t_ns);
+	vmm_ctl_add_u64(o, "cpu_ns", cur.value);
+	if (vd_rate_ring_base(&vm->cpu_ring, cur.t_ns, &base)) {
+		vmm_ctl_add_u64(o, "win_t_ns", base.t_ns);
+		vmm_ctl_add_u64(o, "win_cpu_ns", base.value);
+	}
+	vd_rate_ring_note(&vm->cpu_ring, cur);
+}
+
 static struct json_object *vmm_ctl_stats(struct vmm *vm)
 {
 	struct json_object *o = vmm_ctl_status(vm);
 	struct json_object *per = json_object_new_array();
-	uint64_t total = 0, exits = 0;
+	uint64_t exits = 0;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		uint64_t ns = vmm_vcpu_cpu_ns(&vm->vcpus[i]);
-		total += ns;
 		exits += vm->vcpus[i].exits;
 		json_object_array_add(per, json_object_new_int64((int64_t)ns));
 	}
 	json_object_object_add(o, "vcpu_ns", per);
-	vmm_ctl_add_u64(o, "cpu_ns", total);
+	vmm_ctl_add_cpu(vm, o);
 	vmm_ctl_add_u64(o, "exits", exits);
 	uint64_t rss = vmm_ctl_rss(), touched = vmm_mem_touched(&vm->mem);
 	vmm_ctl_add_u64(o, "rss", rss);

@@ -179,6 +179,9 @@ static void vmm_loop_timers(struct vmm_loop *l)
 		vmm_balloon_poll(vm->balloon);
 		l->next_balloon_ns = now + VMM_BALLOON_POLL_NS;
 	}
+	/* A reading a second (to a poll timeout more) apart, so a stats reply carries a rate. */
+	if (vd_rate_ring_due_ns(&vm->cpu_ring, now) == 0)
+		vd_rate_ring_note(&vm->cpu_ring, vmm_vcpu_cpu_reading(vm));
 	if (vm->shutdown_deadline_ns && now >= vm->shutdown_deadline_ns) {
 		vd_warn("VM %s did not shut down in time: powering it off", vm->name);
 		vmm_request_exit(vm, VMM_EXIT_KILLED);

@@ -362,3 +362,17 @@ uint64_t vmm_vcpu_cpu_ns(const struct vmm_vcpu *vcpu)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+static uint64_t vmm_vcpu_total_ns(void *arg)
+{
+	struct vmm *vm = arg;
+	uint64_t total = 0;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		total += vmm_vcpu_cpu_ns(&vm->vcpus[i]);
+	return total;
+}
+
+struct vd_rate_reading vmm_vcpu_cpu_reading(struct vmm *vm)
+{
+	return vd_rate_read(vmm_vcpu_total_ns, vm);
+}

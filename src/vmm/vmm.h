@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/rate.h"
 #include "common/rotlog.h"
 
 #define VMM_MIB (1024ull * 1024)
@@ -100,6 +101,7 @@ struct vmm {
 	enum vmm_exit_reason exit_reason;
 	int event_fd; /* eventfd: a vCPU asks the main loop to stop the VM */
 	uint64_t start_ns;
+	struct vd_rate_ring cpu_ring; /* vCPU time readings a second apart, for one-shot rates */
 
 	/* The serial console: a pty (master here, slave handed to console clients), a log file,
 	 * and optionally this process's stdout. */
@@ -166,6 +168,8 @@ void vmm_vcpu_pause_all(struct vmm *vm);
 void vmm_vcpu_resume_all(struct vmm *vm);
 void vmm_vcpu_stop_all(struct vmm *vm);
 uint64_t vmm_vcpu_cpu_ns(const struct vmm_vcpu *vcpu);
+/* All vCPUs' CPU time, stamped when it was read. */
+struct vd_rate_reading vmm_vcpu_cpu_reading(struct vmm *vm);
 /* Registers of the boot vCPU: long mode for a bzImage, 32-bit protected mode for PVH. */
 int vmm_vcpu_boot(struct vmm *vm, bool pvh, uint64_t entry, struct vd_error **err);
 /* Ask the main loop to end the VM (from any thread). */

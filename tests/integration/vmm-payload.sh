@@ -92,6 +92,14 @@ if wait_for 15 has_stats; then
 	[ "$(echo "$s" | json io_write)" -gt 0 ] && [ "$(echo "$s" | json io_read)" -gt 0 ] &&
 		pass "stats count the disk traffic: read $(echo "$s" | json io_read) written $(echo "$s" | json io_write) bytes" ||
 		fail "stats show no disk traffic"
+	# The VMM stamps its vCPU reading and keeps one a second or more before it: one reply gives
+	# a rate, and two vCPU threads cannot have run more than twice the time between the two.
+	t=$(echo "$s" | json t_ns) c=$(echo "$s" | json cpu_ns)
+	wt=$(echo "$s" | json win_t_ns) wc=$(echo "$s" | json win_cpu_ns)
+	[ -n "$wt" ] && [ $((t - wt)) -ge 1000000000 ] && [ "$wc" -le "$c" ] &&
+		[ $((c - wc)) -le $((2 * (t - wt))) ] &&
+		pass "stats carry a stamped reading $(((t - wt) / 1000000)) ms older: $(((c - wc) / 1000000)) ms of vCPU time" ||
+		fail "stats lack an engine-stamped earlier reading: t $t cpu $c win $wt/$wc"
 	echo "VMMTEST-FIGURE rss_bytes=$(echo "$s" | json rss)"
 	echo "VMMTEST-FIGURE mem_touched_bytes=$(echo "$s" | json mem_touched)"
 	ctl '{"cmd":"balloon","bytes":167772160}' >/dev/null || fail "balloon request refused"

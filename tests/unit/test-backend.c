@@ -163,10 +163,13 @@ static void test_rates_from_two_samples(void **state)
 	struct vd_registry *reg = two_fakes();
 	vd_registry_refresh(reg);
 	struct vd_guest *g = vd_registry_find(reg, "beta", NULL);
-	assert_true(g->cpu_pct_alloc < 0); /* one sample: no rate yet */
+	/* one sample: the rate comes from the reading the engine kept a second back */
+	assert_true(g->cpu_pct_alloc >= 40 && g->cpu_pct_alloc <= 60);
+	assert_true(fabs(g->cpu_window_s - 1.0) < 1e-9);
 	test_now += 2000000000ull;
 	vd_registry_refresh(reg);
 	g = vd_registry_find(reg, "beta", NULL);
+	assert_true(fabs(g->cpu_window_s - 2.0) < 1e-9); /* then from the previous refresh */
 	/* beta: 0.5 CPU quota, usage 50 % +- 10 % of it; on a 4-CPU host that is 4.5..7.5 % */
 	assert_true(g->cpu_pct_alloc >= 40 && g->cpu_pct_alloc <= 60);
 	assert_true(g->cpu_pct_host > 4.4 && g->cpu_pct_host < 7.6);

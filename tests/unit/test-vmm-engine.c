@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend/engines.h"
+#include "backend/registry.h"
 #include "common/ctl.h"
 #include "vmm/def.h"
 
@@ -33,6 +34,10 @@ static struct json_object *fake_reply(struct json_object *req)
 	json_object_object_add(o, "vcpus", json_object_new_int(2));
 	json_object_object_add(o, "mem_bytes", json_object_new_int64(512ll << 20));
 	json_object_object_add(o, "cpu_ns", json_object_new_int64(3000000000ll));
+	/* read at 7 s on the VMM's clock; the reading it kept: 2.5 s of vCPU time at 6 s */
+	json_object_object_add(o, "t_ns", json_object_new_int64(7000000000ll));
+	json_object_object_add(o, "win_t_ns", json_object_new_int64(6000000000ll));
+	json_object_object_add(o, "win_cpu_ns", json_object_new_int64(2500000000ll));
 	json_object_object_add(o, "rss", json_object_new_int64(300ll << 20));
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "valid", json_object_new_boolean(1));
@@ -138,6 +143,11 @@ static void test_running_vm_through_socket(void **state)
 	assert_int_equal(g.sample.mem_used, 80ull << 20);
 	assert_int_equal(g.sample.mem_rss, 300ull << 20);
 	assert_int_equal(g.sample.cpu_ns, 3000000000ull);
+	/* Timed by the VMM's reading, not by when the reply got here; one reply gives a rate. */
+	assert_int_equal(g.sample.t_ns, 7000000000ull);
+	vd_registry_rates(&g, NULL, 4);
+	assert_float_equal(g.cpu_window_s, 1.0, 1e-9);
+	assert_float_equal(g.cpu_pct_alloc, 25.0, 1e-9); /* 0.5 s in 1 s on 2 vCPUs */
 	assert_int_equal(g.alloc.mem_bytes, 384ull << 20); /* the balloon target is the allocation */
 	assert_int_equal(g.alloc.mem_max_bytes, 512ull << 20);
 
