@@ -136,9 +136,13 @@ static void app_log_transitions(struct ui_app *app, const struct app_seen *old, 
 		for (size_t k = 0; k < n_old; k++) {
 			if (old[k].be != g->backend || !vd_streq(old[k].name, g->name) || old[k].state == g->state)
 				continue;
-			enum ui_style st = g->state == VD_STATE_CRASHED ? UI_BAD : UI_NORMAL;
-			char msg[200];
-			snprintf(msg, sizeof(msg), "%s: %s -> %s", g->name, vd_state_name(old[k].state), vd_state_name(g->state));
+			char label[32], why[160], msg[256];
+			vd_guest_reason(g, why, sizeof(why));
+			bool bad = g->state == VD_STATE_CRASHED || g->state == VD_STATE_LOST ||
+				   (why[0] && g->exit.kind != VD_EXIT_USER);
+			enum ui_style st = bad ? UI_BAD : UI_NORMAL;
+			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name, vd_state_name(old[k].state),
+				 vd_guest_state_label(g, label, sizeof(label)), why[0] ? ": " : "", why);
 			char keep[sizeof(app->status)];
 			vd_strlcpy(keep, app->status, sizeof(keep)); /* a transition must not hide an action's result */
 			enum ui_style keep_st = app->status_style;
