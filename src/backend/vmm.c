@@ -153,7 +153,8 @@ static const struct {
 	bool crashed;
 } vmm_exit_words[] = {
 	{ "poweroff", VD_EXIT_POWEROFF, false }, { "reset", VD_EXIT_RESET, false },
-	{ "killed", VD_EXIT_USER, false },       { "panicked", VD_EXIT_PANIC, true },
+	{ "killed", VD_EXIT_USER, false },       { "stopped", VD_EXIT_USER, false },
+	{ "panicked", VD_EXIT_PANIC, true },
 	{ "triple-fault", VD_EXIT_CRASH, true }, { "crashed", VD_EXIT_CRASH, true },
 };
 

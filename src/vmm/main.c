@@ -280,6 +280,13 @@ static void vmm_write_exit_line(const struct vmm_files *f, const char *line)
 static void vmm_write_exit(const struct vmm_files *f, const struct vmm *vm)
 {
 	const char *name = vmm_vm_exit_name(vm->exit_reason);
+	bool graceful = vm->exit_reason == VMM_EXIT_RESET || vm->exit_reason == VMM_EXIT_POWEROFF ||
+			vm->exit_reason == VMM_EXIT_KILLED;
+	if (vm->shutdown_asked && graceful) { /* "stopped" is the user's doing: how it went follows */
+		_cleanup_free_ char *asked = vd_xasprintf("stopped: shutdown by user (%s)\n", name);
+		vmm_write_exit_line(f, asked);
+		return;
+	}
 	_cleanup_free_ char *line = vm->exit_detail[0] ?
 		vd_xasprintf("%s: %s\n", name, vm->exit_detail) : vd_xasprintf("%s\n", name);
 	vmm_write_exit_line(f, line);

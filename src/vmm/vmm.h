@@ -99,6 +99,7 @@ struct vmm {
 	enum vmm_run_state state;
 	enum vmm_exit_reason exit_reason;
 	char exit_detail[160]; /* what ended it, in words: "i8042 reset", the panic line */
+	bool shutdown_asked;   /* a client asked for a shutdown */
 	/* The guest kernel's panic line seen on the serial console: a reset, poweroff or triple
 	 * fault after it is the panic's doing (panic=-1 reboots at once). */
 	bool panic_seen;
