@@ -168,8 +168,8 @@ static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_MEM_SRC, "MEM SOURCE", "mem_source", 10, false, 9, VD_SORT_NAME, col_mem_src },
 	{ UI_COL_ADVICE, "ADVICE", "advice", 7, false, 5, VD_SORT_NAME, col_advice },
 	{ UI_COL_REC, "REC SIZE", "rec_size", 13, false, 7, VD_SORT_NAME, col_rec },
-	{ UI_COL_OOM, "OOM", "oom_kills", 4, true, 7, VD_SORT_NAME, col_oom },
-	{ UI_COL_REASON, "REASON", "reason", 24, false, 6, VD_SORT_STATE, col_reason },
+	{ UI_COL_OOM, "OOM", "oom_kills", 4, true, 10, VD_SORT_NAME, col_oom },
+	{ UI_COL_REASON, "REASON", "reason", 24, false, 10, VD_SORT_STATE, col_reason },
 };
 
 const struct ui_column *ui_columns(void)
@@ -233,7 +233,7 @@ size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, 
 	if (n_chosen)
 		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
 	int p = 0;
-	while (p < 9 && columns_width_at(p + 1, flags) <= width)
+	while (p < 10 && columns_width_at(p + 1, flags) <= width)
 		p++;
 	enum ui_col_id auto_cols[UI_COL__COUNT];
 	size_t n = 0;

@@ -54,7 +54,7 @@ echo "$csv" | grep ",$hg,ct,oom-killed," | grep -q ',9,[1-9][0-9]*,oom$' ||
 	fail "top -b --csv row for $hg: $(echo "$csv" | grep ",$hg,")"
 ok "OOM: list --json and top -b --csv say oom-killed, signal 9, the OOM count and the reason"
 
-tui_start 160 30 "VIRTDECK_DATA_DIR=$VIRTDECK_DATA_DIR VIRTDECK_STATE_DIR=$VIRTDECK_STATE_DIR $VD -d 0.5"
+tui_start 220 30 "VIRTDECK_DATA_DIR=$VIRTDECK_DATA_DIR VIRTDECK_STATE_DIR=$VIRTDECK_STATE_DIR $VD -d 0.5"
 tui_wait_re "$hg +ct +oom-killed .* OOM kill" 20 || fail "the table does not show $hg oom-killed with its reason"
 tui_wait_re "$b +ct +exited 3 " 5 || fail "the table does not show $b as exited 3"
 tui_keys '\'

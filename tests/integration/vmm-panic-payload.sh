@@ -2,8 +2,9 @@
 # vmm-panic-payload.sh - runs where /dev/kvm is real, packed by vmm-panic.sh: a guest whose kernel
 # panics (vd.panic=1: sysrq c) must be listed as panicked with the panic line as its reason, in
 # `virtdeck list`, `list --json` and `top -b --csv`, and still after the state dir is wiped.
-# Usage: sh vmm-panic-payload.sh VIRTDECK. Prints "VMMTEST PASS|FAIL <what>"; exit 0 = all passed.
+# Usage: sh vmm-panic-payload.sh VIRTDECK VIRTDECK-VMM. Prints "VMMTEST PASS|FAIL <what>"; exit 0 = all passed.
 vd=$1
+export VIRTDECK_VMM_BIN=$2
 failed=0
 pass() { echo "VMMTEST PASS $*"; }
 fail() { echo "VMMTEST FAIL $*"; failed=1; }

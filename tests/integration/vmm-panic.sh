@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 set +e
 "$src/tests/harness/run-in-kvm.sh" --timeout 300 --guest -- \
-	sh "$src/tests/integration/vmm-panic-payload.sh" "$vd" >"$work/out" 2>&1
+	sh "$src/tests/integration/vmm-panic-payload.sh" "$vd" "$build/virtdeck-vmm" >"$work/out" 2>&1
 rc=$?
 set -e
 cat "$work/out"
