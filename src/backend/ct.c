@@ -252,7 +252,8 @@ static bool ct_orphan_alive(struct vd_backend *be, const char *name)
 
 /* No answer: a live supervisor that does not answer has lost its container (hung); without
  * one, the container is lost while anything of it still runs, and stopped otherwise. */
-static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name, struct vd_exit *why)
+static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name,
+					 struct vd_exit *why)
 {
 	if (ct_live_supervisor(be, name) > 0) {
 		if (!ct_state_file(be, name, "sock"))

@@ -48,7 +48,8 @@ static const struct fake_seed fake_demo[] = {
 	{ "ci-runner", VD_KIND_VM, VD_STATE_RUNNING, 2, 0, 4 * GIB, 0.25, 0.10, 3 * GIB, 512 * MIB },
 	{ "legacy-erp", VD_KIND_VM, VD_STATE_STOPPED, 2, 0, 6 * GIB, 0, 0, 0, 0, 0, FAKE_USER_STOP },
 	{ "nginx", VD_KIND_CT, VD_STATE_RUNNING, 0, 1.0, 512 * MIB, 0.04, 0.02, 40 * MIB, 8 * MIB },
-	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.10, 0.05, 900 * MIB, 100 * MIB, 2 },
+	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.10, 0.05, 900 * MIB, 100 * MIB,
+	  2 },
 	{ "batch-etl", VD_KIND_CT, VD_STATE_PAUSED, 0, 4.0, 4 * GIB, 0.70, 0.20, 2 * GIB, 300 * MIB },
 	{ "old-cron", VD_KIND_CT, VD_STATE_RUNNING, 0, 0.5, 1 * GIB, 0.005, 0.002, 24 * MIB, 1 * MIB },
 };
@@ -246,7 +247,8 @@ static int fake_transition(struct vd_backend *be, const char *name, enum vd_stat
 }
 
 /* Stopped on request: the record says so, as a real engine's would. */
-static int fake_stop_as(struct vd_backend *be, const char *name, const char *how, struct vd_error **err)
+static int fake_stop_as(struct vd_backend *be, const char *name, const char *how,
+			struct vd_error **err)
 {
 	int r = fake_transition(be, name, VD_STATE_RUNNING, VD_STATE_PAUSED, VD_STATE_STOPPED, err);
 	struct fake_guest *f = r == 0 ? fake_find(be, name, NULL) : NULL;

@@ -50,7 +50,8 @@ struct ct_super {
 	struct ct_def def;
 	char *sock, *pidf, *ipf, *lockf, *recf;
 	char *exitf;    /* <data>/containers/NAME.exit: how the last run ended (survives reboots) */
-	bool stop_asked; /* a stop or kill was requested: the end is the user's doing */
+	bool stop_asked; /* a stop was requested: the end is the user's doing */
+	int kill_asked;  /* the last signal a client sent init: if it dies of it, that was asked */
 	int lock_fd, lfd, sigfd, timerfd;
 	struct ct_cgroup *cg;
 	struct ct_limits lim;
@@ -341,7 +342,7 @@ static const char *ct_super_exit_kind(const struct ct_super *s, uint64_t ooms, i
 {
 	bool sig = WIFSIGNALED(s->status);
 	*code = sig ? WTERMSIG(s->status) : WEXITSTATUS(s->status);
-	if (s->stop_asked)
+	if (s->stop_asked || (sig && *code == s->kill_asked))
 		return "user";
 	if (sig && *code == SIGKILL && ooms > 0)
 		return "oom";
@@ -602,7 +603,7 @@ static struct json_object *ct_super_kill(struct ct_super *s, struct json_object 
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL); /* a frozen init cannot act on the signal */
 	s->paused = false;
-	s->stop_asked = true; /* if init dies of it, someone asked for that */
+	s->kill_asked = sig;
 	if (kill(s->init, sig) < 0 && errno != ESRCH) {
 		vd_error_errno(err, errno, "container %s: kill", s->def.name);
 		return NULL;

@@ -261,14 +261,16 @@ static void ui_guest_json_exit(struct json_object *o, const struct vd_guest *g)
 	char why[160];
 	bool ended = !vd_state_is_active(g->state);
 	bool code = ended && g->exit.kind == VD_EXIT_CODE;
-	bool sig = ended && (g->exit.kind == VD_EXIT_SIGNAL || g->exit.kind == VD_EXIT_OOM) && g->exit.code;
+	bool killed = g->exit.kind == VD_EXIT_SIGNAL || g->exit.kind == VD_EXIT_OOM;
+	bool sig = ended && killed && g->exit.code;
 	vd_guest_reason(g, why, sizeof(why));
 	json_object_object_add(o, "reason", why[0] ? json_object_new_string(why) : NULL);
 	json_object_object_add(o, "exit_code", code ? json_object_new_int(g->exit.code) : NULL);
 	json_object_object_add(o, "exit_signal", sig ? json_object_new_int(g->exit.code) : NULL);
 	json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)vd_guest_oom_kills(g)));
 	bool known = (ended || g->state == VD_STATE_LOST) && g->exit.kind != VD_EXIT_NONE;
-	json_object_object_add(o, "exit", known ? json_object_new_string(vd_exit_kind_name(g->exit.kind)) : NULL);
+	const char *kind = vd_exit_kind_name(g->exit.kind);
+	json_object_object_add(o, "exit", known ? json_object_new_string(kind) : NULL);
 }
 
 struct json_object *ui_guest_json(const struct vd_guest *g)
@@ -280,7 +282,8 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "name", json_object_new_string(g->name));
 	json_object_object_add(o, "type", json_object_new_string(vd_kind_name(g->kind)));
 	char label[32];
-	json_object_object_add(o, "state", json_object_new_string(vd_guest_state_label(g, label, sizeof(label))));
+	vd_guest_state_label(g, label, sizeof(label));
+	json_object_object_add(o, "state", json_object_new_string(label));
 	json_object_object_add(o, "vcpus", json_object_new_int((int)g->alloc.vcpus));
 	json_object_object_add(o, "cpu_limit", json_object_new_double(g->alloc.cpu_limit));
 	json_add_pct(o, "cpu_pct_alloc", g->cpu_pct_alloc, active);
