@@ -299,13 +299,84 @@ static bool ct_orphan_alive(struct vd_backend *be, const char *name)
 }
 
 /* No answer: a live supervisor that does not answer has lost its container (hung); without
- * one, the container is crashed while anything of it still runs, and stopped otherwise. */
-static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name)
+ * one, the container is lost while anything of it still runs, and stopped otherwise. */
+static enum vd_state ct_unanswered_state(struct vd_backend *be, const char *name,
+					 struct vd_exit *why)
 {
-	if (ct_live_supervisor(be, name) > 0)
-		return ct_state_file(be, name, "sock") ? VD_STATE_CRASHED : VD_STATE_STOPPED;
-	bool alive = ct_orphaned(be, name) && ct_orphan_alive(be, name);
-	return alive ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+	if (ct_live_supervisor(be, name) > 0) {
+		if (!ct_state_file(be, name, "sock"))
+			return VD_STATE_STOPPED; /* starting or cleaning up */
+		why->kind = VD_EXIT_LOST;
+		vd_strlcpy(why->detail, "supervisor lost: it runs but does not answer",
+			   sizeof(why->detail));
+		return VD_STATE_LOST;
+	}
+	if (!ct_orphaned(be, name) || !ct_orphan_alive(be, name))
+		return VD_STATE_STOPPED;
+	why->kind = VD_EXIT_LOST;
+	vd_strlcpy(why->detail, "supervisor lost: killed; the container still runs",
+		   sizeof(why->detail));
+	return VD_STATE_LOST;
+}
+
+/* A lost container's use, read from its cgroups (named by the record its supervisor wrote at
+ * start) since nobody else can answer for it. */
+static void ct_lost_sample(struct vd_backend *be, const char *name, struct vd_sample *s)
+{
+	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
+	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
+	struct ct_cgroup *cg = NULL;
+	struct ct_stats st = { 0 };
+	if (!rec || ct_cgroup_from_record(name, rec, &cg, NULL) < 0 || !cg)
+		return;
+	if (ct_cgroup_stats(cg, &st, NULL) == 0) {
+		memset(s, 0, sizeof(*s));
+		s->valid = true;
+		s->t_ns = vd_backend_now(be);
+		s->cpu_ns = st.cpu_ns;
+		s->mem_used = st.mem_used;
+		s->mem_peak = st.mem_peak;
+		s->io_read = st.io_read;
+		s->io_write = st.io_write;
+		s->oom_events = st.oom_events;
+		s->pids = (uint32_t)st.pids;
+		s->mem_source = VD_MEM_SRC_CGROUP;
+	}
+	ct_cgroup_free(cg);
+}
+
+static char *ct_exit_path(struct vd_backend *be, const char *name)
+{
+	return vd_xasprintf("%s/%s.exit", ct_priv(be)->def_dir, name);
+}
+
+/* How its last run ended, from the record its supervisor left in the data directory. */
+static void ct_read_exit(struct vd_backend *be, const char *name, struct vd_exit *e)
+{
+	_cleanup_free_ char *path = ct_exit_path(be, name);
+	_cleanup_json_ struct json_object *o = json_object_from_file(path);
+	if (!o)
+		return;
+	e->kind = vd_exit_kind_parse(vd_json_str(o, "exit", ""));
+	e->code = (int)vd_json_i64(o, "code", 0);
+	e->oom_kills = (uint64_t)vd_json_i64(o, "oom_kills", 0);
+	e->time = vd_json_i64(o, "time", 0);
+	vd_strlcpy(e->detail, vd_json_str(o, "detail", ""), sizeof(e->detail));
+	if (e->kind == VD_EXIT_CODE && e->oom_kills && !e->detail[0])
+		snprintf(e->detail, sizeof(e->detail), "after %llu OOM kill(s) in its cgroup",
+			 (unsigned long long)e->oom_kills);
+}
+
+/* The client writes the record when it cleans up after a lost supervisor on request. */
+static void ct_write_user_exit(struct vd_backend *be, const char *name, const char *detail)
+{
+	_cleanup_free_ char *path = ct_exit_path(be, name), *tmp = vd_xasprintf("%s.tmp", path);
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "exit", json_object_new_string("user"));
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) == 0)
+		rename(tmp, path);
 }
 
 /* A stopped container's last counters (NAME.final, written by its supervisor as it removed the
@@ -345,14 +416,20 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	_cleanup_error_ struct vd_error *e = NULL;
 	int r = ct_op_ms(be, name, "status", CT_LIST_MS, &st, &e);
 	if (r < 0 && r != -ESRCH) {
-		/* There, but not answering (or not reachable): the row says so, the list goes on */
+		/* There, but not answering (stopped, hung): the row says so and still shows the
+		 * container's use from its cgroups; the list goes on */
 		g->state = VD_STATE_NOREPLY;
 		vd_strlcpy(g->problem, e ? e->msg : "its supervisor does not answer",
 			   sizeof(g->problem));
+		ct_lost_sample(be, name, &g->sample);
 		return 0;
 	}
 	if (r < 0) {
-		g->state = ct_unanswered_state(be, name);
+		g->state = ct_unanswered_state(be, name, &g->exit);
+		if (g->state == VD_STATE_LOST)
+			ct_lost_sample(be, name, &g->sample);
+		else if (g->state == VD_STATE_STOPPED)
+			ct_read_exit(be, name, &g->exit);
 		if (g->problem[0] && g->state == VD_STATE_STOPPED)
 			g->state = VD_STATE_BROKEN;
 		if (dr == -ENOENT && g->state == VD_STATE_STOPPED)
@@ -600,6 +677,8 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 		return r;
 	/* State files first: a delete cut short leaves the definition, to delete again. */
 	ct_unlink_state(be, name, true);
+	_cleanup_free_ char *exitf = ct_exit_path(be, name);
+	unlink(exitf);
 	vd_failpoint("ct-cli-delete-after-state");
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
@@ -685,8 +764,12 @@ static int ct_stop(struct vd_backend *be, const char *name, int timeout_s, struc
 
 static int ct_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	if (ct_orphaned(be, name)) /* its supervisor died: kill what is left and clean up */
-		return ct_recover(be, name, err);
+	if (ct_orphaned(be, name)) { /* its supervisor died: kill what is left and clean up */
+		int r = ct_recover(be, name, err);
+		if (r == 0)
+			ct_write_user_exit(be, name, "killed by user after its supervisor was lost");
+		return r;
+	}
 	return ct_stop_call(be, name, 0, err);
 }
 

@@ -14,6 +14,7 @@ struct fake_guest {
 	double cpu_base, cpu_amp; /* fraction of the allocation, 0..1 */
 	double period_s;
 	uint64_t mem_base, mem_amp;
+	uint64_t oom_kills;
 	uint64_t cpu_offset_ns; /* CPU time banked before the last pause/stop */
 	uint64_t run_since_ns;  /* clock when it last started running */
 	double phase;
@@ -33,23 +34,30 @@ struct fake_seed {
 	uint64_t mem;
 	double cpu_base, cpu_amp;
 	uint64_t mem_base, mem_amp;
+	uint64_t oom_kills; /* a running guest's OOM count; a stopped one's last run's */
+	struct vd_exit exit; /* how a stopped seed's last run ended */
 };
+
+/* A few ways a run ends, for the demo and the golden screens. */
+#define FAKE_USER_STOP { .kind = VD_EXIT_USER, .time = 1700000000 }
+#define FAKE_OOM { .kind = VD_EXIT_OOM, .code = 9, .oom_kills = 1, .time = 1700000000 }
 
 /* The demo set: over-provisioned, busy, idle and stopped guests of both kinds. */
 static const struct fake_seed fake_demo[] = {
 	{ "web-frontend", VD_KIND_VM, VD_STATE_RUNNING, 4, 0, 8 * GIB, 0.06, 0.03, 1200 * MIB, 200 * MIB },
 	{ "db-primary", VD_KIND_VM, VD_STATE_RUNNING, 8, 0, 16 * GIB, 0.08, 0.03, 12 * GIB, 1 * GIB },
 	{ "ci-runner", VD_KIND_VM, VD_STATE_RUNNING, 2, 0, 4 * GIB, 0.25, 0.10, 3 * GIB, 512 * MIB },
-	{ "legacy-erp", VD_KIND_VM, VD_STATE_STOPPED, 2, 0, 6 * GIB, 0, 0, 0, 0 },
+	{ "legacy-erp", VD_KIND_VM, VD_STATE_STOPPED, 2, 0, 6 * GIB, 0, 0, 0, 0, 0, FAKE_USER_STOP },
 	{ "nginx", VD_KIND_CT, VD_STATE_RUNNING, 0, 1.0, 512 * MIB, 0.04, 0.02, 40 * MIB, 8 * MIB },
-	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.10, 0.05, 900 * MIB, 100 * MIB },
+	{ "redis-cache", VD_KIND_CT, VD_STATE_RUNNING, 0, 2.0, 2 * GIB, 0.10, 0.05, 900 * MIB, 100 * MIB,
+	  2 },
 	{ "batch-etl", VD_KIND_CT, VD_STATE_PAUSED, 0, 4.0, 4 * GIB, 0.70, 0.20, 2 * GIB, 300 * MIB },
 	{ "old-cron", VD_KIND_CT, VD_STATE_RUNNING, 0, 0.5, 1 * GIB, 0.005, 0.002, 24 * MIB, 1 * MIB },
 };
 
 static const struct fake_seed fake_a[] = {
 	{ "alpha", VD_KIND_VM, VD_STATE_RUNNING, 2, 0, 2 * GIB, 0.25, 0.05, 700 * MIB, 50 * MIB },
-	{ "gamma", VD_KIND_CT, VD_STATE_STOPPED, 0, 1.0, 256 * MIB, 0, 0, 0, 0 },
+	{ "gamma", VD_KIND_CT, VD_STATE_STOPPED, 0, 1.0, 256 * MIB, 0, 0, 0, 0, 1, FAKE_OOM },
 };
 
 static const struct fake_seed fake_b[] = {
@@ -102,6 +110,7 @@ static void fake_sample(const struct fake_guest *f, uint64_t now, struct vd_samp
 	s->net_rx = (uint64_t)(t * 1500.0 * (1 + f->cpu_base * 50));
 	s->net_tx = s->net_rx / 2;
 	s->pids = f->g.kind == VD_KIND_CT ? 3 + (uint32_t)(f->cpu_base * 20) : 0;
+	s->oom_events = f->oom_kills;
 }
 
 static void fake_seed_guest(struct fake_guest *f, const struct fake_seed *s, size_t idx)
@@ -114,6 +123,8 @@ static void fake_seed_guest(struct fake_guest *f, const struct fake_seed *s, siz
 	f->g.alloc.cpu_limit = s->cpu_limit;
 	f->g.alloc.mem_bytes = s->mem;
 	f->g.alloc.mem_max_bytes = s->mem;
+	f->g.exit = s->exit;
+	f->oom_kills = s->oom_kills;
 	f->cpu_base = s->cpu_base;
 	f->cpu_amp = s->cpu_amp;
 	f->mem_base = s->mem_base;
@@ -236,6 +247,21 @@ static int fake_transition(struct vd_backend *be, const char *name, enum vd_stat
 	f->cpu_offset_ns = fake_cpu_ns(f, now);
 	f->run_since_ns = now;
 	f->g.state = to;
+	if (to == VD_STATE_RUNNING)
+		f->oom_kills = 0;
+	return 0;
+}
+
+/* Stopped on request: the record says so, as a real engine's would. */
+static int fake_stop_as(struct vd_backend *be, const char *name, const char *how,
+			struct vd_error **err)
+{
+	int r = fake_transition(be, name, VD_STATE_RUNNING, VD_STATE_PAUSED, VD_STATE_STOPPED, err);
+	struct fake_guest *f = r == 0 ? fake_find(be, name, NULL) : NULL;
+	if (!f)
+		return r;
+	f->g.exit = (struct vd_exit){ .kind = VD_EXIT_USER, .oom_kills = f->oom_kills };
+	vd_strlcpy(f->g.exit.detail, how, sizeof(f->g.exit.detail));
 	return 0;
 }
 
@@ -246,7 +272,7 @@ static int fake_start(struct vd_backend *be, const char *name, struct vd_error *
 
 static int fake_stop(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
 {
-	return fake_transition(be, name, VD_STATE_RUNNING, VD_STATE_PAUSED, VD_STATE_STOPPED, err);
+	return fake_stop_as(be, name, "stopped by user", err);
 }
 
 static int fake_pause(struct vd_backend *be, const char *name, struct vd_error **err)
@@ -261,7 +287,7 @@ static int fake_resume(struct vd_backend *be, const char *name, struct vd_error 
 
 static int fake_destroy(struct vd_backend *be, const char *name, struct vd_error **err)
 {
-	return fake_transition(be, name, VD_STATE_RUNNING, VD_STATE_PAUSED, VD_STATE_STOPPED, err);
+	return fake_stop_as(be, name, "killed by user", err);
 }
 
 static int fake_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
@@ -290,7 +316,8 @@ static int fake_create(struct vd_backend *be, const struct vd_guest_def *def, st
 	if (fake_find(be, def->name, NULL))
 		return vd_error_set(err, EEXIST, "a guest named %s already exists: pick another name", def->name);
 	struct fake_seed s = { def->name, def->kind, VD_STATE_STOPPED, def->vcpus, def->cpus,
-			       def->mem_bytes ? def->mem_bytes : 256 * MIB, 0.10, 0.05, 32 * MIB, 8 * MIB };
+			       def->mem_bytes ? def->mem_bytes : 256 * MIB, 0.10, 0.05, 32 * MIB, 8 * MIB,
+			       0, { 0 } };
 	fake_add_seeds(be->priv, &s, 1);
 	return 0;
 }

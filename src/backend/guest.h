@@ -3,6 +3,7 @@
 #define VD_BACKEND_GUEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VD_NAME_MAX 64
@@ -24,6 +25,7 @@ enum vd_state {
 	VD_STATE_STOPPING,
 	VD_STATE_BROKEN,  /* its definition does not parse: `problem` says file:line */
 	VD_STATE_NOREPLY, /* its keeper (supervisor, VMM) exists but does not answer: see problem */
+	VD_STATE_LOST,    /* still runs, but its supervisor is gone or does not answer */
 	VD_STATE__COUNT,
 };
 
@@ -67,6 +69,29 @@ struct vd_sample {
 	enum vd_mem_source mem_source;
 };
 
+/* Why a guest last stopped, as its engine recorded it; kept across consoles and host reboots. */
+enum vd_exit_kind {
+	VD_EXIT_NONE,     /* never ran, or the engine cannot say */
+	VD_EXIT_USER,     /* stopped or killed on request */
+	VD_EXIT_CODE,     /* its command ended by itself: code is the exit status */
+	VD_EXIT_SIGNAL,   /* killed by a signal nobody asked for: code is the signal */
+	VD_EXIT_OOM,      /* killed by the kernel's OOM killer */
+	VD_EXIT_LOST,     /* its supervisor or VMM died first: how the guest ended is unknown */
+	VD_EXIT_POWEROFF, /* a VM powered itself off */
+	VD_EXIT_RESET,    /* a VM reset itself (reboot) */
+	VD_EXIT_PANIC,    /* the guest kernel panicked */
+	VD_EXIT_CRASH,    /* triple fault, KVM internal error, a libvirt crash: detail says */
+	VD_EXIT__COUNT,
+};
+
+struct vd_exit {
+	enum vd_exit_kind kind;
+	int code;           /* exit status (CODE) or signal (SIGNAL, OOM) */
+	uint64_t oom_kills; /* OOM kills in its cgroup during the run that ended */
+	int64_t time;       /* wall-clock seconds when it ended, 0 = unknown */
+	char detail[128];   /* the engine's words: "i8042 reset", "KVM internal error" */
+};
+
 struct vd_guest {
 	char name[VD_NAME_MAX];
 	char host[VD_NAME_MAX]; /* label of the connection ("local" for this machine) */
@@ -85,6 +110,7 @@ struct vd_guest {
 	/* Why the engine could not read this guest on the last refresh (a definition's file:line
 	 * error, a keeper that does not answer); empty when it could. */
 	char problem[512];
+	struct vd_exit exit;  /* how its last run ended (shown while it is not running) */
 };
 
 /* A guest definition for create; engine-specific settings travel as "key=value" strings. */
@@ -109,6 +135,17 @@ struct vd_resize {
 
 const char *vd_state_name(enum vd_state s);
 const char *vd_kind_name(enum vd_kind k);
+/* The state as the table shows it: "oom-killed", "exited 3", "panicked" for a guest that
+ * stopped by itself, else the state's name. */
+const char *vd_guest_state_label(const struct vd_guest *g, char *buf, size_t len);
+/* Why it stopped or is lost, in words ("OOM kill (2 in its cgroup)", "stopped by user"); "" when
+ * it runs normally or nobody knows. */
+const char *vd_guest_reason(const struct vd_guest *g, char *buf, size_t len);
+/* OOM kills in its cgroup: the live counter while it runs, the last run's when it stopped. */
+uint64_t vd_guest_oom_kills(const struct vd_guest *g);
+/* Stable names of exit kinds for records and JSON ("oom", "exited", ...), and back. */
+const char *vd_exit_kind_name(enum vd_exit_kind k);
+enum vd_exit_kind vd_exit_kind_parse(const char *name);
 const char *vd_mem_source_name(enum vd_mem_source s);
 bool vd_state_is_active(enum vd_state s);
 /* Valid guest names: 1..63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */

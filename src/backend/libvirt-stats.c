@@ -12,6 +12,7 @@
 /* The figures of one domain, as libvirt gives them (KiB for memory), before they become a guest. */
 struct lv_raw {
 	int state;
+	int reason; /* state.reason: why it is shut off or crashed */
 	uint64_t cpu_ns;
 	uint64_t cpu_t_ns; /* when cpu_ns was read, if by its own call; 0 = at the bulk call */
 	uint64_t cur_kib, max_kib, avail_kib, usable_kib, rss_kib, last_update;
@@ -24,6 +25,7 @@ struct lv_raw {
 static void lv_raw_init(struct lv_raw *r)
 {
 	r->state = -1;
+	r->reason = 0;
 	r->cpu_ns = r->cur_kib = r->max_kib = r->avail_kib = r->usable_kib = LV_UNSET;
 	r->rss_kib = r->last_update = r->vcpus = r->cgroup_kib = LV_UNSET;
 	r->rx = r->tx = r->rd = r->wr = 0;
@@ -129,6 +131,8 @@ static void lv_raw_field(struct lv_raw *r, const virTypedParameter *tp)
 	case 's':
 		if (vd_streq(f, "state.state"))
 			r->state = (int)lv_param_u64(tp);
+		else if (vd_streq(f, "state.reason"))
+			r->reason = (int)lv_param_u64(tp);
 		return;
 	case 'c':
 		if (vd_streq(f, "cpu.time"))
@@ -369,6 +373,33 @@ static void lv_guest_memory(const struct lv_raw *r, struct vd_sample *s)
 	}
 }
 
+/* Why a domain is down, from the state reason libvirt keeps with it (the same detail its
+ * lifecycle events carry, and still there for a console started after the event). */
+static void lv_stats_exit(const struct lv_raw *r, struct vd_exit *e)
+{
+	static const struct { int reason; enum vd_exit_kind kind; const char *detail; } off[] = {
+		{ VIR_DOMAIN_SHUTOFF_SHUTDOWN, VD_EXIT_POWEROFF, "the guest shut down" },
+		{ VIR_DOMAIN_SHUTOFF_DESTROYED, VD_EXIT_USER, "destroyed (forced off)" },
+		{ VIR_DOMAIN_SHUTOFF_CRASHED, VD_EXIT_CRASH, "the domain crashed" },
+		{ VIR_DOMAIN_SHUTOFF_MIGRATED, VD_EXIT_USER, "migrated to another host" },
+		{ VIR_DOMAIN_SHUTOFF_SAVED, VD_EXIT_USER, "saved to a file" },
+		{ VIR_DOMAIN_SHUTOFF_FAILED, VD_EXIT_CRASH, "libvirt failed to start it" },
+		{ VIR_DOMAIN_SHUTOFF_DAEMON, VD_EXIT_LOST, "libvirtd found it dead on restart" },
+	};
+	if (r->state == VIR_DOMAIN_CRASHED) {
+		bool panic = r->reason == VIR_DOMAIN_CRASHED_PANICKED;
+		e->kind = panic ? VD_EXIT_PANIC : VD_EXIT_CRASH;
+		vd_strlcpy(e->detail, panic ? "guest panic (libvirt)" : "crashed", sizeof(e->detail));
+		return;
+	}
+	for (size_t i = 0; r->state == VIR_DOMAIN_SHUTOFF && i < VD_ARRAY_SIZE(off); i++) {
+		if (off[i].reason != r->reason)
+			continue;
+		e->kind = off[i].kind;
+		vd_strlcpy(e->detail, off[i].detail, sizeof(e->detail));
+	}
+}
+
 static void lv_guest_fill(struct lv_priv *p, const char *name, const struct lv_raw *r, uint64_t now,
 			  struct vd_guest *g)
 {
@@ -385,6 +416,7 @@ static void lv_guest_fill(struct lv_priv *p, const char *name, const struct lv_r
 	s->valid = true;
 	s->t_ns = r->cpu_t_ns ? r->cpu_t_ns : now;
 	s->cpu_ns = r->cpu_ns == LV_UNSET ? 0 : r->cpu_ns;
+	lv_stats_exit(r, &g->exit);
 	if (!vd_state_is_active(g->state))
 		return;
 	lv_guest_memory(r, s);

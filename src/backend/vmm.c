@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,14 +185,56 @@ static char *vmm_state_file(struct vd_backend *be, const char *name, const char 
 	return vd_xasprintf("%s/vmm/%s.%s", p->state, name, ext);
 }
 
-/* A VM that is not running but whose last run ended in a crash is shown as crashed. The VMM
- * records "crashed" when it starts and its real end when it ends cleanly, so a VMM killed with
- * SIGKILL shows as crashed too. */
-static bool vmm_crashed(struct vd_backend *be, const char *name)
+/* <data>/vms/NAME.exit: the VMM's copy of its exit record that survives a reboot. */
+static char *vmm_exit_data_file(struct vd_backend *be, const char *name)
+{
+	struct vmm_priv *p = be->priv;
+	return vd_xasprintf("%s/%s.exit", p->defs, name);
+}
+
+static const struct {
+	const char *word;
+	enum vd_exit_kind kind;
+	bool crashed;
+} vmm_exit_words[] = {
+	{ "poweroff", VD_EXIT_POWEROFF, false }, { "reset", VD_EXIT_RESET, false },
+	{ "killed", VD_EXIT_USER, false },       { "stopped", VD_EXIT_USER, false },
+	{ "panicked", VD_EXIT_PANIC, true },
+	{ "triple-fault", VD_EXIT_CRASH, true }, { "crashed", VD_EXIT_CRASH, true },
+};
+
+/* "WORD[: detail]" as virtdeck-vmm writes it into a guest's exit and state. */
+static void vmm_parse_exit(const char *line, struct vd_guest *g)
+{
+	size_t n = strcspn(line, ":\n");
+	const char *detail = line[n] == ':' ? line + n + 1 : "";
+	while (*detail == ' ')
+		detail++;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(vmm_exit_words); i++) {
+		if (strlen(vmm_exit_words[i].word) != n || strncmp(line, vmm_exit_words[i].word, n))
+			continue;
+		g->exit.kind = vmm_exit_words[i].kind;
+		g->state = vmm_exit_words[i].crashed ? VD_STATE_CRASHED : VD_STATE_STOPPED;
+		vd_strlcpy(g->exit.detail, detail, sizeof(g->exit.detail));
+		g->exit.detail[strcspn(g->exit.detail, "\n")] = '\0';
+		return;
+	}
+}
+
+/* How a VM's last run ended. The VMM records "crashed" when it starts and its real end when
+ * it ends cleanly, so a VMM killed with SIGKILL shows as crashed too; the state dir's record
+ * first, the data dir's after a reboot emptied /run. */
+static void vmm_read_exit(struct vd_backend *be, const char *name, struct vd_guest *g)
 {
 	_cleanup_free_ char *path = vmm_state_file(be, name, "exit");
+	_cleanup_free_ char *data = vmm_exit_data_file(be, name);
 	_cleanup_free_ char *what = NULL;
-	return vd_read_file(path, &what, NULL) == 0 && vd_str_has_prefix(what, "crashed");
+	struct stat st;
+	if (vd_read_file(path, &what, NULL) < 0 && vd_read_file(data, &what, NULL) < 0)
+		return;
+	vmm_parse_exit(what, g);
+	if (stat(path, &st) == 0 || stat(data, &st) == 0)
+		g->exit.time = (int64_t)st.st_mtime;
 }
 
 /* The process in NAME.pid when it is a live virtdeck-vmm (not a reused pid, not a zombie),
@@ -258,9 +301,9 @@ static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g
 		return vd_error_set(err, ENOENT, "no VM named %s in the vmm engine", name);
 	else if (vmm_pid(be, name))
 		g->state = vmm_has_sock(be, name) ? VD_STATE_UNKNOWN : VD_STATE_STARTING;
-	else if (vmm_crashed(be, name))
-		g->state = VD_STATE_CRASHED;
-	else if (r < 0)
+	else
+		vmm_read_exit(be, name, g);
+	if (!st && r < 0 && g->state == VD_STATE_STOPPED)
 		g->state = VD_STATE_BROKEN;
 	return 0;
 }
@@ -398,6 +441,8 @@ static int vmm_remove(struct vd_backend *be, const char *name, struct vd_error *
 		return vd_error_set(err, EBUSY, "VM %s is running: stop or kill it before deleting", name);
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "delete VM %s (%s)", name, path);
+	_cleanup_free_ char *exitf = vmm_exit_data_file(be, name);
+	unlink(exitf);
 	return 0;
 }
 
@@ -480,6 +525,18 @@ static int vmm_resume(struct vd_backend *be, const char *name, struct vd_error *
 	return vmm_simple(be, name, "resume", err);
 }
 
+/* The record a killed VMM could not write itself (takes path). */
+static void vmm_record_kill(char *path)
+{
+	static const char line[] = "killed: killed by user (its VMM did not answer)\n";
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write(fd, line, sizeof(line) - 1) != (ssize_t)sizeof(line) - 1)
+		unlink(path); /* no record beats a wrong one */
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
 /* A VMM that does not answer (stopped, hung) is killed through its pid file. */
 static int vmm_kill_hung(struct vd_backend *be, const char *name, struct vd_error **err)
 {
@@ -493,12 +550,8 @@ static int vmm_kill_hung(struct vd_backend *be, const char *name, struct vd_erro
 				      (int)pid);
 	for (int i = 0; i < 50 && vmm_pid(be, name) == pid; i++)
 		usleep(100 * 1000);
-	_cleanup_free_ char *exit = vmm_state_file(be, name, "exit");
-	int fd = open(exit, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && write(fd, "killed\n", 7) != 7)
-		unlink(exit); /* no record beats a wrong one */
-	if (fd >= 0)
-		close(fd);
+	vmm_record_kill(vmm_state_file(be, name, "exit"));
+	vmm_record_kill(vmm_exit_data_file(be, name));
 	vmm_forget(be, name);
 	return 0;
 }

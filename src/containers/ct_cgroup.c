@@ -642,12 +642,29 @@ int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_err
 	return ct_cgroup_new_at(root, v, parent, scope, name, out, err);
 }
 
+/* Which v1 controller's hierarchy holds dir (by its mount), so stats read from reported
+ * directories find memory, cpuacct and pids where they are. */
+static void ct_cg1_map_dir(struct ct_cgroup *cg, int idx)
+{
+	const char *root = getenv("VIRTDECK_CGROUP_ROOT");
+	root = root && *root ? root : "/sys/fs/cgroup";
+	for (int c = 0; c < CG__N; c++) {
+		_cleanup_free_ char *mnt = ct_cg1_mount(root, ct_v1_names[c]);
+		size_t n = mnt ? strlen(mnt) : 0;
+		if (mnt && strncmp(cg->dirs[idx], mnt, n) == 0 && cg->dirs[idx][n] == '/')
+			cg->v1[c] = idx;
+	}
+}
+
 int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *const *dirs,
 			struct ct_cgroup **out, struct vd_error **err)
 {
 	struct ct_cgroup *cg = ct_cg_alloc(version, NULL, name);
-	for (size_t i = 0; dirs && dirs[i]; i++)
-		ct_cg_add_dir(cg, vd_xstrdup(dirs[i]));
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		int idx = ct_cg_add_dir(cg, vd_xstrdup(dirs[i]));
+		if (version == CT_CGROUP_V1)
+			ct_cg1_map_dir(cg, idx);
+	}
 	if (!cg->dirs[0]) {
 		ct_cgroup_free(cg);
 		return vd_error_set(err, ENOENT, "container %s: its supervisor reported no cgroup", name);

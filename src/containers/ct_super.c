@@ -51,6 +51,9 @@ struct ct_client {
 struct ct_super {
 	struct ct_def def;
 	char *sock, *pidf, *ipf, *lockf, *recf;
+	char *exitf;    /* <data>/containers/NAME.exit: how the last run ended (survives reboots) */
+	bool stop_asked; /* a stop was requested: the end is the user's doing */
+	int kill_asked;  /* the last signal a client sent init: if it dies of it, that was asked */
 	int lock_fd, lfd, sigfd, timerfd;
 	struct ct_cgroup *cg;
 	struct ct_limits lim;
@@ -355,6 +358,55 @@ static void ct_super_cleanup(struct ct_super *s)
 			unlink(files[i]);
 }
 
+/* A new run: the record of how the previous one ended no longer describes this container. */
+static void ct_super_forget_exit(struct ct_super *s)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (ct_def_dir(&dir, NULL) < 0)
+		return;
+	s->exitf = vd_xasprintf("%s/%s.exit", dir, s->def.name);
+	unlink(s->exitf);
+}
+
+/* What ended init: the user's stop, the OOM killer (SIGKILL while its cgroup counted an OOM
+ * kill), its own exit, or a signal nobody asked for. */
+static const char *ct_super_exit_kind(const struct ct_super *s, uint64_t ooms, int *code)
+{
+	bool sig = WIFSIGNALED(s->status);
+	*code = sig ? WTERMSIG(s->status) : WEXITSTATUS(s->status);
+	if (s->stop_asked || (sig && *code == s->kill_asked))
+		return "user";
+	if (sig && *code == SIGKILL && ooms > 0)
+		return "oom";
+	return sig ? "signal" : "exited";
+}
+
+/* Kept in the data directory, not the state directory: /run is a tmpfs, and why a container
+ * stopped must still be known after the host reboots. Written before the cgroup goes (its OOM
+ * counter is read here) and before the socket goes (whoever sees it gone finds the record). */
+static void ct_super_record_exit(struct ct_super *s)
+{
+	struct ct_stats st = { 0 };
+	int code;
+	if (s->cg)
+		ct_cgroup_stats(s->cg, &st, NULL);
+	const char *kind = ct_super_exit_kind(s, st.oom_kills, &code);
+	if (!vd_streq(kind, "user") && !(vd_streq(kind, "exited") && code == 0))
+		vd_warn("container %s: init ended by itself (%s %d, %llu OOM kills in its cgroup)",
+			s->def.name, kind, code, (unsigned long long)st.oom_kills);
+	if (!s->exitf)
+		return;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "exit", json_object_new_string(kind));
+	json_object_object_add(o, "code", json_object_new_int(code));
+	json_object_object_add(o, "wait_status", json_object_new_int(s->status));
+	json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)st.oom_kills));
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
+	_cleanup_free_ char *tmp = vd_xasprintf("%s.tmp", s->exitf);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) == 0)
+		rename(tmp, s->exitf);
+}
+
 /* The socket appears (renamed into place) only once it listens and the pid and recovery
  * files exist: whoever sees NAME.sock can talk to us (the console's inotify watch included). */
 static int ct_super_listen(struct ct_super *s, struct vd_error **err)
@@ -392,6 +444,7 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 	_cleanup_free_ char *final = NULL;
 	if (ct_super_state_path(s->def.name, "final", &final, NULL) == 0)
 		unlink(final); /* the figures of the previous run */
+	ct_super_forget_exit(s);
 	int r = ct_super_cgroup(s, err);
 	vd_failpoint("ct-super-after-cgroup");
 	if (r == 0 && s->def.net == CT_NET_BRIDGE)
@@ -633,6 +686,7 @@ static struct json_object *ct_super_kill(struct ct_super *s, struct json_object 
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL); /* a frozen init cannot act on the signal */
 	s->paused = false;
+	s->kill_asked = sig;
 	if (kill(s->init, sig) < 0 && errno != ESRCH) {
 		vd_error_errno(err, errno, "container %s: kill", s->def.name);
 		return NULL;
@@ -684,6 +738,7 @@ static bool ct_super_kill_later(struct ct_super *s, int timeout_s)
 /* SIGTERM now, SIGKILL when the timer fires; the reply goes out when init is reaped. */
 static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 {
+	s->stop_asked = true;
 	if (!ct_super_catches_term(s->init) || timeout_s < 0)
 		timeout_s = 0;
 	if (ct_super_kill_later(s, timeout_s))
@@ -1026,6 +1081,7 @@ static void ct_super_finish(struct ct_super *s)
 		ct_super_console_out(s);
 	}
 	vd_info("container %s: init exited (status %#x)", s->def.name, s->status);
+	ct_super_record_exit(s);
 	ct_super_cleanup(s);
 	for (size_t i = 0; i < CT_MAX_CLIENTS; i++) {
 		if (s->cl[i].fd >= 0 && s->cl[i].wants_exit) {

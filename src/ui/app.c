@@ -157,12 +157,16 @@ static void app_log_transitions(struct ui_app *app, const struct app_seen *old, 
 		const struct app_seen *was = app_seen_find(g, old, n_old);
 		if (was ? was->state == g->state : !g->problem[0])
 			continue;
-		bool bad = g->state == VD_STATE_CRASHED || g->problem[0];
+		char label[32], why[160];
+		vd_guest_reason(g, why, sizeof(why));
+		const char *detail = g->problem[0] ? g->problem : why;
+		bool bad = g->state == VD_STATE_CRASHED || g->state == VD_STATE_LOST ||
+			   g->problem[0] || (why[0] && g->exit.kind != VD_EXIT_USER);
 		char msg[sizeof(g->problem) + 128];
 		if (was)
 			snprintf(msg, sizeof(msg), "%s: %s -> %s%s%s", g->name,
-				 vd_state_name(was->state), vd_state_name(g->state),
-				 g->problem[0] ? ": " : "", g->problem);
+				 vd_state_name(was->state), vd_guest_state_label(g, label, sizeof(label)),
+				 detail[0] ? ": " : "", detail);
 		else
 			vd_strlcpy(msg, g->problem, sizeof(msg)); /* it names the guest */
 		app_log_quiet(app, bad ? UI_BAD : UI_NORMAL, msg);

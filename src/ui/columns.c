@@ -32,15 +32,30 @@ static enum ui_style col_type(const struct vd_guest *g, char *b, size_t n)
 	return col_dim_if_inactive(g);
 }
 
+/* A guest that stopped by itself with a failure stands out like a crash. */
+static bool col_failed_exit(const struct vd_guest *g)
+{
+	if (g->state != VD_STATE_STOPPED)
+		return false;
+	switch (g->exit.kind) {
+	case VD_EXIT_CODE: return g->exit.code != 0;
+	case VD_EXIT_SIGNAL: case VD_EXIT_OOM: case VD_EXIT_PANIC: case VD_EXIT_CRASH: return true;
+	default: return false;
+	}
+}
+
 static enum ui_style col_state(const struct vd_guest *g, char *b, size_t n)
 {
-	snprintf(b, n, "%s", vd_state_name(g->state));
+	vd_guest_state_label(g, b, n);
+	if (col_failed_exit(g))
+		return UI_BAD;
 	switch (g->state) {
 	case VD_STATE_RUNNING: return UI_GOOD;
 	case VD_STATE_PAUSED: return UI_WARN;
 	case VD_STATE_CRASHED:
 	case VD_STATE_BROKEN:
-	case VD_STATE_NOREPLY: return UI_BAD;
+	case VD_STATE_NOREPLY:
+	case VD_STATE_LOST: return UI_BAD;
 	default: return UI_DIM;
 	}
 }
@@ -122,13 +137,28 @@ static enum ui_style col_rec(const struct vd_guest *g, char *b, size_t n)
 	return g->advice_rec[0] && !vd_streq(g->advice_rec, "-") ? UI_NORMAL : UI_DIM;
 }
 
+static enum ui_style col_reason(const struct vd_guest *g, char *b, size_t n)
+{
+	vd_guest_reason(g, b, n);
+	if (!b[0])
+		snprintf(b, n, "-");
+	return col_failed_exit(g) || g->state == VD_STATE_LOST ? UI_BAD : UI_DIM;
+}
+
+static enum ui_style col_oom(const struct vd_guest *g, char *b, size_t n)
+{
+	uint64_t k = vd_guest_oom_kills(g);
+	snprintf(b, n, "%llu", (unsigned long long)k);
+	return k ? UI_BAD : UI_DIM;
+}
+
 /* Display order; priority decides what survives on a narrow terminal. */
 static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_ENGINE, "ENGINE", "engine", 7, false, 3, VD_SORT_ENGINE, col_engine },
 	{ UI_COL_HOST, "HOST", "host", 10, false, 9, VD_SORT_HOST, col_host },
 	{ UI_COL_NAME, "NAME", "name", 12, false, 0, VD_SORT_NAME, col_name },
 	{ UI_COL_TYPE, "TYPE", "type", 4, false, 5, VD_SORT_KIND, col_type },
-	{ UI_COL_STATE, "STATE", "state", 8, false, 1, VD_SORT_STATE, col_state },
+	{ UI_COL_STATE, "STATE", "state", 10, false, 1, VD_SORT_STATE, col_state },
 	{ UI_COL_VCPU, "vCPU", "vcpus", 5, true, 4, VD_SORT_VCPU, col_vcpu },
 	{ UI_COL_CPU, "CPU%", "cpu_pct_alloc", 6, true, 2, VD_SORT_CPU, col_cpu },
 	{ UI_COL_CPU_HOST, "HOST%", "cpu_pct_host", 6, true, 8, VD_SORT_CPU_HOST, col_cpu_host },
@@ -139,6 +169,8 @@ static const struct ui_column ui_column_table[UI_COL__COUNT] = {
 	{ UI_COL_MEM_SRC, "MEM SOURCE", "mem_source", 10, false, 9, VD_SORT_NAME, col_mem_src },
 	{ UI_COL_ADVICE, "ADVICE", "advice", 7, false, 5, VD_SORT_NAME, col_advice },
 	{ UI_COL_REC, "REC SIZE", "rec_size", 13, false, 7, VD_SORT_NAME, col_rec },
+	{ UI_COL_OOM, "OOM", "oom_kills", 4, true, 10, VD_SORT_NAME, col_oom },
+	{ UI_COL_REASON, "REASON", "reason", 24, false, 10, VD_SORT_STATE, col_reason },
 };
 
 const struct ui_column *ui_columns(void)
@@ -202,7 +234,7 @@ size_t ui_columns_fit(int width, const enum ui_col_id *chosen, size_t n_chosen, 
 	if (n_chosen)
 		return columns_fit_chosen(width, chosen, n_chosen, out, out_w, max);
 	int p = 0;
-	while (p < 9 && columns_width_at(p + 1, flags) <= width)
+	while (p < 10 && columns_width_at(p + 1, flags) <= width)
 		p++;
 	enum ui_col_id auto_cols[UI_COL__COUNT];
 	size_t n = 0;
@@ -235,6 +267,25 @@ static void json_add_window(struct json_object *o, const struct vd_guest *g, boo
 	json_object_object_add(o, "cpu_window_s", json_object_new_double_s(strtod(txt, NULL), txt));
 }
 
+/* Why it stopped, after the older keys so CSV columns keep their places: the reason in words,
+ * the exit status or signal when there is one (else null), OOM kills, and the exit's kind. */
+static void ui_guest_json_exit(struct json_object *o, const struct vd_guest *g)
+{
+	char why[160];
+	bool ended = !vd_state_is_active(g->state);
+	bool code = ended && g->exit.kind == VD_EXIT_CODE;
+	bool killed = g->exit.kind == VD_EXIT_SIGNAL || g->exit.kind == VD_EXIT_OOM;
+	bool sig = ended && killed && g->exit.code;
+	vd_guest_reason(g, why, sizeof(why));
+	json_object_object_add(o, "reason", why[0] ? json_object_new_string(why) : NULL);
+	json_object_object_add(o, "exit_code", code ? json_object_new_int(g->exit.code) : NULL);
+	json_object_object_add(o, "exit_signal", sig ? json_object_new_int(g->exit.code) : NULL);
+	json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)vd_guest_oom_kills(g)));
+	bool known = (ended || g->state == VD_STATE_LOST) && g->exit.kind != VD_EXIT_NONE;
+	const char *kind = vd_exit_kind_name(g->exit.kind);
+	json_object_object_add(o, "exit", known ? json_object_new_string(kind) : NULL);
+}
+
 struct json_object *ui_guest_json(const struct vd_guest *g)
 {
 	struct json_object *o = json_object_new_object();
@@ -243,12 +294,13 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "host", json_object_new_string(g->host));
 	json_object_object_add(o, "name", json_object_new_string(g->name));
 	json_object_object_add(o, "type", json_object_new_string(vd_kind_name(g->kind)));
-	json_object_object_add(o, "state", json_object_new_string(vd_state_name(g->state)));
+	char label[32];
+	vd_guest_state_label(g, label, sizeof(label));
+	json_object_object_add(o, "state", json_object_new_string(label));
 	json_object_object_add(o, "vcpus", json_object_new_int((int)g->alloc.vcpus));
 	json_object_object_add(o, "cpu_limit", json_object_new_double(g->alloc.cpu_limit));
 	json_add_pct(o, "cpu_pct_alloc", g->cpu_pct_alloc, active);
 	json_add_pct(o, "cpu_pct_host", g->cpu_pct_host, active);
-	json_add_window(o, g, active);
 	json_object_object_add(o, "mem_alloc_bytes", json_object_new_int64((int64_t)g->alloc.mem_bytes));
 	json_object_object_add(o, "mem_used_bytes",
 			       active ? json_object_new_int64((int64_t)g->sample.mem_used) : NULL);
@@ -257,7 +309,18 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
 	struct json_object *problem = g->problem[0] ? json_object_new_string(g->problem) : NULL;
 	json_object_object_add(o, "error", problem);
+	ui_guest_json_exit(o, g);
+	json_add_window(o, g, active);
 	return o;
+}
+
+/* The last column, unpadded: a reason is as long as it needs to be. */
+static void ui_columns_print_reason(FILE *out, const struct vd_guest *g, bool first)
+{
+	char buf[160];
+	if (g)
+		col_reason(g, buf, sizeof(buf));
+	fprintf(out, "%s%s", first ? "" : " ", g ? buf : "REASON");
 }
 
 void ui_columns_print(FILE *out, const struct vd_guest *g)
@@ -268,6 +331,10 @@ void ui_columns_print(FILE *out, const struct vd_guest *g)
 		const struct ui_column *col = &ui_column_table[c];
 		if (!col->format || col->id == UI_COL_ADVICE || col->id == UI_COL_REC)
 			continue; /* the console's advice annotations: `virtdeck advise` prints advice */
+		if (col->id == UI_COL_REASON) {
+			ui_columns_print_reason(out, g, first);
+			continue;
+		}
 		if (g)
 			col->format(g, buf, sizeof(buf));
 		int w = col->id == UI_COL_NAME ? 20 : col->width;

@@ -21,6 +21,8 @@ enum ui_col_id {
 	UI_COL_MEM_SRC,
 	UI_COL_ADVICE, /* right-sizing verdict, when a history is open */
 	UI_COL_REC,    /* recommended size */
+	UI_COL_OOM,    /* OOM kills in its cgroup */
+	UI_COL_REASON, /* why it stopped (or is lost); printed last by list and top -b */
 	UI_COL__COUNT,
 };
 

@@ -2,6 +2,7 @@
 #include "ui/detail.h"
 
 #include <math.h>
+#include <time.h>
 
 #include "ui/advice.h"
 #include "ui/screen.h"
@@ -118,12 +119,31 @@ static int detail_use(const struct vd_guest *gu, struct ui_grid *g, int x, int y
 	snprintf(b, sizeof(b), "rx %s, tx %s", vd_format_size(gu->sample.net_rx, a, sizeof(a)),
 		 vd_format_size(gu->sample.net_tx, c, sizeof(c)));
 	detail_kv(g, x, y++, w, "Network", b);
-	if (gu->sample.oom_events) {
-		snprintf(b, sizeof(b), "%llu (the limit was hit)", (unsigned long long)gu->sample.oom_events);
+	uint64_t ooms = vd_guest_oom_kills(gu);
+	if (ooms) {
+		snprintf(b, sizeof(b), "%llu (the limit was hit)", (unsigned long long)ooms);
 		detail_kv(g, x, y, w, "OOM kills", b);
 		ui_grid_style(g, x + 12, y++, w - 12, UI_BAD);
 	}
 	return y;
+}
+
+/* Why it stopped (or is lost), with when, so a stopped row explains itself. */
+static int detail_exit(const struct vd_guest *gu, struct ui_grid *g, int x, int y, int w)
+{
+	char why[160], when[32] = "", line[200];
+	vd_guest_reason(gu, why, sizeof(why));
+	if (!why[0])
+		return y;
+	time_t t = (time_t)gu->exit.time;
+	struct tm tm;
+	if (t > 0 && gu->state != VD_STATE_LOST && localtime_r(&t, &tm))
+		strftime(when, sizeof(when), " at %Y-%m-%d %H:%M:%S", &tm);
+	snprintf(line, sizeof(line), "%s%s", why, when);
+	bool bad = gu->state == VD_STATE_LOST || gu->exit.kind != VD_EXIT_USER;
+	detail_kv(g, x, y, w, gu->state == VD_STATE_LOST ? "Lost" : "Stopped", line);
+	ui_grid_style(g, x + 12, y, w - 12, bad ? UI_BAD : UI_NORMAL);
+	return y + 1;
 }
 
 static void detail_overview(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y)
@@ -134,6 +154,8 @@ static void detail_overview(struct ui_app *app, struct ui_grid *g, const struct 
 	int y1 = detail_alloc(app, g, gu, 1, y, half - 2);
 	int y2 = detail_use(gu, g, half, y, app->w - half - 1);
 	y = (y1 > y2 ? y1 : y2) + 1;
+	int y3 = detail_exit(gu, g, 1, y, app->w - 2);
+	y = y3 > y ? y3 + 1 : y;
 	ui_grid_printf(g, 1, y++, app->w - 2, UI_TITLE, "What a %s is", gu->kind == VD_KIND_VM ? "VM" : "container");
 	const char *const *facts = gu->kind == VD_KIND_VM ? detail_facts_vm : detail_facts_ct;
 	for (size_t i = 0; facts[i] && y < app->h - 2; i++)
@@ -241,9 +263,10 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 			       app->detail_name);
 		return;
 	}
+	char label[32];
 	ui_grid_printf(g, 0, 0, app->w, UI_TITLE, "%s - %s on engine %s, host %s - %s", gu->name,
 		       gu->kind == VD_KIND_VM ? "VM" : "container", vd_backend_name(gu->backend), gu->host,
-		       vd_state_name(gu->state));
+		       vd_guest_state_label(gu, label, sizeof(label)));
 	detail_tabs_row(app, g, 1);
 	switch (app->detail_tab) {
 	case UI_TAB_OVERVIEW: detail_overview(app, g, gu, 3); break;

@@ -146,6 +146,7 @@ static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *
 		vmm_vcpu_resume_all(vm);
 	vmm_i8042_ctrl_alt_del(vm->i8042);
 	vm->shutdown_deadline_ns = vd_now_mono_ns() + (uint64_t)timeout * 1000000000ull;
+	vm->shutdown_asked = true; /* the guest's reset or poweroff that follows is the user's stop */
 	vd_info("VM %s: Ctrl-Alt-Del sent, forcing off in %llds", vm->name, (long long)timeout);
 	return vd_ctl_reply_ok();
 }

@@ -242,6 +242,7 @@ static void vmm_notify(int *fd, const char *msg)
 
 struct vmm_files {
 	char *dir, *sock, *pid, *log, *console_log, *exit;
+	char *exit_data; /* <data>/vms/NAME.exit, NULL without a data dir */
 };
 
 static void vmm_files_init(struct vmm_files *f, const char *dir, const char *name)
@@ -252,6 +253,13 @@ static void vmm_files_init(struct vmm_files *f, const char *dir, const char *nam
 	f->log = vd_xasprintf("%s/%s.log", dir, name);
 	f->console_log = vd_xasprintf("%s/%s.console", dir, name);
 	f->exit = vd_xasprintf("%s/%s.exit", dir, name);
+	f->exit_data = NULL;
+	_cleanup_free_ char *data = NULL;
+	if (vd_paths_data_dir(&data, NULL) == 0) {
+		_cleanup_free_ char *vms = vd_xasprintf("%s/vms", data);
+		if (vd_mkdir_p(vms, 0700) == 0)
+			f->exit_data = vd_xasprintf("%s/%s.exit", vms, name);
+	}
 }
 
 static void vmm_write_line(const char *path, const char *line)
@@ -264,11 +272,30 @@ static void vmm_write_line(const char *path, const char *line)
 	close(fd);
 }
 
-/* How the last run ended ("poweroff", "reset", "killed", "crashed"), for the engine to show. */
-static void vmm_write_exit(const char *path, enum vmm_exit_reason why)
+/* The exit record goes to the state dir and, so that it outlives a reboot (/run is a tmpfs),
+ * to <data>/vms/NAME.exit as well. */
+static void vmm_write_exit_line(const struct vmm_files *f, const char *line)
 {
-	_cleanup_free_ char *line = vd_xasprintf("%s\n", vmm_vm_exit_name(why));
-	vmm_write_line(path, line);
+	vmm_write_line(f->exit, line);
+	if (f->exit_data)
+		vmm_write_line(f->exit_data, line);
+}
+
+/* How the last run ended ("poweroff", "reset", "killed", "crashed", "panicked",
+ * "triple-fault"), then ": " and the words that go with it, for the engine to show. */
+static void vmm_write_exit(const struct vmm_files *f, const struct vmm *vm)
+{
+	const char *name = vmm_vm_exit_name(vm->exit_reason);
+	bool graceful = vm->exit_reason == VMM_EXIT_RESET || vm->exit_reason == VMM_EXIT_POWEROFF ||
+			vm->exit_reason == VMM_EXIT_KILLED;
+	if (vm->shutdown_asked && graceful) { /* "stopped" is the user's doing: how it went follows */
+		_cleanup_free_ char *asked = vd_xasprintf("stopped: shutdown by user (%s)\n", name);
+		vmm_write_exit_line(f, asked);
+		return;
+	}
+	_cleanup_free_ char *line = vm->exit_detail[0] ?
+		vd_xasprintf("%s: %s\n", name, vm->exit_detail) : vd_xasprintf("%s\n", name);
+	vmm_write_exit_line(f, line);
 }
 
 static void vmm_write_pid(const char *path)
@@ -284,7 +311,7 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 	vmm_write_pid(f->pid); /* first: the engine tells a VMM still starting from a dead one */
 	/* Until a clean end says otherwise, this run counts as crashed: a VMM killed with SIGKILL
 	 * (or by the OOM killer) cannot say so itself. */
-	vmm_write_line(f->exit, "crashed: virtdeck-vmm ended without recording why (killed?)\n");
+	vmm_write_exit_line(f, "crashed: virtdeck-vmm ended without recording why (killed?)\n");
 	if (vd_rotlog_open(&vm->console_log, f->console_log, def->console_log_size, err) < 0)
 		return vd_error_wrap(err, "console log of VM %s", def->name);
 	vm->console_stdout = o->console_stdout;
@@ -307,7 +334,7 @@ static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
 {
 	vmm_vcpu_stop_all(vm);
 	vd_info("VM %s stopped: %s", vm->name, vmm_vm_exit_name(vm->exit_reason));
-	vmm_write_exit(f->exit, vm->exit_reason);
+	vmm_write_exit(f, vm);
 	vd_ctlsrv_close(&l->ctl);
 	unlink(f->sock);
 	unlink(f->pid);
@@ -411,6 +438,8 @@ int main(int argc, char **argv)
 		unlink(f.sock);
 		unlink(f.pid);
 		unlink(f.exit); /* never ran: the start command reported why */
+		if (f.exit_data)
+			unlink(f.exit_data);
 		return 1;
 	}
 	vd_info("VM %s running: %u vCPUs, %llu MiB, console %s", vm.name, vm.nvcpus,

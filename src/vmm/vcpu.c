@@ -143,11 +143,30 @@ int vmm_vcpu_create_all(struct vmm *vm, struct vd_error **err)
 	return 0;
 }
 
+/* After a panic line the guest's own end (reset, poweroff, triple fault) is the panic. */
+static bool vmm_panic_ends(struct vmm *vm, enum vmm_exit_reason why)
+{
+	bool guest_end = why == VMM_EXIT_RESET || why == VMM_EXIT_POWEROFF ||
+			 why == VMM_EXIT_TRIPLE_FAULT;
+	return guest_end && __atomic_load_n(&vm->panic_seen, __ATOMIC_ACQUIRE);
+}
+
 void vmm_request_exit(struct vmm *vm, enum vmm_exit_reason why)
 {
+	vmm_request_exit_why(vm, why, NULL);
+}
+
+void vmm_request_exit_why(struct vmm *vm, enum vmm_exit_reason why, const char *detail)
+{
 	pthread_mutex_lock(&vm->lock);
-	if (vm->exit_reason == VMM_EXIT_NONE)
+	if (vm->exit_reason == VMM_EXIT_NONE && vmm_panic_ends(vm, why)) {
+		why = VMM_EXIT_PANIC;
+		detail = vm->panic_line;
+	}
+	if (vm->exit_reason == VMM_EXIT_NONE) {
 		vm->exit_reason = why;
+		vd_strlcpy(vm->exit_detail, detail ? detail : "", sizeof(vm->exit_detail));
+	}
 	pthread_mutex_unlock(&vm->lock);
 	uint64_t one = 1;
 	if (write(vm->event_fd, &one, sizeof(one)) < 0)
@@ -201,7 +220,7 @@ static void vmm_vcpu_fail(struct vmm_vcpu *v, const char *what)
 	ioctl(v->fd, KVM_GET_REGS, &r);
 	vd_err("VM %s vCPU %u: %s (exit %u, rip %#llx)", v->vm->name, v->id, what, v->run->exit_reason,
 	       (unsigned long long)r.rip);
-	vmm_request_exit(v->vm, VMM_EXIT_CRASH);
+	vmm_request_exit_why(v->vm, VMM_EXIT_CRASH, what);
 }
 
 /* The exit loop: long but flat, one case per exit reason. Returns when the VM stops. */
@@ -227,14 +246,14 @@ static void *vmm_vcpu_thread(void *arg)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_HLT:
-			vmm_request_exit(v->vm, VMM_EXIT_POWEROFF);
+			vmm_request_exit_why(v->vm, VMM_EXIT_POWEROFF, "the vCPU halted");
 			return NULL;
-		case KVM_EXIT_SHUTDOWN: /* triple fault: what a PC does on reset */
-			vmm_request_exit(v->vm, VMM_EXIT_RESET);
+		case KVM_EXIT_SHUTDOWN: /* a triple fault: a guest's last resort to reset, or a crash */
+			vmm_request_exit_why(v->vm, VMM_EXIT_TRIPLE_FAULT, "triple fault (KVM_EXIT_SHUTDOWN)");
 			return NULL;
 		case KVM_EXIT_SYSTEM_EVENT:
-			vmm_request_exit(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
-							VMM_EXIT_RESET : VMM_EXIT_POWEROFF);
+			vmm_request_exit_why(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+					     VMM_EXIT_RESET : VMM_EXIT_POWEROFF, "KVM system event");
 			return NULL;
 		case KVM_EXIT_FAIL_ENTRY:
 			vmm_vcpu_fail(v, "KVM_EXIT_FAIL_ENTRY: the CPU refused the guest state");

@@ -15,9 +15,46 @@
 #define VMM_SLEEP_PORT 0x3c0
 #define VMM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off nomodeset i8042.noaux"
 
+/* What every Linux panic prints first, whatever the loglevel (KERN_EMERG). */
+static const char vmm_panic_marker[] = "Kernel panic - not syncing";
+
+/* Keep the panic line: the marker, then what follows it up to the end of the line. */
+static void vmm_vm_panic_keep(struct vmm *vm, uint8_t c)
+{
+	if (c == '\r' || c == '\n') {
+		vm->panic_match = 0; /* the line is complete */
+		return;
+	}
+	if (vm->panic_len + 1 < sizeof(vm->panic_line) && c >= 0x20 && c < 0x7f)
+		vm->panic_line[vm->panic_len++] = (char)c;
+}
+
+/* Watch the guest's console for a kernel panic. A guest program could print the same words,
+ * but it can only mislabel why its own VM stopped; the Debian kernel's pvpanic driver is a
+ * module no minimal initramfs loads, while this line comes from every kernel. */
+static void vmm_vm_panic_scan(struct vmm *vm, const uint8_t *buf, size_t n)
+{
+	size_t m = sizeof(vmm_panic_marker) - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (vm->panic_match == m) {
+			vmm_vm_panic_keep(vm, buf[i]);
+			continue;
+		}
+		if (buf[i] != (uint8_t)vmm_panic_marker[vm->panic_match])
+			vm->panic_match = buf[i] == (uint8_t)vmm_panic_marker[0] ? 1 : 0;
+		else if (++vm->panic_match == m) {
+			memcpy(vm->panic_line, vmm_panic_marker, m + 1);
+			vm->panic_len = m;
+			__atomic_store_n(&vm->panic_seen, true, __ATOMIC_RELEASE);
+		}
+	}
+	vm->panic_line[vm->panic_len] = '\0';
+}
+
 void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
 {
 	struct vmm *vm = opaque;
+	vmm_vm_panic_scan(vm, buf, n);
 	if (!vm->first_byte_seen) {
 		vm->first_byte_seen = true;
 		vm->first_byte_ns = vd_now_mono_ns();
@@ -42,14 +79,14 @@ static void vmm_vm_i8042_irq(void *opaque, unsigned line, int level)
 
 static void vmm_vm_reset(void *opaque)
 {
-	vmm_request_exit(opaque, VMM_EXIT_RESET);
+	vmm_request_exit_why(opaque, VMM_EXIT_RESET, "i8042 reset line");
 }
 
 /* ACPI sleep control register of the hardware-reduced FADT: SLP_EN with S5 is poweroff. */
 static void vmm_vm_sleep_write(void *dev, uint64_t off, const uint8_t *data, unsigned len)
 {
 	if (off == 0 && (data[0] & 0x20) && ((data[0] >> 2) & 7) == 5)
-		vmm_request_exit(dev, VMM_EXIT_POWEROFF);
+		vmm_request_exit_why(dev, VMM_EXIT_POWEROFF, "ACPI poweroff (S5)");
 }
 
 static void vmm_vm_sleep_read(void *dev, uint64_t off, uint8_t *data, unsigned len)
@@ -178,6 +215,7 @@ const char *vmm_vm_state_name(const struct vmm *vm)
 
 const char *vmm_vm_exit_name(enum vmm_exit_reason r)
 {
-	static const char *const names[] = { "none", "reset", "poweroff", "killed", "crashed" };
+	static const char *const names[] = { "none",    "reset",    "poweroff",    "killed",
+					     "crashed", "panicked", "triple-fault" };
 	return r < VD_ARRAY_SIZE(names) ? names[r] : "unknown";
 }

@@ -71,7 +71,7 @@ enum vmm_run_state { VMM_RUNNING, VMM_PAUSED, VMM_STOPPED };
 
 /* Why the VM stopped, as reported on the control socket and in the exit status. */
 enum vmm_exit_reason { VMM_EXIT_NONE, VMM_EXIT_RESET, VMM_EXIT_POWEROFF, VMM_EXIT_KILLED,
-		       VMM_EXIT_CRASH };
+		       VMM_EXIT_CRASH, VMM_EXIT_PANIC, VMM_EXIT_TRIPLE_FAULT };
 
 struct vmm_serial;
 struct vmm_i8042;
@@ -99,6 +99,14 @@ struct vmm {
 	unsigned parked;
 	enum vmm_run_state state;
 	enum vmm_exit_reason exit_reason;
+	char exit_detail[160]; /* what ended it, in words: "i8042 reset", the panic line */
+	bool shutdown_asked;   /* a client asked for a shutdown */
+	/* The guest kernel's panic line seen on the serial console: a reset, poweroff or triple
+	 * fault after it is the panic's doing (panic=-1 reboots at once). */
+	bool panic_seen;
+	unsigned panic_match; /* bytes of the panic marker matched so far */
+	size_t panic_len;     /* bytes of the panic line kept in panic_line */
+	char panic_line[128];
 	int event_fd; /* eventfd: a vCPU asks the main loop to stop the VM */
 	uint64_t start_ns;
 	struct vd_rate_ring cpu_ring; /* vCPU time readings a second apart, for one-shot rates */
@@ -174,6 +182,8 @@ struct vd_rate_reading vmm_vcpu_cpu_reading(struct vmm *vm);
 int vmm_vcpu_boot(struct vmm *vm, bool pvh, uint64_t entry, struct vd_error **err);
 /* Ask the main loop to end the VM (from any thread). */
 void vmm_request_exit(struct vmm *vm, enum vmm_exit_reason why);
+/* The same with the words that go with it into NAME.exit (the first request wins). */
+void vmm_request_exit_why(struct vmm *vm, enum vmm_exit_reason why, const char *detail);
 
 /* cpuid.c */
 int vmm_cpuid_setup(struct vmm *vm, struct vmm_vcpu *vcpu, struct vd_error **err);

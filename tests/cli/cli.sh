@@ -62,8 +62,9 @@ import csv, io, sys
 rows = list(csv.DictReader(io.StringIO(sys.argv[1])))
 assert len(rows) == 3 * 8, len(rows)
 need = ["time", "engine", "host", "name", "type", "state", "vcpus", "cpu_limit", "cpu_pct_alloc",
-        "cpu_pct_host", "cpu_window_s", "mem_alloc_bytes", "mem_used_bytes", "mem_pct_alloc", "mem_source", "cpu_time_ns"]
-assert list(rows[0].keys()) == need, list(rows[0].keys())
+        "cpu_pct_host", "mem_alloc_bytes", "mem_used_bytes", "mem_pct_alloc", "mem_source", "cpu_time_ns"]
+# New columns only ever go at the end: scripts reading the old ones by place keep working.
+assert list(rows[0].keys()) == need + ["reason", "exit_code", "exit_signal", "oom_kills", "exit", "cpu_window_s"], list(rows[0].keys())
 assert sys.argv[1].count("time,engine") == 1
 for r in rows:
     if r["state"] == "running":

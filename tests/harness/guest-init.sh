@@ -11,6 +11,7 @@
 # Network: vd.ip=<addr/prefix> configures eth0 (GUEST-NET=up eth0 <addr> <mac> | fail ...);
 # vd.ping=<addr> then pings it once (GUEST-PING=ok|fail <addr>).
 # vd.sleep=<s> stays up that long before powering off.
+# vd.panic=1 makes the kernel panic (sysrq c) instead: a VMM must report the panic.
 
 echo VIRTDECK-GUEST-UP
 echo "GUEST-NPROC=$(nproc)"
@@ -60,6 +61,9 @@ if [ -n "$ip" ]; then
 fi
 
 for w in $(cat /proc/cmdline); do
-	case "$w" in vd.sleep=*) sleep "${w#vd.sleep=}" ;; esac
+	case "$w" in
+	vd.sleep=*) sleep "${w#vd.sleep=}" ;;
+	vd.panic=1) echo GUEST-PANICKING; echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger ;;
+	esac
 done
 echo VIRTDECK-GUEST-DONE

@@ -17,7 +17,7 @@ trap faults_cleanup EXIT
 
 cg_dirs() { find /sys/fs/cgroup -maxdepth 8 -type d -path "*/$scope/virtdeck/$1" 2>/dev/null; }
 
-# What really is: running when its supervisor answers, crashed when tasks are left in its
+# What really is: running when its supervisor answers, lost when tasks are left in its
 # cgroups without one, stopped otherwise.
 reality() {
 	if timeout 5 "$CT" status "$1" >/dev/null 2>&1; then
@@ -25,7 +25,7 @@ reality() {
 		return
 	fi
 	for d in $(cg_dirs "$1"); do
-		[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] || { echo crashed; return; }
+		[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] || { echo lost; return; }
 	done
 	echo stopped
 }
@@ -78,7 +78,7 @@ check_after() {
 	[ "$shown" = "$real" ] || fail "$point: list says $name is '$shown', it is $real"
 	case $real in
 	running) vd stop -t 0 "$name" >/dev/null || fail "$point: stop of running $name" ;;
-	crashed) vd kill "$name" >/dev/null || fail "$point: kill of crashed $name" ;;
+	lost) vd kill "$name" >/dev/null || fail "$point: kill of lost $name" ;;
 	esac
 	[ "$(reality "$name")" = stopped ] && [ "$(listed "$name")" = stopped ] ||
 		fail "$point: $name not stopped after stop/kill (list: $(listed "$name"))"

@@ -1,5 +1,6 @@
 /* test-backend.c - dispatcher, fake engine, registry merge, rates, sort and filter (fake engine, no I/O). */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +231,40 @@ static void test_lost_backend_does_not_hide_others(void **state)
 	vd_registry_free(reg);
 }
 
+/* The label and reason a user reads for each way a run can end (guest.c, no engine needed). */
+static void test_exit_labels_and_reasons(void **state)
+{
+	struct vd_guest g = { .state = VD_STATE_STOPPED };
+	char label[32], why[160];
+	g.exit = (struct vd_exit){ .kind = VD_EXIT_CODE, .code = 3 };
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "exited 3");
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "exited with status 3");
+	g.exit = (struct vd_exit){ .kind = VD_EXIT_SIGNAL, .code = SIGSEGV };
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "signal 11");
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "killed by SIGSEGV");
+	g.exit = (struct vd_exit){ .kind = VD_EXIT_OOM, .code = SIGKILL, .oom_kills = 2 };
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "oom-killed");
+	assert_int_equal(vd_guest_oom_kills(&g), 2);
+	g.exit = (struct vd_exit){ .kind = VD_EXIT_USER };
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "stopped");
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "stopped by user");
+	/* A running guest shows its state, whatever its last run was. */
+	g.state = VD_STATE_RUNNING;
+	g.exit = (struct vd_exit){ .kind = VD_EXIT_OOM };
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "running");
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "");
+	/* The fake engine's demo guests carry reasons too, and a stop records the user's. */
+	struct vd_backend *be = NULL;
+	struct vd_error *err = NULL;
+	assert_int_equal(vd_backend_open("fake", "fake:///a", NULL, &be, &err), 0);
+	assert_int_equal(vd_backend_lookup(be, "gamma", &g, &err), 0);
+	assert_string_equal(vd_guest_state_label(&g, label, sizeof(label)), "oom-killed");
+	assert_int_equal(vd_backend_stop(be, "alpha", 1, &err), 0);
+	assert_int_equal(vd_backend_lookup(be, "alpha", &g, &err), 0);
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "stopped by user");
+	vd_backend_close(be);
+}
+
 static void test_duplicate_names_need_qualifier(void **state)
 {
 	struct vd_registry reg;
@@ -262,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_sort_and_filter),
 		cmocka_unit_test(test_lost_backend_does_not_hide_others),
 		cmocka_unit_test(test_duplicate_names_need_qualifier),
+		cmocka_unit_test(test_exit_labels_and_reasons),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

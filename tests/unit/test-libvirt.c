@@ -214,6 +214,10 @@ static void test_state_changes(void **state)
 	expect_state(be, VD_STATE_STOPPED);
 	struct vd_guest g = list_one(be, "test", NULL);
 	assert_int_equal(g.sample.mem_used, 0);
+	/* Why it is off comes from libvirt's state reason: destroyed on request. */
+	char why[160];
+	assert_int_equal(g.exit.kind, VD_EXIT_USER);
+	assert_string_equal(vd_guest_reason(&g, why, sizeof(why)), "destroyed (forced off)");
 	assert_int_equal(vd_backend_start(be, "test", &err), 0);
 	expect_state(be, VD_STATE_RUNNING);
 	assert_int_equal(vd_backend_stop(be, "test", 2, &err), 0);

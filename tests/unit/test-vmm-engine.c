@@ -115,7 +115,26 @@ static void test_definitions(void **state)
 	struct vd_guest one;
 	assert_int_equal(vd_backend_lookup(be, "web", &one, &err), 0);
 	assert_int_equal(one.state, VD_STATE_CRASHED);
+	/* A panic seen on the serial line: the table says panicked and the reason quotes it. */
+	char label[32], why[160];
+	f = fopen(exitf, "w");
+	fputs("panicked: Kernel panic - not syncing: sysrq triggered crash\n", f);
+	fclose(f);
+	assert_int_equal(vd_backend_lookup(be, "web", &one, &err), 0);
+	assert_string_equal(vd_guest_state_label(&one, label, sizeof(label)), "panicked");
+	assert_string_equal(vd_guest_reason(&one, why, sizeof(why)),
+			    "Kernel panic - not syncing: sysrq triggered crash");
 	unlink(exitf);
+	/* After a reboot emptied the state dir, the data dir's copy still says how it ended. */
+	_cleanup_free_ char *dataf = vd_xasprintf("%s/data/vms/web.exit", tmpdir);
+	f = fopen(dataf, "w");
+	fputs("poweroff: ACPI poweroff (S5)\n", f);
+	fclose(f);
+	assert_int_equal(vd_backend_lookup(be, "web", &one, &err), 0);
+	assert_int_equal(one.state, VD_STATE_STOPPED);
+	assert_int_equal(one.exit.kind, VD_EXIT_POWEROFF);
+	assert_string_equal(vd_guest_reason(&one, why, sizeof(why)), "ACPI poweroff (S5)");
+	unlink(dataf);
 	/* A stopped VM cannot be paused: the engine says it is not running. */
 	assert_true(vd_backend_pause(be, "web", &err) < 0);
 	assert_non_null(strstr(err->msg, "not running"));
