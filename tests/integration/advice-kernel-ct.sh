@@ -79,10 +79,10 @@ ct_new oomi$$ --memory 64M --cpus 1 -- /bin/sh /oominit.sh
 st=
 for i in $(seq 1 100); do
 	st=$(ct_state oomi$$)
-	[ "$st" = stopped ] && break
+	[ "$st" = oom-killed ] && break
 	sleep 0.2
 done
-[ "$st" = stopped ] || fail "the container whose init was OOM-killed is $st, not stopped"
+[ "$st" = oom-killed ] || fail "the container whose init was OOM-killed is $st, not oom-killed"
 T2=$((START + 20000))
 VIRTDECK_TEST_CLOCK=$T2 timeout 60 "$VD" collect --once >/dev/null || fail "collect exit $?"
 g=$(adv_json oomi$$ $((T2 + 60)))

@@ -49,8 +49,8 @@ jfield "$hg" reason | grep -q "OOM kill" || fail "the reason does not name the O
 csv=$(vd top -b -n 1 -d 0.2 --csv)
 echo "$csv" | head -1 | grep -q '^time,engine,host,name,type,state,vcpus,cpu_limit,cpu_pct_alloc,cpu_pct_host,mem_alloc_bytes,mem_used_bytes,mem_pct_alloc,mem_source,cpu_time_ns,' ||
 	fail "top -b --csv changed its existing columns: $(echo "$csv" | head -1)"
-echo "$csv" | head -1 | grep -q ',reason,exit_code,exit_signal,oom_kills,exit$' || fail "no exit columns at the end of the CSV"
-echo "$csv" | grep ",$hg,ct,oom-killed," | grep -q ',9,[1-9][0-9]*,oom$' ||
+echo "$csv" | head -1 | grep -q ',reason,exit_code,exit_signal,oom_kills,exit,cpu_window_s$' || fail "no exit columns at the end of the CSV"
+echo "$csv" | grep ",$hg,ct,oom-killed," | grep -q ',9,[1-9][0-9]*,oom,[0-9.]*$' ||
 	fail "top -b --csv row for $hg: $(echo "$csv" | grep ",$hg,")"
 ok "OOM: list --json and top -b --csv say oom-killed, signal 9, the OOM count and the reason"
 
