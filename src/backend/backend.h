@@ -8,6 +8,7 @@
 
 #include "backend/guest.h"
 #include "common/error.h"
+#include "common/guestlog.h"
 
 typedef uint64_t (*vd_clock_fn)(void);
 
@@ -52,6 +53,10 @@ struct vd_backend_ops {
 	/* Run argv inside the guest with the caller's stdio; *status gets the exit status. */
 	int (*exec)(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
+	/* What the guest printed on its console: lines printed at or after since_ns (realtime,
+	 * 0: all), the last tail (0: all); lines of a log without times have ts_ns 0. */
+	int (*logs)(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err);
 	/* Event sources for the console's poll() loop (libvirt events, supervisor sockets):
 	 * fill up to max pollfds and return how many; the loop calls dispatch with their revents.
 	 * dispatch returns > 0 when guests changed and the list should be refreshed. */
@@ -88,6 +93,12 @@ int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_r
 int vd_backend_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
+int vd_backend_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err);
+/* The last n lines a guest printed (what it said before it stopped): no lines, and no error,
+ * when its engine keeps no log or it printed nothing. */
+void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,
+			   struct vd_log_lines *out);
 
 uint64_t vd_backend_now(const struct vd_backend *be);
 
