@@ -70,6 +70,8 @@ static void vd_guestlog_record(struct vd_guestlog *g, char tag)
 void vd_guestlog_write(struct vd_guestlog *g, const void *buf, size_t n)
 {
 	const char *p = buf;
+	if (!g->log.path) /* never opened (a zeroed struct): nothing is kept */
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (g->len == 0)
 			g->line_ns = vd_guestlog_now(g);
@@ -85,14 +87,15 @@ void vd_guestlog_write(struct vd_guestlog *g, const void *buf, size_t n)
 
 void vd_guestlog_flush(struct vd_guestlog *g)
 {
-	if (g->len)
+	if (g->len && g->log.path)
 		vd_guestlog_record(g, 'P');
 }
 
 void vd_guestlog_close(struct vd_guestlog *g)
 {
 	vd_guestlog_flush(g);
-	vd_rotlog_close(&g->log);
+	if (g->log.path)
+		vd_rotlog_close(&g->log);
 }
 
 void vd_guestlog_remove(const char *path)

@@ -19,6 +19,7 @@
  */
 #define VD_GUESTLOG_CHUNK 2048
 
+/* A zeroed struct is a closed log: writes are dropped. */
 struct vd_guestlog {
 	struct vd_rotlog log;
 	char line[VD_GUESTLOG_CHUNK]; /* the unfinished line */
