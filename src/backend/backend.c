@@ -254,3 +254,13 @@ void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,
 		*out = (struct vd_log_lines){ 0 };
 	vd_error_free(e);
 }
+
+int vd_backend_trylogs(struct vd_backend *be, const char *name, size_t tail,
+		       struct vd_log_lines *out, struct vd_error **err)
+{
+	if (!be || pthread_mutex_trylock(&be->lock) != 0)
+		return be ? -EBUSY : vd_error_set(err, EINVAL, "logs: no backend given");
+	int r = vd_backend_logs(be, name, 0, tail, out, err);
+	pthread_mutex_unlock(&be->lock);
+	return r;
+}

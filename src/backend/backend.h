@@ -95,6 +95,10 @@ int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, 
 		    struct vd_error **err);
 int vd_backend_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
 		    struct vd_log_lines *out, struct vd_error **err);
+/* Like vd_backend_logs (the last tail lines), but -EBUSY (without an error) when an operation
+ * holds the engine: the console never waits for one. */
+int vd_backend_trylogs(struct vd_backend *be, const char *name, size_t tail,
+		       struct vd_log_lines *out, struct vd_error **err);
 /* The last n lines a guest printed (what it said before it stopped): no lines, and no error,
  * when its engine keeps no log or it printed nothing. */
 void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,

@@ -4,12 +4,13 @@
 #include <math.h>
 
 #include "ui/advice.h"
+#include "ui/logtab.h"
 #include "ui/screen.h"
 #include "ui/widgets.h"
 
 static const char *const detail_tabs[UI_TAB__COUNT] = {
 	[UI_TAB_OVERVIEW] = "Overview", [UI_TAB_GRAPHS] = "Graphs", [UI_TAB_CONSOLE] = "Console",
-	[UI_TAB_ADVICE] = "Advice",     [UI_TAB_LOG] = "Log",
+	[UI_TAB_ADVICE] = "Advice",     [UI_TAB_LOG] = "Log",         [UI_TAB_LOGS] = "Logs",
 };
 
 /* What the isolation model means, in numbers a user can check against the table. */
@@ -253,16 +254,26 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 		else
 			detail_advice(app, g, gu, 3);
 		break;
+	case UI_TAB_LOGS: ui_logtab_draw(app, g, gu, 3); break;
 	default: detail_log(app, g, gu, 3); break;
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
-	ui_grid_put(g, 0, app->h - 1, app->w, app->status[0] ? app->status_style : UI_STATUS,
-		    app->status[0] ? app->status : "Tab/1-5: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
+	char typing[128];
+	const char *st = app->detail_tab == UI_TAB_LOGS ? ui_logtab_status(app, typing, sizeof(typing)) : NULL;
+	if (st)
+		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, st);
+	else
+		ui_grid_put(g, 0, app->h - 1, app->w, app->status[0] ? app->status_style : UI_STATUS,
+			    app->status[0] ? app->status : "Tab/1-6: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
 }
 
 /* Tabs and back first; everything else is the main key map acting on this guest. */
 int ui_detail_key(struct ui_app *app, int key)
 {
+	bool handled = false;
+	int react = app->detail_tab == UI_TAB_LOGS ? ui_logtab_key(app, key, &handled) : 0;
+	if (handled)
+		return react;
 	if (key == '\t' || key == UI_KEY_RIGHT) {
 		app->detail_tab = (enum ui_tab)((app->detail_tab + 1) % UI_TAB__COUNT);
 		return UI_REACT_REDRAW;
