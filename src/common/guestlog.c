@@ -231,3 +231,38 @@ void vd_guestlog_remove_guest(const char *engine, const char *name)
 		vd_guestlog_remove(path);
 	vd_error_free(e);
 }
+
+/* "2026-12-06 18:43:15.123+0000: " → ns; 0 when the line does not start with one. */
+static uint64_t vd_guestlog_plain_stamp(const char *p, size_t n)
+{
+	struct tm tm = { 0 };
+	unsigned ms = 0;
+	int used = 0;
+	char line[40];
+	if (n < 30)
+		return 0;
+	memcpy(line, p, 30);
+	line[30] = '\0';
+	if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d.%3u+0000: %n", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 || used != 30)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	return t < 0 ? 0 : (uint64_t)t * 1000000000ull + ms * 1000000ull;
+}
+
+void vd_guestlog_parse_plain(const char *buf, size_t len, uint64_t since_ns,
+			     struct vd_log_lines *out)
+{
+	uint64_t ts = 0;
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		uint64_t t = vd_guestlog_plain_stamp(buf + i, end - i);
+		ts = t ? t : ts;
+		if (!since_ns || (ts && ts >= since_ns))
+			vd_log_lines_add(out, ts, nl != NULL, strndup(buf + i, end - i));
+		i = end + 1;
+	}
+}

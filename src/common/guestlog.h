@@ -62,6 +62,11 @@ int vd_guestlog_read_guest(const char *engine, const char *name, uint64_t since_
 			   struct vd_log_lines *out, struct vd_error **err);
 /* Delete the log of a guest being deleted. */
 void vd_guestlog_remove_guest(const char *engine, const char *name);
+/* A plain text log (libvirt's domain log): lines that start with libvirt's stamp
+ * "2026-12-06 18:43:15.123+0000: " carry that time, the others the time of the last stamped
+ * line before them (0 before any: such lines are left out once since_ns is given). */
+void vd_guestlog_parse_plain(const char *buf, size_t len, uint64_t since_ns,
+			     struct vd_log_lines *out);
 /* Append one line (takes text). */
 void vd_log_lines_add(struct vd_log_lines *l, uint64_t ts_ns, bool complete, char *text);
 void vd_log_lines_free(struct vd_log_lines *l);

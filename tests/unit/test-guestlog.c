@@ -160,6 +160,28 @@ static void test_missing_and_foreign(void **state)
 	vd_log_lines_free(&l);
 }
 
+/* libvirt's domain log: its stamped lines carry their time, the lines QEMU wrote between them
+ * the time of the last stamp; --since leaves out what came before. */
+static void test_libvirt_plain(void **state)
+{
+	(void)state;
+	const char log[] = "2026-12-06 18:00:00.250+0000: starting up libvirt version: 9.0.0\n"
+			   "LC_ALL=C /usr/bin/qemu-system-x86_64 -name guest=web\n"
+			   "2026-12-06 18:10:00.000+0000: shutting down, reason=crashed\n"
+			   "qemu: terminating on signal 15\n";
+	struct vd_log_lines l = { 0 };
+	vd_guestlog_parse_plain(log, sizeof(log) - 1, 0, &l);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.v[0].ts_ns, 1796580000250000000ull);
+	assert_int_equal(l.v[1].ts_ns, l.v[0].ts_ns);
+	assert_string_equal(l.v[3].text, "qemu: terminating on signal 15");
+	vd_log_lines_free(&l);
+	vd_guestlog_parse_plain(log, sizeof(log) - 1, 1796580300000000000ull, &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].text, "2026-12-06 18:10:00.000+0000: shutting down, reason=crashed");
+	vd_log_lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +189,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_append_and_stamp, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_bound, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_foreign, fx_setup, fx_teardown),
+		cmocka_unit_test(test_libvirt_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
