@@ -6,6 +6,9 @@
 #include "cli/cli.h"
 #include "common/relay.h"
 
+/* Lines of a guest's output shown when its start fails. */
+#define CLI_LAST_LINES 10
+
 /* An option function's return when it has printed its own message. */
 #define CLI_REPORTED (-2)
 
@@ -105,6 +108,19 @@ static int stop_timeout_opt(void *ctx, int c, const char *arg)
 	return 0;
 }
 
+/* A start that failed may have left the guest's last words in its log: show them on stderr. */
+static void cli_last_output(struct vd_guest *g)
+{
+	struct vd_log_lines l;
+	vd_backend_last_lines(g->backend, g->name, CLI_LAST_LINES, &l);
+	if (l.n)
+		fprintf(stderr, "virtdeck: the last %zu lines %s printed (virtdeck logs %s):\n", l.n,
+			g->name, g->name);
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(stderr, "  %s\n", l.v[i].text);
+	vd_log_lines_free(&l);
+}
+
 int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 {
 	static const struct option own[] = { { "timeout", required_argument, NULL, 't' } };
@@ -121,6 +137,8 @@ int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 		return vd_cli_fail(err);
 	cli_name_op op = cli_lifecycle_op(verb);
 	int r = op ? op(g->backend, g->name, &err) : vd_backend_stop(g->backend, g->name, timeout, &err);
+	if (r < 0 && vd_streq(verb, "start"))
+		cli_last_output(g);
 	if (r < 0)
 		return vd_cli_fail(err);
 	printf("%s: %s done\n", g->name, verb);
