@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +110,8 @@ void vd_guestlog_remove(const char *path)
 
 void vd_log_lines_add(struct vd_log_lines *l, uint64_t ts_ns, bool complete, char *text)
 {
-	l->v = vd_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	if ((l->n & (l->n - 1)) == 0) /* 0, 1, 2, 4, ...: grow by doubling */
+		l->v = vd_xrealloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*l->v));
 	l->v[l->n++] = (struct vd_log_line){ .ts_ns = ts_ns, .end_ns = ts_ns, .complete = complete,
 					     .text = text };
 }
@@ -134,19 +136,52 @@ void vd_log_lines_tail(struct vd_log_lines *l, size_t n)
 	l->n = n;
 }
 
-/* "2026-12-06T18:43:15.123456789Z" → ns since the epoch; 0 when it is not such a stamp. */
+/* n decimal digits at p, or -1. */
+static long vd_guestlog_digits(const char *p, int n)
+{
+	long v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm): no timegm per line, which
+ * glibc makes slow (it takes the time zone lock). */
+static int64_t vd_guestlog_days(long y, long m, long d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int64_t)era * 146097 + doe - 719468;
+}
+
+/* "2026-12-06T18:43:15.123456789Z" (or with sep ' ' and 3 digits: libvirt's) → ns since the
+ * epoch; 0 when p does not start with such a stamp. */
+static uint64_t vd_guestlog_parse_time(const char *p, char sep, int frac_digits)
+{
+	long y = vd_guestlog_digits(p, 4), mo = vd_guestlog_digits(p + 5, 2);
+	long d = vd_guestlog_digits(p + 8, 2), h = vd_guestlog_digits(p + 11, 2);
+	long mi = vd_guestlog_digits(p + 14, 2), se = vd_guestlog_digits(p + 17, 2);
+	long fr = vd_guestlog_digits(p + 20, frac_digits);
+	if (p[4] != '-' || p[7] != '-' || p[10] != sep || p[13] != ':' || p[16] != ':' ||
+	    p[19] != '.')
+		return 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || se < 0 || se > 60 || fr < 0)
+		return 0;
+	int64_t s = vd_guestlog_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	uint64_t scale = frac_digits == 9 ? 1 : 1000000;
+	return (uint64_t)s * 1000000000ull + (uint64_t)fr * scale;
+}
+
 static uint64_t vd_guestlog_parse_stamp(const char *s)
 {
-	struct tm tm = { 0 };
-	unsigned long long frac = 0;
-	int used = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%9lluZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac, &used) != 7 || used != 30)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	return t < 0 ? 0 : (uint64_t)t * 1000000000ull + frac;
+	return s[29] == 'Z' ? vd_guestlog_parse_time(s, 'T', 9) : 0;
 }
 
 /* Add one record to the lines: a continuation joins the unfinished last line. */
@@ -203,7 +238,13 @@ int vd_guestlog_read(const char *path, uint64_t since_ns, size_t tail, struct vd
 {
 	_cleanup_free_ char *old = vd_xasprintf("%s.1", path);
 	struct vd_log_lines l = { 0 };
-	int r = vd_guestlog_read_one(old, since_ns, &l, err);
+	struct stat st;
+	/* -f asks every 200 ms for what is new: a rotated file last written before that holds
+	 * nothing new and is not read again. */
+	bool old_stale = since_ns && stat(old, &st) == 0 &&
+			 (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec <
+				 since_ns;
+	int r = old_stale ? 0 : vd_guestlog_read_one(old, since_ns, &l, err);
 	if (r == 0)
 		r = vd_guestlog_read_one(path, since_ns, &l, err);
 	if (r < 0) {
@@ -235,21 +276,9 @@ void vd_guestlog_remove_guest(const char *engine, const char *name)
 /* "2026-12-06 18:43:15.123+0000: " → ns; 0 when the line does not start with one. */
 static uint64_t vd_guestlog_plain_stamp(const char *p, size_t n)
 {
-	struct tm tm = { 0 };
-	unsigned ms = 0;
-	int used = 0;
-	char line[40];
-	if (n < 30)
+	if (n < 30 || memcmp(p + 23, "+0000: ", 7) != 0)
 		return 0;
-	memcpy(line, p, 30);
-	line[30] = '\0';
-	if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d.%3u+0000: %n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 || used != 30)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	return t < 0 ? 0 : (uint64_t)t * 1000000000ull + ms * 1000000ull;
+	return vd_guestlog_parse_time(p, ' ', 3);
 }
 
 void vd_guestlog_parse_plain(const char *buf, size_t len, uint64_t since_ns,
