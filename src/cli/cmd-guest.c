@@ -114,8 +114,8 @@ static void cli_last_output(struct vd_guest *g)
 	struct vd_log_lines l;
 	vd_backend_last_lines(g->backend, g->name, CLI_LAST_LINES, &l);
 	if (l.n)
-		fprintf(stderr, "virtdeck: the last %zu lines %s printed (virtdeck logs %s):\n", l.n,
-			g->name, g->name);
+		fprintf(stderr, "virtdeck: the last %zu lines %s printed (virtdeck logs %s):\n",
+			l.n, g->name, g->name);
 	for (size_t i = 0; i < l.n; i++)
 		fprintf(stderr, "  %s\n", l.v[i].text);
 	vd_log_lines_free(&l);

@@ -241,9 +241,9 @@ int vd_guestlog_read(const char *path, uint64_t since_ns, size_t tail, struct vd
 	struct stat st;
 	/* -f asks every 200 ms for what is new: a rotated file last written before that holds
 	 * nothing new and is not read again. */
-	bool old_stale = since_ns && stat(old, &st) == 0 &&
-			 (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec <
-				 since_ns;
+	uint64_t mtime = stat(old, &st) == 0 ? (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+						       (uint64_t)st.st_mtim.tv_nsec : 0;
+	bool old_stale = since_ns && mtime < since_ns;
 	int r = old_stale ? 0 : vd_guestlog_read_one(old, since_ns, &l, err);
 	if (r == 0)
 		r = vd_guestlog_read_one(path, since_ns, &l, err);

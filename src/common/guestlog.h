@@ -1,4 +1,4 @@
-/* guestlog.h - a guest's console output kept on disk with the time of each line (`virtdeck logs`). */
+/* guestlog.h - a guest's console output on disk with the time of each line (`virtdeck logs`). */
 #ifndef VD_COMMON_GUESTLOG_H
 #define VD_COMMON_GUESTLOG_H
 

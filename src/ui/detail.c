@@ -231,6 +231,22 @@ static void detail_log(struct ui_app *app, struct ui_grid *g, const struct vd_gu
 		ui_grid_put(g, 1, y, app->w - 2, UI_DIM, "no actions or state changes seen for this guest yet");
 }
 
+/* The search being typed in the Logs tab, else the status or the keys. */
+static void detail_status(struct ui_app *app, struct ui_grid *g)
+{
+	char typing[128];
+	const char *st = NULL;
+	if (app->detail_tab == UI_TAB_LOGS)
+		st = ui_logtab_status(app, typing, sizeof(typing));
+	if (st)
+		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, st);
+	else if (app->status[0])
+		ui_grid_put(g, 0, app->h - 1, app->w, app->status_style, app->status);
+	else
+		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS,
+			    "Tab/1-6: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
+}
+
 void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 {
 	struct vd_guest *gu = ui_detail_guest(app);
@@ -258,13 +274,7 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 	default: detail_log(app, g, gu, 3); break;
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
-	char typing[128];
-	const char *st = app->detail_tab == UI_TAB_LOGS ? ui_logtab_status(app, typing, sizeof(typing)) : NULL;
-	if (st)
-		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, st);
-	else
-		ui_grid_put(g, 0, app->h - 1, app->w, app->status[0] ? app->status_style : UI_STATUS,
-			    app->status[0] ? app->status : "Tab/1-6: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
+	detail_status(app, g);
 }
 
 /* Tabs and back first; everything else is the main key map acting on this guest. */

@@ -107,8 +107,8 @@ void ui_logtab_draw(struct ui_app *app, struct ui_grid *g, const struct vd_guest
 	logtab_switch(t, gu);
 	logtab_load(t, gu);
 	ui_grid_printf(g, 1, y++, app->w - 2, UI_TITLE,
-		       "What %s printed (%zu lines, newest last)  /: search  n/N: older/newer match  "
-		       "PgUp/PgDn  End: newest", gu->name, t->lines.n);
+		       "What %s printed (%zu lines, newest last)  /: search  n/N: older/newer "
+		       "match  PgUp/PgDn  End: newest", gu->name, t->lines.n);
 	if (t->lines.n == 0)
 		return logtab_empty(app, g, t, y);
 	int rows = app->h - 1 - y;
@@ -181,6 +181,14 @@ static int logtab_scroll(struct ui_logtab *t, long by, int rows)
 	return UI_REACT_REDRAW;
 }
 
+static int logtab_begin(struct ui_logtab *t)
+{
+	t->typing = true;
+	t->query[0] = '\0';
+	t->match = -1;
+	return UI_REACT_REDRAW;
+}
+
 int ui_logtab_key(struct ui_app *app, int key, bool *handled)
 {
 	struct ui_logtab *t = logtab_get(app);
@@ -188,15 +196,20 @@ int ui_logtab_key(struct ui_app *app, int key, bool *handled)
 	if (t->typing)
 		return logtab_typing(app, t, key);
 	int rows = app->h - 5;
+	long newest = (long)t->lines.n - 1;
 	switch (key) {
-	case '/': t->typing = true; t->query[0] = '\0'; t->match = -1; return UI_REACT_REDRAW;
-	case 'n': return logtab_search(app, t, t->match < 0 ? (long)t->lines.n - 1 : t->match - 1, -1);
+	case '/': return logtab_begin(t);
+	case 'n': return logtab_search(app, t, t->match < 0 ? newest : t->match - 1, -1);
 	case 'N': return logtab_search(app, t, t->match + 1, +1);
 	case UI_KEY_PGUP: return logtab_scroll(t, 1, rows);
 	case UI_KEY_PGDN: return logtab_scroll(t, -1, rows);
 	case UI_KEY_UP: return logtab_scroll(t, 1, 3);
 	case UI_KEY_DOWN: return logtab_scroll(t, -1, 3);
-	case UI_KEY_END: case 'G': t->bottom = 0; t->match = -1; return UI_REACT_REDRAW;
+	case UI_KEY_END:
+	case 'G':
+		t->bottom = 0;
+		t->match = -1;
+		return UI_REACT_REDRAW;
 	default: *handled = false; return UI_REACT_NONE;
 	}
 }
