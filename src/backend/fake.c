@@ -304,6 +304,28 @@ static int fake_remove(struct vd_backend *be, const char *name, struct vd_error 
 	return 0;
 }
 
+/* A fake guest's output: a line a second, one in seven a warning, the last FAKE_LOG_LINES
+ * seconds of it (deterministic under a test's clock), so the demo has a Logs tab. */
+#define FAKE_LOG_LINES 60
+
+static int fake_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		     struct vd_log_lines *out, struct vd_error **err)
+{
+	struct fake_guest *f = fake_find(be, name, err);
+	if (!f)
+		return -ENOENT;
+	uint64_t now = vd_backend_now(be) / 1000000000ull;
+	for (uint64_t s = now > FAKE_LOG_LINES ? now - FAKE_LOG_LINES : 0; s < now; s++) {
+		if (s * 1000000000ull < since_ns)
+			continue;
+		const char *what = s % 7 == 3 ? "warning: request took 2.1 s" : "request served";
+		vd_log_lines_add(out, s * 1000000000ull, true,
+				 vd_xasprintf("%s[%llu]: %s", name, (unsigned long long)s, what));
+	}
+	vd_log_lines_tail(out, tail);
+	return 0;
+}
+
 const struct vd_backend_ops vd_fake_ops = {
 	.name = "fake",
 	.open = fake_open,
@@ -319,5 +341,6 @@ const struct vd_backend_ops vd_fake_ops = {
 	.destroy = fake_destroy,
 	.stats = fake_stats,
 	.resize = fake_resize,
+	.logs = fake_logs,
 	/* no console and no exec: a fake guest has no terminal */
 };
