@@ -304,8 +304,9 @@ static int fake_remove(struct vd_backend *be, const char *name, struct vd_error 
 	return 0;
 }
 
-/* A fake guest's output: a line a second, one in seven a warning, the last FAKE_LOG_LINES
- * seconds of it (deterministic under a test's clock), so the demo has a Logs tab. */
+/* A fake guest's output: a line a second over the last FAKE_LOG_LINES seconds (real time, as
+ * --since means), one in seven a warning; the text is the same every time, for the screen
+ * tests. */
 #define FAKE_LOG_LINES 60
 
 static int fake_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
@@ -314,13 +315,13 @@ static int fake_logs(struct vd_backend *be, const char *name, uint64_t since_ns,
 	struct fake_guest *f = fake_find(be, name, err);
 	if (!f)
 		return -ENOENT;
-	uint64_t now = vd_backend_now(be) / 1000000000ull;
-	for (uint64_t s = now > FAKE_LOG_LINES ? now - FAKE_LOG_LINES : 0; s < now; s++) {
-		if (s * 1000000000ull < since_ns)
+	uint64_t now = vd_now_real_ns();
+	for (unsigned i = 0; i < FAKE_LOG_LINES; i++) {
+		uint64_t ts = now - (FAKE_LOG_LINES - i) * 1000000000ull;
+		if (ts < since_ns)
 			continue;
-		const char *what = s % 7 == 3 ? "warning: request took 2.1 s" : "request served";
-		vd_log_lines_add(out, s * 1000000000ull, true,
-				 vd_xasprintf("%s[%llu]: %s", name, (unsigned long long)s, what));
+		const char *what = i % 7 == 3 ? "warning: request took 2.1 s" : "request served";
+		vd_log_lines_add(out, ts, true, vd_xasprintf("%s[%u]: %s", name, 1000 + i, what));
 	}
 	vd_log_lines_tail(out, tail);
 	return 0;
