@@ -254,3 +254,31 @@ int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, 
 		return vd_error_set(err, EINVAL, "exec: give a guest name and a command");
 	return VD_DISPATCH(be, name, exec, "exec", err, name, argv, status, err);
 }
+
+int vd_backend_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err)
+{
+	if (!name || !out)
+		return vd_error_set(err, EINVAL, "logs: no guest name given");
+	*out = (struct vd_log_lines){ 0 };
+	return VD_DISPATCH(be, name, logs, "logs", err, name, since_ns, tail, out, err);
+}
+
+void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,
+			   struct vd_log_lines *out)
+{
+	struct vd_error *e = NULL;
+	if (vd_backend_logs(be, name, 0, n, out, &e) < 0)
+		*out = (struct vd_log_lines){ 0 };
+	vd_error_free(e);
+}
+
+int vd_backend_trylogs(struct vd_backend *be, const char *name, size_t tail,
+		       struct vd_log_lines *out, struct vd_error **err)
+{
+	if (!be || pthread_mutex_trylock(&be->lock) != 0)
+		return be ? -EBUSY : vd_error_set(err, EINVAL, "logs: no backend given");
+	int r = vd_backend_logs(be, name, 0, tail, out, err);
+	pthread_mutex_unlock(&be->lock);
+	return r;
+}

@@ -9,6 +9,7 @@
 
 #include "backend/guest.h"
 #include "common/error.h"
+#include "common/guestlog.h"
 
 typedef uint64_t (*vd_clock_fn)(void);
 
@@ -57,6 +58,10 @@ struct vd_backend_ops {
 	/* Run argv inside the guest with the caller's stdio; *status gets the exit status. */
 	int (*exec)(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
+	/* What the guest printed on its console: lines printed at or after since_ns (realtime,
+	 * 0: all), the last tail (0: all); lines of a log without times have ts_ns 0. */
+	int (*logs)(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err);
 	/* Event sources for the console's poll() loop (libvirt events, supervisor sockets):
 	 * fill up to max pollfds and return how many; the loop calls dispatch with their revents.
 	 * dispatch returns > 0 when guests changed and the list should be refreshed. */
@@ -104,6 +109,16 @@ struct vd_console_ref {
 int vd_backend_console_resized(void *ref, const struct winsize *ws);
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
+int vd_backend_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err);
+/* Like vd_backend_logs (the last tail lines), but -EBUSY (without an error) when an operation
+ * holds the engine: the console never waits for one. */
+int vd_backend_trylogs(struct vd_backend *be, const char *name, size_t tail,
+		       struct vd_log_lines *out, struct vd_error **err);
+/* The last n lines a guest printed (what it said before it stopped): no lines, and no error,
+ * when its engine keeps no log or it printed nothing. */
+void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,
+			   struct vd_log_lines *out);
 
 uint64_t vd_backend_now(const struct vd_backend *be);
 

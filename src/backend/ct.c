@@ -682,7 +682,17 @@ static int ct_remove(struct vd_backend *be, const char *name, struct vd_error **
 	vd_failpoint("ct-cli-delete-after-state");
 	if (unlink(path) < 0)
 		return vd_error_errno(err, errno, "cannot delete container %s (%s)", name, path);
+	vd_guestlog_remove_guest("ct", name);
 	return 0;
+}
+
+/* The supervisor keeps the output in the data dir: read straight from the file, so a stopped
+ * container's output is there too. */
+static int ct_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		   struct vd_log_lines *out, struct vd_error **err)
+{
+	(void)be;
+	return vd_guestlog_read_guest("ct", name, since_ns, tail, out, err);
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -998,6 +1008,7 @@ const struct vd_backend_ops vd_ct_ops = {
 	.console = ct_console,
 	.console_size = ct_console_size,
 	.exec = ct_exec,
+	.logs = ct_logs,
 	.pollfds = ct_pollfds,
 	.dispatch = ct_dispatch,
 };

@@ -337,6 +337,29 @@ static int fake_remove(struct vd_backend *be, const char *name, struct vd_error 
 	return 0;
 }
 
+/* A fake guest's output: a line a second over the last FAKE_LOG_LINES seconds (real time, as
+ * --since means), one in seven a warning; the text is the same every time, for the screen
+ * tests. */
+#define FAKE_LOG_LINES 60
+
+static int fake_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		     struct vd_log_lines *out, struct vd_error **err)
+{
+	struct fake_guest *f = fake_find(be, name, err);
+	if (!f)
+		return -ENOENT;
+	uint64_t now = vd_now_real_ns();
+	for (unsigned i = 0; i < FAKE_LOG_LINES; i++) {
+		uint64_t ts = now - (FAKE_LOG_LINES - i) * 1000000000ull;
+		if (ts < since_ns)
+			continue;
+		const char *what = i % 7 == 3 ? "warning: request took 2.1 s" : "request served";
+		vd_log_lines_add(out, ts, true, vd_xasprintf("%s[%u]: %s", name, 1000 + i, what));
+	}
+	vd_log_lines_tail(out, tail);
+	return 0;
+}
+
 const struct vd_backend_ops vd_fake_ops = {
 	.name = "fake",
 	.open = fake_open,
@@ -352,5 +375,6 @@ const struct vd_backend_ops vd_fake_ops = {
 	.destroy = fake_destroy,
 	.stats = fake_stats,
 	.resize = fake_resize,
+	.logs = fake_logs,
 	/* no console and no exec: a fake guest has no terminal */
 };

@@ -76,6 +76,11 @@ char *lv_uri_host(const char *uri);
 /* The TCP port of a remote URI's transport (explicit, or 16509 tcp, 22 ssh, 16514 tls), 0 if local. */
 int lv_uri_port(const char *uri);
 
+/* libvirt-logs.c */
+/* The domain's log file for a local qemu/lxc URI (libvirt's own stamps give the times). */
+int lv_ops_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		struct vd_log_lines *out, struct vd_error **err);
+
 /* libvirt-stats.c */
 /* Which of LV_GROUPS_WANTED the bulk call supports on conn (probed with ENFORCE_STATS). */
 unsigned lv_stats_probe(virConnectPtr conn, bool *bulk, unsigned *flags);

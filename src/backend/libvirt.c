@@ -460,6 +460,7 @@ const struct vd_backend_ops vd_libvirt_ops = {
 	.stats = lv_ops_stats,
 	.resize = lv_ops_resize,
 	.console = lv_ops_console,
+	.logs = lv_ops_logs,
 	.pollfds = lv_pollfds,
 	.dispatch = lv_dispatch,
 	/* no exec: libvirt has no generic "run a command in the guest" without an agent */

@@ -443,7 +443,16 @@ static int vmm_remove(struct vd_backend *be, const char *name, struct vd_error *
 		return vd_error_errno(err, errno, "delete VM %s (%s)", name, path);
 	_cleanup_free_ char *exitf = vmm_exit_data_file(be, name);
 	unlink(exitf);
+	vd_guestlog_remove_guest("vmm", name);
 	return 0;
+}
+
+/* virtdeck-vmm keeps the serial console's output in the data dir, with a time per line. */
+static int vmm_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,
+		    struct vd_log_lines *out, struct vd_error **err)
+{
+	(void)be;
+	return vd_guestlog_read_guest("vmm", name, since_ns, tail, out, err);
 }
 
 /* Run virtdeck-vmm --daemon and wait for its verdict; its stderr becomes the error message. */
@@ -655,4 +664,5 @@ const struct vd_backend_ops vd_vmm_ops = {
 	.stats = vmm_stats,
 	.resize = vmm_resize,
 	.console = vmm_console,
+	.logs = vmm_logs,
 };

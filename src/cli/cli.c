@@ -25,6 +25,7 @@ static const struct vd_cmd vd_cmds[] = {
 	{ "delete", "NAME", "delete a stopped guest's definition", vd_cmd_lifecycle },
 	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N] [--live] [--persistent]", "change a guest's size (default both)", vd_cmd_resize },
 	{ "console", "NAME", "attach to a guest's console (Ctrl-] detaches)", vd_cmd_console },
+	{ "logs", "NAME [-f] [--since DUR] [--tail N] [-t]", "what a guest printed on its console (-f: follow, -t: times)", vd_cmd_logs },
 	{ "exec", "NAME -- CMD [ARGS...]", "run a command inside a running container", vd_cmd_exec },
 	{ "advise", "[--json] [--apply NAME] [--undo NAME]", "right-size guests from their history", vd_cmd_advise },
 	{ "sprawl", "[--json]", "idle and long-stopped guests, broken definitions, unused images", vd_cmd_sprawl },

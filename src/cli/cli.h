@@ -61,6 +61,7 @@ int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_console(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_exec(struct vd_cli *cli, int argc, char **argv);
+int vd_cmd_logs(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_advise(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv);
 int vd_cmd_history(struct vd_cli *cli, int argc, char **argv);

@@ -6,6 +6,9 @@
 #include "cli/cli.h"
 #include "common/relay.h"
 
+/* Lines of a guest's output shown when its start fails. */
+#define CLI_LAST_LINES 10
+
 /* An option function's return when it has printed its own message. */
 #define CLI_REPORTED (-2)
 
@@ -105,6 +108,23 @@ static int stop_timeout_opt(void *ctx, int c, const char *arg)
 	return 0;
 }
 
+/* A start that failed may have left the guest's last words in its log: show them on stderr,
+ * only those printed since this start began (older runs' lines would mislead). */
+static void cli_last_output(struct vd_guest *g, uint64_t since_ns)
+{
+	struct vd_log_lines l;
+	struct vd_error *e = NULL;
+	if (vd_backend_logs(g->backend, g->name, since_ns, CLI_LAST_LINES, &l, &e) < 0)
+		l = (struct vd_log_lines){ 0 };
+	vd_error_free(e);
+	if (l.n)
+		fprintf(stderr, "virtdeck: the last %zu lines %s printed (virtdeck logs %s):\n",
+			l.n, g->name, g->name);
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(stderr, "  %s\n", l.v[i].text);
+	vd_log_lines_free(&l);
+}
+
 int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 {
 	static const struct option own[] = { { "timeout", required_argument, NULL, 't' } };
@@ -120,7 +140,10 @@ int vd_cmd_lifecycle(struct vd_cli *cli, int argc, char **argv)
 	if (!g)
 		return vd_cli_fail(err);
 	cli_name_op op = cli_lifecycle_op(verb);
+	uint64_t began = vd_now_real_ns();
 	int r = op ? op(g->backend, g->name, &err) : vd_backend_stop(g->backend, g->name, timeout, &err);
+	if (r < 0 && vd_streq(verb, "start"))
+		cli_last_output(g, began);
 	if (r < 0)
 		return vd_cli_fail(err);
 	printf("%s: %s done\n", g->name, verb);

@@ -30,6 +30,23 @@ int vd_rotlog_open(struct vd_rotlog *l, const char *path, uint64_t max, struct v
 	return 0;
 }
 
+int vd_rotlog_open_append(struct vd_rotlog *l, const char *path, uint64_t max,
+			  struct vd_error **err)
+{
+	l->path = vd_xstrdup(path);
+	l->max = max ? max : VD_ROTLOG_DEFAULT_MAX;
+	if (l->max < VD_ROTLOG_MIN)
+		l->max = VD_ROTLOG_MIN;
+	l->size = 0;
+	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	struct stat st;
+	if (l->fd < 0)
+		return vd_error_errno(err, errno, "open log %s", path);
+	if (fstat(l->fd, &st) == 0)
+		l->size = (uint64_t)st.st_size;
+	return 0;
+}
+
 /* NAME becomes NAME.1 (replacing the older one) and NAME starts empty. */
 static void vd_rotlog_rotate(struct vd_rotlog *l)
 {

@@ -20,6 +20,9 @@ struct vd_rotlog {
 
 /* Start a fresh log at path (NAME and NAME.1 emptied); max 0 = the default. */
 int vd_rotlog_open(struct vd_rotlog *l, const char *path, uint64_t max, struct vd_error **err);
+/* Continue the log at path (NAME and NAME.1 kept): output kept across a guest's restarts. */
+int vd_rotlog_open_append(struct vd_rotlog *l, const char *path, uint64_t max,
+			  struct vd_error **err);
 /* Append; never blocks on more than the file, never fails the caller (output is best effort). */
 void vd_rotlog_write(struct vd_rotlog *l, const void *buf, size_t n);
 void vd_rotlog_close(struct vd_rotlog *l);

@@ -18,6 +18,7 @@
 
 #include "common/ctl.h"
 #include "common/failpoint.h"
+#include "common/guestlog.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/rate.h"
@@ -39,6 +40,9 @@
 /* A control client that asks nothing for this long gives its slot back. */
 #define CT_IDLE_NS (30 * 1000000000ull)
 
+/* An unfinished output line is logged after this long without more output. */
+#define CT_LOG_QUIET_MS 250
+
 struct ct_client {
 	int fd;                   /* non-blocking */
 	bool console;             /* the connection now carries raw console bytes */
@@ -58,6 +62,7 @@ struct ct_super {
 	struct ct_cgroup *cg;
 	struct ct_limits lim;
 	struct ct_console con;
+	struct vd_guestlog glog; /* what the container printed, for `virtdeck logs` */
 	struct ct_net_plan net;
 	bool has_net, paused, exited;
 	pid_t init;
@@ -350,6 +355,7 @@ static void ct_super_cleanup(struct ct_super *s)
 	if (s->has_net)
 		ct_net_host_cleanup(&s->net);
 	ct_console_close(&s->con);
+	vd_guestlog_close(&s->glog);
 	/* The record goes first, the socket last: a client that sees the socket gone finds
 	 * nothing left to recover, and one that sees a record finds what it names. */
 	const char *files[] = { s->ipf, s->recf, s->pidf, s->lockf, s->sock };
@@ -427,6 +433,19 @@ static int ct_super_listen(struct ct_super *s, struct vd_error **err)
 	return 0;
 }
 
+/* The guest's output log lives in the data dir so it outlives the container's stop and a
+ * reboot (the state dir is a tmpfs); one that cannot be opened costs the log, not the start. */
+static void ct_super_open_log(struct ct_super *s)
+{
+	struct vd_error *e = NULL;
+	_cleanup_free_ char *path = NULL;
+	if (vd_guestlog_path("ct", s->def.name, true, &path, &e) == 0)
+		vd_guestlog_open(&s->glog, path, 0, &e);
+	if (e)
+		vd_warn("container %s: its output is not kept: %s", s->def.name, e->msg);
+	vd_error_free(e);
+}
+
 static int ct_super_create(struct ct_super *s, struct vd_error **err)
 {
 	int rc = ct_super_lock(s, err);
@@ -451,6 +470,8 @@ static int ct_super_create(struct ct_super *s, struct vd_error **err)
 		r = ct_super_ipam(s, err);
 	if (r == 0 && s->ipf)
 		ct_super_write_recovery(s);
+	if (r == 0)
+		ct_super_open_log(s);
 	if (r == 0)
 		r = ct_console_open(&s->con, s->def.name, err);
 	if (r == 0)
@@ -949,6 +970,7 @@ static void ct_super_console_out(struct ct_super *s)
 		return;
 	}
 	ct_console_record(&s->con, buf, (size_t)n);
+	vd_guestlog_write(&s->glog, buf, (size_t)n);
 	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
 		if (s->cl[i].fd >= 0 && s->cl[i].console)
 			ct_super_console_send(&s->cl[i], buf, (size_t)n);
@@ -1005,11 +1027,12 @@ static size_t ct_super_pollset(struct ct_super *s, struct pollfd *p, struct ct_c
 	}
 	if (s->con.in.len)
 		p[3].events |= POLLOUT;
-	*timeout_ms = -1;
+	/* An unfinished line (a prompt) is written out once the container falls quiet. */
+	*timeout_ms = s->glog.len ? CT_LOG_QUIET_MS : -1;
 	for (size_t i = 0; i < CT_MAX_CLIENTS; i++) {
 		if (s->cl[i].fd < 0)
 			continue;
-		if (!s->cl[i].console)
+		if (!s->cl[i].console && *timeout_ms < 0)
 			*timeout_ms = 1000;
 		who[n] = &s->cl[i];
 		short ev = ct_super_client_events(&s->cl[i]);
@@ -1049,6 +1072,8 @@ static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_cl
 			ct_super_dispatch_client(s, who[i], p[i].revents);
 	ct_super_expire(s);
 	ct_super_rate_tick(s);
+	if (s->glog.len && vd_now_real_ns() - s->glog.line_ns >= CT_LOG_QUIET_MS * 1000000ull)
+		vd_guestlog_flush(&s->glog);
 }
 
 /* The last replies (a stop's) get a short while to leave; nobody is waited on for longer. */
@@ -1135,6 +1160,7 @@ static void ct_super_init_struct(struct ct_super *s)
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = s->lfd = s->sigfd = s->timerfd = -1;
 	s->con.master = s->con.slave = -1;
+	s->glog.log.fd = -1;
 	for (size_t i = 0; i < CT_MAX_CLIENTS; i++)
 		s->cl[i].fd = -1;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ui/advice.h"
+#include "ui/logtab.h"
 #include "ui/chooser.h"
 #include "ui/detail.h"
 #include "ui/screen.h"
@@ -82,6 +83,7 @@ void ui_app_free(struct ui_app *app)
 {
 	vd_jobs_stop(&app->jobs);
 	ui_advice_close(app);
+	ui_logtab_free(app);
 	vd_job_free(app->pending_job);
 	vd_view_free(&app->view);
 }

@@ -14,7 +14,10 @@
 #define UI_MIN_H 8
 
 enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL, UI_SCREEN_FORM, UI_SCREEN_COLUMNS };
-enum ui_tab { UI_TAB_OVERVIEW, UI_TAB_GRAPHS, UI_TAB_CONSOLE, UI_TAB_ADVICE, UI_TAB_LOG, UI_TAB__COUNT };
+enum ui_tab {
+	UI_TAB_OVERVIEW, UI_TAB_GRAPHS, UI_TAB_CONSOLE, UI_TAB_ADVICE, UI_TAB_LOG, UI_TAB_LOGS,
+	UI_TAB__COUNT
+};
 
 #define UI_LOG_MAX 200
 
@@ -61,6 +64,7 @@ struct ui_app {
 	enum { UI_MOUSE_CLICK, UI_MOUSE_DOUBLE, UI_MOUSE_WHEEL_UP, UI_MOUSE_WHEEL_DOWN } mouse_ev;
 	bool mouse; /* enabled in the settings */
 	void *advice;             /* struct ui_advice_state (ui/advice.c): history and advice */
+	void *logtab;             /* struct ui_logtab (ui/logtab.c): the Logs tab's lines */
 	struct vd_job *pending_job; /* waits for a y/n confirmation */
 	int chooser_pos;
 	struct vd_backend *form_be;

@@ -5,12 +5,13 @@
 #include <time.h>
 
 #include "ui/advice.h"
+#include "ui/logtab.h"
 #include "ui/screen.h"
 #include "ui/widgets.h"
 
 static const char *const detail_tabs[UI_TAB__COUNT] = {
 	[UI_TAB_OVERVIEW] = "Overview", [UI_TAB_GRAPHS] = "Graphs", [UI_TAB_CONSOLE] = "Console",
-	[UI_TAB_ADVICE] = "Advice",     [UI_TAB_LOG] = "Log",
+	[UI_TAB_ADVICE] = "Advice",     [UI_TAB_LOG] = "Log",         [UI_TAB_LOGS] = "Logs",
 };
 
 /* What the isolation model means, in numbers a user can check against the table. */
@@ -254,6 +255,22 @@ static void detail_log(struct ui_app *app, struct ui_grid *g, const struct vd_gu
 		ui_grid_put(g, 1, y, app->w - 2, UI_DIM, "no actions or state changes seen for this guest yet");
 }
 
+/* The search being typed in the Logs tab, else the status or the keys. */
+static void detail_status(struct ui_app *app, struct ui_grid *g)
+{
+	char typing[128];
+	const char *st = NULL;
+	if (app->detail_tab == UI_TAB_LOGS)
+		st = ui_logtab_status(app, typing, sizeof(typing));
+	if (st)
+		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, st);
+	else if (app->status[0])
+		ui_grid_put(g, 0, app->h - 1, app->w, app->status_style, app->status);
+	else
+		ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS,
+			    "Tab/1-6: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
+}
+
 void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 {
 	struct vd_guest *gu = ui_detail_guest(app);
@@ -278,16 +295,20 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 		else
 			detail_advice(app, g, gu, 3);
 		break;
+	case UI_TAB_LOGS: ui_logtab_draw(app, g, gu, 3); break;
 	default: detail_log(app, g, gu, 3); break;
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
-	ui_grid_put(g, 0, app->h - 1, app->w, app->status[0] ? app->status_style : UI_STATUS,
-		    app->status[0] ? app->status : "Tab/1-5: tabs  Esc: back  s/x/p/K: start/stop/pause/kill  q: quit");
+	detail_status(app, g);
 }
 
 /* Tabs and back first; everything else is the main key map acting on this guest. */
 int ui_detail_key(struct ui_app *app, int key)
 {
+	bool handled = false;
+	int react = app->detail_tab == UI_TAB_LOGS ? ui_logtab_key(app, key, &handled) : 0;
+	if (handled)
+		return react;
 	if (key == '\t' || key == UI_KEY_RIGHT) {
 		app->detail_tab = (enum ui_tab)((app->detail_tab + 1) % UI_TAB__COUNT);
 		return UI_REACT_REDRAW;

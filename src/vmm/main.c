@@ -175,6 +175,7 @@ static void vmm_loop_timers(struct vmm_loop *l)
 {
 	uint64_t now = vd_now_mono_ns();
 	struct vmm *vm = l->vm;
+	vmm_vm_log_quiet(vm);
 	if (vm->balloon && now >= l->next_balloon_ns && vm->state == VMM_RUNNING) {
 		vmm_balloon_poll(vm->balloon);
 		l->next_balloon_ns = now + VMM_BALLOON_POLL_NS;
@@ -314,6 +315,7 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 	vmm_write_exit_line(f, "crashed: virtdeck-vmm ended without recording why (killed?)\n");
 	if (vd_rotlog_open(&vm->console_log, f->console_log, def->console_log_size, err) < 0)
 		return vd_error_wrap(err, "console log of VM %s", def->name);
+	vmm_vm_log_open(vm, def->name, def->console_log_size);
 	vm->console_stdout = o->console_stdout;
 	vm->pty_master = vm->pty_slave = -1;
 	vm->start_ns = vd_now_mono_ns();
@@ -333,6 +335,7 @@ static int vmm_start(struct vmm *vm, struct vmm_def *def, struct vmm_opts *o, st
 static int vmm_finish(struct vmm *vm, struct vmm_files *f, struct vmm_loop *l)
 {
 	vmm_vcpu_stop_all(vm);
+	vmm_vm_log_close(vm);
 	vd_info("VM %s stopped: %s", vm->name, vmm_vm_exit_name(vm->exit_reason));
 	vmm_write_exit(f, vm);
 	vd_ctlsrv_close(&l->ctl);

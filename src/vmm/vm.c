@@ -13,6 +13,7 @@
 #include "vmm/virtio.h"
 
 #define VMM_SLEEP_PORT 0x3c0
+#define VMM_LOG_QUIET_NS (250 * 1000000ull) /* an unfinished line (a prompt) is logged after */
 #define VMM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off nomodeset i8042.noaux"
 
 /* What every Linux panic prints first, whatever the loglevel (KERN_EMERG). */
@@ -63,8 +64,40 @@ void vmm_vm_console_out(void *opaque, const uint8_t *buf, size_t n)
 	if (vm->pty_master >= 0 && write(vm->pty_master, buf, n) < 0 && errno != EAGAIN)
 		vd_debug("VM %s: pty write: %s", vm->name, strerror(errno));
 	vd_rotlog_write(&vm->console_log, buf, n);
+	pthread_mutex_lock(&vm->guest_log_lock);
+	vd_guestlog_write(&vm->guest_log, buf, n);
+	pthread_mutex_unlock(&vm->guest_log_lock);
 	if (vm->console_stdout && write(STDOUT_FILENO, buf, n) < 0)
 		vm->console_stdout = false;
+}
+
+void vmm_vm_log_open(struct vmm *vm, const char *name, uint64_t max)
+{
+	struct vd_error *e = NULL;
+	_cleanup_free_ char *path = NULL;
+	pthread_mutex_init(&vm->guest_log_lock, NULL);
+	vm->guest_log.log.fd = -1;
+	if (vd_guestlog_path("vmm", name, true, &path, &e) == 0)
+		vd_guestlog_open(&vm->guest_log, path, max, &e);
+	if (e)
+		vd_warn("VM %s: its console output is not kept: %s", name, e->msg);
+	vd_error_free(e);
+}
+
+void vmm_vm_log_quiet(struct vmm *vm)
+{
+	pthread_mutex_lock(&vm->guest_log_lock);
+	uint64_t since = vd_now_real_ns() - vm->guest_log.line_ns;
+	if (vm->guest_log.len && since >= VMM_LOG_QUIET_NS)
+		vd_guestlog_flush(&vm->guest_log);
+	pthread_mutex_unlock(&vm->guest_log_lock);
+}
+
+void vmm_vm_log_close(struct vmm *vm)
+{
+	pthread_mutex_lock(&vm->guest_log_lock);
+	vd_guestlog_close(&vm->guest_log);
+	pthread_mutex_unlock(&vm->guest_log_lock);
 }
 
 static void vmm_vm_serial_irq(void *opaque, int level)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/guestlog.h"
 #include "common/rate.h"
 #include "common/rotlog.h"
 
@@ -116,6 +117,10 @@ struct vmm {
 	int pty_master, pty_slave;
 	char pty_path[64];
 	struct vd_rotlog console_log; /* NAME.console and NAME.console.1, bounded */
+	/* The same output with a time per line, kept in the data dir for `virtdeck logs`; the
+	 * lock because vCPU threads write it and the main loop flushes a quiet unfinished line. */
+	struct vd_guestlog guest_log;
+	pthread_mutex_t guest_log_lock;
 	bool console_stdout;
 	bool first_byte_seen;
 	uint64_t first_byte_ns;
@@ -139,6 +144,11 @@ void vmm_vm_console_out(void *vm, const uint8_t *buf, size_t n);
 /* Console input from the pty or stdin into the UART; -1 at end of input. */
 int vmm_vm_console_input(struct vmm *vm, int fd);
 /* The guest has not drained the UART: stop reading input until it does. */
+/* The guest's output log: open (a failure costs the log, not the VM), flush an unfinished line
+ * once the guest has been quiet a while, close. */
+void vmm_vm_log_open(struct vmm *vm, const char *name, uint64_t max);
+void vmm_vm_log_quiet(struct vmm *vm);
+void vmm_vm_log_close(struct vmm *vm);
 bool vmm_vm_console_full(struct vmm *vm);
 const char *vmm_vm_state_name(const struct vmm *vm);
 const char *vmm_vm_exit_name(enum vmm_exit_reason r);

@@ -182,6 +182,12 @@ vdj() { "$vd" list --json 2>/dev/null | tr -d ' \n'; }
 	--cmdline "$VD_GUEST_APPEND vd.sleep=150" && pass "cli: create vm" || fail "cli: create vm"
 "$vd" start c1 && pass "cli: start" || fail "cli: start"
 wait_for 60 in_console VIRTDECK-GUEST-UP && pass "cli: guest booted to its marker" || fail "cli: no marker"
+# What the guest printed is kept with a time per line: virtdeck logs (and its --tail, -t).
+vlog() { "$vd" logs "$@" c1 2>&1 | tr -d '\r'; }
+vlog | grep -q '^VIRTDECK-GUEST-UP' && pass "cli: virtdeck logs shows the guest's console output" ||
+	fail "cli: virtdeck logs lacks the marker: $(vlog | tail -3)"
+[ "$(vlog --tail 2 | wc -l)" = 2 ] && vlog -t --tail 1 | grep -Eq '^[0-9-]{10}T[0-9:.]+Z ' &&
+	pass "cli: logs --tail 2 and -t" || fail "cli: logs --tail/-t: $(vlog -t --tail 2)"
 balloon_src() { vdj | grep -q '"name":"c1","type":"vm","state":"running".*"mem_source":"balloon"'; }
 if wait_for 15 balloon_src; then
 	pass "cli: list shows the memory really used, from the balloon: $(vdj | grep -o '"mem_alloc_bytes":[0-9]*,"mem_used_bytes":[0-9]*')"
@@ -203,5 +209,9 @@ vdj | grep -q '"state":"running"' && pass "cli: console SIGKILLed, VM still runn
 	fail "cli: VM not running after the console was killed"
 "$vd" stop --timeout 20 c1 && vdj | grep -q '"state":"stopped"' && pass "cli: stop (Ctrl-Alt-Del)" ||
 	fail "cli: stop: $(vdj)"
+vlog | grep -q '^VIRTDECK-GUEST-UP' && pass "cli: the VM's output outlives its stop" ||
+	fail "cli: logs after stop: $(vlog | tail -3)"
 "$vd" delete c1 && ! vdj | grep -q '"name":"c1"' && pass "cli: delete" || fail "cli: delete"
+[ ! -e "$VIRTDECK_DATA_DIR/logs/vmm/c1.log" ] && pass "cli: delete removes the VM's log" ||
+	fail "cli: delete left $VIRTDECK_DATA_DIR/logs/vmm/c1.log"
 exit "$failed"

@@ -148,6 +148,33 @@ static void test_detail_views(void **state)
 	assert_string_equal(selected_name(f), "nginx");
 }
 
+/* The Logs tab: the newest lines; a search typed scrolls to the newest match, n to older. */
+static void test_detail_logs(void **state)
+{
+	struct fixture *f = *state;
+	ui_app_resize(&f->app, 80, 24);
+	while (strcmp(selected_name(f), "nginx") != 0)
+		ui_app_key(&f->app, 'j');
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	ui_app_key(&f->app, '6');
+	assert_int_equal(f->app.detail_tab, UI_TAB_LOGS);
+	check_golden(f, "detail-logs-80x24");
+	ui_app_key(&f->app, '/');
+	for (const char *k = "warn"; *k; k++)
+		ui_app_key(&f->app, *k);
+	ui_app_key(&f->app, 'n'); /* still typing: part of the search */
+	check_golden(f, "detail-logs-search-80x24");
+	ui_app_key(&f->app, UI_KEY_BACKSPACE);
+	ui_app_key(&f->app, UI_KEY_ENTER);
+	ui_app_key(&f->app, 'n');
+	ui_app_key(&f->app, 'n');
+	ui_app_key(&f->app, 'n');
+	check_golden(f, "detail-logs-older-80x24");
+	ui_app_key(&f->app, '6');
+	ui_app_key(&f->app, UI_KEY_ESC);
+	assert_int_equal(f->app.screen, UI_SCREEN_MAIN);
+}
+
 static void type(struct fixture *f, const char *text)
 {
 	for (; *text; text++)
@@ -397,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detail_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forms_create_and_resize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mouse_and_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouped_by_host, setup, teardown),
