@@ -35,7 +35,7 @@ tui_wait_for "virtdeck" || exit 1
 tui_keys '\'
 tui_keys -l "$name"
 tui_keys Enter
-tui_wait_re "$name +ct +stopped" || fail "the container is not listed as stopped"
+tui_wait_re "$name +ct +exited 3" || fail "the container is not listed as exited 3"
 tui_keys Enter
 tui_wait_for "$name - container on engine ct" 5 || fail "Enter did not open the details"
 tui_keys 6
