@@ -1,0 +1,131 @@
+/* fuzz-vmm-ctl.c - libFuzzer target: virtdeck-vmm's control requests, framed as on the socket,
+ * against a VM with no vCPUs and no KVM behind it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/ctl.h"
+#include "fuzz.h"
+#include "vmm/i8042.h"
+#include "vmm/virtio.h"
+#include "vmm/vmm.h"
+
+#define FUZZ_VM_MEM (256ull << 20)
+
+static struct vmm fuzz_vm;
+static struct vmm_i8042 fuzz_kbd;
+
+static void fuzz_kbd_irq(void *opaque, unsigned line, int level)
+{
+}
+
+static void fuzz_kbd_reset(void *opaque)
+{
+}
+
+/* The parts of a VM the handler reads: RAM (never touched: no access), a pty, an eventfd. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_quiet();
+	struct vmm *vm = &fuzz_vm;
+	vd_strlcpy(vm->name, "fuzz", sizeof(vm->name));
+	vm->mem.base = mmap(NULL, FUZZ_VM_MEM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+	if (vm->mem.base == MAP_FAILED)
+		fuzz_fail("mmap: %s", strerror(errno));
+	vm->mem.size = FUZZ_VM_MEM;
+	vm->mem.nregions = 1;
+	vm->mem.regions[0] = (struct vmm_mem_region){ .gpa = 0, .size = FUZZ_VM_MEM, .hva = vm->mem.base };
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (vm->event_fd < 0 || vm->pty_master < 0 || grantpt(vm->pty_master) < 0 ||
+	    unlockpt(vm->pty_master) < 0)
+		fuzz_fail("eventfd/pty: %s", strerror(errno));
+	vm->pty_slave = open(ptsname(vm->pty_master), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	vd_strlcpy(vm->pty_path, ptsname(vm->pty_master), sizeof(vm->pty_path));
+	vm->console_log_fd = -1;
+	vm->i8042 = &fuzz_kbd;
+	return 0;
+}
+
+/* Every run starts from a running VM, with or without a balloon. */
+static void fuzz_vm_reset(struct vmm *vm, uint8_t flags)
+{
+	uint64_t drain;
+	vm->state = flags & 2 ? VMM_PAUSED : VMM_RUNNING;
+	vm->pause_req = vm->stop_req = false;
+	vm->exit_reason = VMM_EXIT_NONE;
+	vm->shutdown_deadline_ns = 0;
+	vm->start_ns = vd_now_mono_ns();
+	vm->balloon = flags & 1 ? vmm_balloon_create(&vm->mem) : NULL;
+	vmm_i8042_init(vm->i8042, fuzz_kbd_irq, fuzz_kbd_reset, NULL);
+	if (read(vm->event_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+		fuzz_fail("eventfd: %s", strerror(errno));
+	tcflush(vm->pty_slave, TCIOFLUSH);
+}
+
+/* Read the replies like a client, closing any descriptor that came with them. */
+static void fuzz_vm_drain(int fd)
+{
+	char buf[8192];
+	union {
+		char b[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	for (;;) {
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				    .msg_controllen = sizeof(u.b) };
+		if (recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			int *fds = (int *)CMSG_DATA(c);
+			for (size_t i = 0; c->cmsg_type == SCM_RIGHTS &&
+					   i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+				close(fds[i]);
+		}
+	}
+}
+
+static void fuzz_vm_check(const struct vmm *vm, uint64_t before)
+{
+	if (vm->shutdown_deadline_ns && vm->shutdown_deadline_ns < before)
+		fuzz_fail("shutdown deadline %llu is in the past (now %llu)",
+			  (unsigned long long)vm->shutdown_deadline_ns, (unsigned long long)before);
+}
+
+/* Input: a flags byte (balloon, paused), then the byte stream of one connection. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = { data, size };
+	struct vmm *vm = &fuzz_vm;
+	int sp[2];
+	fuzz_vm_reset(vm, fuzz_u8(&in));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		fuzz_fail("socketpair: %s", strerror(errno));
+	static struct vd_ctl_reader rd;
+	size_t n = in.n < VD_CTL_MAX_LINE ? in.n : VD_CTL_MAX_LINE;
+	memcpy(rd.buf, in.p, n);
+	rd.len = n;
+	struct json_object *req = NULL;
+	while (vd_ctl_take_line(&rd, &req, NULL) > 0) {
+		uint64_t now = vd_now_mono_ns();
+		vmm_ctl_handle(vm, sp[0], req);
+		json_object_put(req);
+		fuzz_vm_drain(sp[1]);
+		fuzz_vm_check(vm, now);
+	}
+	close(sp[0]);
+	close(sp[1]);
+	if (vm->balloon)
+		vmm_virtio_teardown_one(vm->balloon);
+	vm->balloon = NULL;
+	return 0;
+}
