@@ -10,9 +10,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void fuzz_config_check(const struct ui_settings *s)
 {
-	if (s->n_connect > UI_MAX_CONNECT || s->n_binds > UI_MAX_BINDS || s->n_advice > UI_MAX_PASSTHRU ||
-	    s->n_columns > UI_COL__COUNT)
-		fuzz_fail("settings arrays overflowed: %zu connections, %zu binds, %zu advice, %zu columns",
+	if (s->n_connect > UI_MAX_CONNECT || s->n_binds > UI_MAX_BINDS ||
+	    s->n_advice > UI_MAX_PASSTHRU || s->n_columns > UI_COL__COUNT)
+		fuzz_fail("settings overflow: %zu connections, %zu binds, %zu advice, %zu columns",
 			  s->n_connect, s->n_binds, s->n_advice, s->n_columns);
 	if (!memchr(s->theme, '\0', sizeof(s->theme)))
 		fuzz_fail("theme name not terminated");

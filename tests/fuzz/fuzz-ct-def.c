@@ -1,5 +1,6 @@
-/* fuzz-ct-def.c - libFuzzer target: container definitions. Whatever loads must survive a save
- * and a second load unchanged, and every command line must survive quoting. */
+/* fuzz-ct-def.c - libFuzzer target: container definitions, with a save and load round trip. */
+/* Whatever loads must survive a save and a second load unchanged, and every command line
+ * must survive quoting. */
 #include "containers/ct_def.h"
 #include "fuzz.h"
 
@@ -12,15 +13,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void fuzz_str_equal(const char *what, const char *a, const char *b)
 {
 	if (!a != !b || (a && strcmp(a, b) != 0))
-		fuzz_fail("%s changed by save and load: \"%s\" became \"%s\"", what, a ? a : "(unset)",
-			  b ? b : "(unset)");
+		fuzz_fail("%s changed by save and load: \"%s\" became \"%s\"", what,
+			  a ? a : "(unset)", b ? b : "(unset)");
 }
 
 static void fuzz_u64_equal(const char *what, uint64_t a, uint64_t b)
 {
 	if (a != b)
-		fuzz_fail("%s changed by save and load: %llu became %llu", what, (unsigned long long)a,
-			  (unsigned long long)b);
+		fuzz_fail("%s changed by save and load: %llu became %llu", what,
+			  (unsigned long long)a, (unsigned long long)b);
 }
 
 static void fuzz_ct_def_equal(const struct ct_def *a, const struct ct_def *b)
@@ -60,9 +61,11 @@ static void fuzz_ct_def_quoting(const struct ct_def *d)
 	size_t i = 0;
 	for (; argv[i] && back[i]; i++)
 		if (strcmp(argv[i], back[i]) != 0)
-			fuzz_fail("argument %zu \"%s\" came back from quoting as \"%s\"", i, argv[i], back[i]);
+			fuzz_fail("argument %zu \"%s\" came back from quoting as \"%s\"", i,
+				  argv[i], back[i]);
 	if (argv[i] || back[i])
-		fuzz_fail("quoting changed the number of arguments of \"%s\"", d->cmd ? d->cmd : "");
+		fuzz_fail("quoting changed the number of arguments of \"%s\"",
+			  d->cmd ? d->cmd : "");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

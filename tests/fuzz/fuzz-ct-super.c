@@ -1,5 +1,5 @@
-/* fuzz-ct-super.c - libFuzzer target: the container supervisor's control requests, framed as on
- * its socket, against a supervisor state with no container behind it. */
+/* fuzz-ct-super.c - libFuzzer target: the container supervisor's control requests. */
+/* Requests are framed as on the socket; the supervisor state has no container behind it. */
 #include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -23,8 +23,8 @@ static struct ct_super fuzz_s;
 static int fuzz_kill(pid_t pid, int sig)
 {
 	if (pid <= 0 || pid != fuzz_owned)
-		fuzz_fail("kill(%d, %d): the supervisor signalled a process it does not own", (int)pid,
-			  sig);
+		fuzz_fail("kill(%d, %d): the supervisor signalled a process it does not own",
+			  (int)pid, sig);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
-/* fuzz-ctl-line.c - libFuzzer target: the control protocol's line framing and JSON getters, fed
- * in the odd chunk sizes a stream socket delivers. */
+/* fuzz-ctl-line.c - libFuzzer target: the control protocol's line framing and JSON getters. */
+/* Fed in the odd chunk sizes a stream socket delivers. */
 #include "common/ctl.h"
 #include "fuzz.h"
 
@@ -12,8 +12,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* What a daemon or client reads out of a message: every typed getter on a few keys. */
 static void fuzz_ctl_use(struct json_object *o)
 {
-	static const char *const keys[] = { "cmd", "op", "ok", "code", "error", "signal", "bytes",
-					    "timeout", "rows", "cols", "mem_bytes", "cpus" };
+	static const char *const keys[] = {
+		"cmd", "op", "ok", "code", "error", "signal", "bytes", "timeout", "rows", "cols",
+		"mem_bytes", "cpus",
+	};
 	for (size_t i = 0; i < VD_ARRAY_SIZE(keys); i++) {
 		vd_json_str(o, keys[i], NULL);
 		vd_json_i64(o, keys[i], 0);

@@ -1,5 +1,5 @@
-/* fuzz-lv-stats.c - libFuzzer target: the libvirt engine's parsers, the bulk stats fields
- * (lv_stats_parse) and the domain XML device scan of its per-domain fallback. */
+/* fuzz-lv-stats.c - libFuzzer target: the libvirt engine's stats fields and domain XML scan. */
+/* lv_stats_parse on bulk stats fields, and the XML device scan of the per-domain fallback. */
 #include "fuzz.h"
 
 /* The XML scan is private to the file: the target includes it. */

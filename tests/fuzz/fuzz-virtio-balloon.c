@@ -22,7 +22,8 @@ static void fuzz_balloon_host(struct fuzz_dev *fd, uint8_t arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
-	struct fuzz_dev fd = { .d = vmm_balloon_create(&fuzz_guest()->mem), .host = fuzz_balloon_host };
+	struct fuzz_dev fd = { .d = vmm_balloon_create(&fuzz_guest()->mem),
+			       .host = fuzz_balloon_host };
 	fuzz_virtio_drive(&fd, &in);
 	fuzz_balloon_host(&fd, 0);
 	vmm_virtio_teardown_one(fd.d);

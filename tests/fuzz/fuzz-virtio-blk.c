@@ -1,4 +1,4 @@
-/* fuzz-virtio-blk.c - libFuzzer target: virtio-blk requests from a hostile guest on a scratch disk. */
+/* fuzz-virtio-blk.c - libFuzzer target: virtio-blk requests from a hostile guest, scratch disk. */
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(fuzz_blk_fd, 0) < 0 || ftruncate(fuzz_blk_fd, FUZZ_BLK_SIZE) < 0)
 		fuzz_fail("resizing the scratch disk: %s", strerror(errno));
 	struct vd_error *err = NULL;
-	struct fuzz_dev fd = { .d = vmm_blk_create(&fuzz_guest()->mem, fuzz_blk_path, readonly, &err) };
+	struct fuzz_dev fd = { .d = vmm_blk_create(&fuzz_guest()->mem, fuzz_blk_path, readonly,
+						   &err) };
 	if (!fd.d)
 		fuzz_fail("creating virtio-blk: %s", err->msg);
 	fuzz_virtio_drive(&fd, &in);

@@ -1,5 +1,5 @@
-/* fuzz-virtio-mmio.c - libFuzzer target: any sequence of virtio-mmio register accesses, of any
- * width and alignment, as a guest's MMIO exits deliver them. */
+/* fuzz-virtio-mmio.c - libFuzzer target: any sequence of virtio-mmio register accesses. */
+/* Of any width and alignment, as a guest's MMIO exits deliver them. */
 #include "fuzz-virtio.h"
 
 #define FUZZ_MMIO_OPS 64

@@ -1,5 +1,5 @@
-/* fuzz-virtio-net.c - libFuzzer target: virtio-net transmit and receive with a datagram socket
- * pair standing in for the tap (one datagram = one frame, as on a tap). */
+/* fuzz-virtio-net.c - libFuzzer target: virtio-net transmit and receive on a stand-in tap. */
+/* A datagram socket pair stands in for the tap: one datagram is one frame, as on a tap. */
 #include <sys/socket.h>
 
 /* net.c's state is private to it: the target builds the device around its own "tap". */
@@ -37,7 +37,8 @@ static struct vmm_virtio_mmio *fuzz_net_create(int tap)
 	n->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vd_strlcpy(n->ifname, "vd-fuzz", sizeof(n->ifname));
 	struct vmm_virtio_mmio *d = vd_xcalloc(1, sizeof(*d));
-	vmm_virtio_mmio_init(d, &vmm_net_dev_ops, n, &fuzz_guest()->mem, 1ull << VIRTIO_NET_F_MAC, 8);
+	vmm_virtio_mmio_init(d, &vmm_net_dev_ops, n, &fuzz_guest()->mem, 1ull << VIRTIO_NET_F_MAC,
+			     8);
 	vmm_net_mac("fuzz", d->config);
 	return d;
 }

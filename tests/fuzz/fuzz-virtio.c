@@ -6,9 +6,19 @@
 #include "fuzz-virtio.h"
 
 enum {
-	R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024, R_QUEUE_SEL = 0x030, R_QUEUE_NUM = 0x038,
-	R_QUEUE_READY = 0x044, R_QUEUE_NOTIFY = 0x050, R_INT_STATUS = 0x060, R_INT_ACK = 0x064,
-	R_STATUS = 0x070, R_DESC_LO = 0x080, R_AVAIL_LO = 0x090, R_USED_LO = 0x0a0, R_CONFIG = 0x100,
+	R_DRV_FEATURES = 0x020,
+	R_DRV_FEATURES_SEL = 0x024,
+	R_QUEUE_SEL = 0x030,
+	R_QUEUE_NUM = 0x038,
+	R_QUEUE_READY = 0x044,
+	R_QUEUE_NOTIFY = 0x050,
+	R_INT_STATUS = 0x060,
+	R_INT_ACK = 0x064,
+	R_STATUS = 0x070,
+	R_DESC_LO = 0x080,
+	R_AVAIL_LO = 0x090,
+	R_USED_LO = 0x0a0,
+	R_CONFIG = 0x100,
 };
 
 struct fuzz_guest *fuzz_guest(void)
@@ -26,7 +36,8 @@ struct fuzz_guest *fuzz_guest(void)
 	mprotect(high, FUZZ_RAM_REGION, PROT_READ | PROT_WRITE);
 	g.mem = (struct vmm_mem){ .base = low, .size = 2 * FUZZ_RAM_REGION, .nregions = 2 };
 	g.mem.regions[0] = (struct vmm_mem_region){ .gpa = 0, .size = FUZZ_RAM_REGION, .hva = low };
-	g.mem.regions[1] = (struct vmm_mem_region){ .gpa = FUZZ_RAM_HIGH_GPA, .size = FUZZ_RAM_REGION,
+	g.mem.regions[1] = (struct vmm_mem_region){ .gpa = FUZZ_RAM_HIGH_GPA,
+						    .size = FUZZ_RAM_REGION,
 						    .hva = high };
 	return &g;
 }
@@ -70,22 +81,24 @@ static void fuzz_virtio_start(struct vmm_virtio_mmio *d, const uint8_t *sizes, u
 	fuzz_mmio_write(d, R_DRV_FEATURES, (uint32_t)d->features & (feat & 0x80 ? ~0u : feat));
 	fuzz_mmio_write(d, R_DRV_FEATURES_SEL, 1);
 	fuzz_mmio_write(d, R_DRV_FEATURES, feat & 0x40 ? 0 : 1); /* VERSION_1, bit 32 */
-	fuzz_mmio_write(d, R_STATUS, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
-					     VIRTIO_STATUS_FEATURES_OK);
+	fuzz_mmio_write(d, R_STATUS,
+			VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned q = 0; q < d->ops->nqueues; q++)
 		fuzz_virtio_queue(d, q, sizes[q]);
-	fuzz_mmio_write(d, R_STATUS, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
-					     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	fuzz_mmio_write(d, R_STATUS,
+			VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+				VIRTIO_STATUS_DRIVER_OK);
 }
 
 void fuzz_virtio_check(struct vmm_virtio_mmio *d)
 {
 	for (unsigned q = 0; q < VMM_VIRTIO_MAX_QUEUES; q++) {
 		if (q >= d->ops->nqueues && d->q[q].ready)
-			fuzz_fail("virtio-%s: queue %u beyond the device's %u is ready", d->ops->name, q,
-				  d->ops->nqueues);
+			fuzz_fail("virtio-%s: queue %u beyond the device's %u is ready",
+				  d->ops->name, q, d->ops->nqueues);
 		if (d->q[q].ready && !vmm_virtq_check(d->mem, &d->q[q]))
-			fuzz_fail("virtio-%s: queue %u is ready with rings outside RAM", d->ops->name, q);
+			fuzz_fail("virtio-%s: queue %u is ready with rings outside RAM",
+				  d->ops->name, q);
 	}
 }
 

@@ -1,5 +1,6 @@
-/* fuzz-virtio.h - a fake guest for the virtio targets: RAM filled from the input, a driver that
- * sets queues up through the real virtio-mmio registers, then kicks as the input says. */
+/* fuzz-virtio.h - a fake guest and driver for the virtio fuzz targets. */
+/* RAM is filled from the input; the driver sets queues up through the real virtio-mmio
+ * registers, then kicks as the input says. */
 #ifndef VD_TESTS_FUZZ_VIRTIO_H
 #define VD_TESTS_FUZZ_VIRTIO_H
 

@@ -1,4 +1,4 @@
-/* fuzz-virtq.c - libFuzzer target: the split-virtqueue walker against any ring a guest can write. */
+/* fuzz-virtq.c - libFuzzer target: the split-virtqueue walker on any ring a guest can write. */
 #include "fuzz-virtio.h"
 
 /* Everything a chain hands a device must lie inside one region of guest RAM. */
@@ -7,7 +7,8 @@ static void fuzz_virtq_in_ram(const struct vmm_mem *mem, const struct iovec *s)
 	const uint8_t *b = s->iov_base;
 	for (unsigned i = 0; i < mem->nregions; i++) {
 		const struct vmm_mem_region *r = &mem->regions[i];
-		if (b >= r->hva && b <= r->hva + r->size && s->iov_len <= (size_t)(r->hva + r->size - b))
+		if (b >= r->hva && b <= r->hva + r->size &&
+		    s->iov_len <= (size_t)(r->hva + r->size - b))
 			return;
 	}
 	fuzz_fail("segment %p+%zu is outside guest RAM", s->iov_base, s->iov_len);
@@ -17,7 +18,8 @@ static void fuzz_virtq_check_chain(const struct vmm_mem *mem, const struct vmm_v
 				   const struct vmm_virtq_chain *c)
 {
 	uint64_t rd = 0, wr = 0;
-	if (c->nread > c->nseg || c->nseg > VMM_VIRTQ_MAX_SEG || c->nseg > q->num || c->head >= q->num)
+	if (c->nread > c->nseg || c->nseg > VMM_VIRTQ_MAX_SEG || c->nseg > q->num ||
+	    c->head >= q->num)
 		fuzz_fail("chain head %u: %u segments, %u readable, queue of %u", c->head, c->nseg,
 			  c->nread, q->num);
 	for (unsigned i = 0; i < c->nseg; i++) {
@@ -40,7 +42,8 @@ static void fuzz_virtq_use(const struct vmm_virtq_chain *c, struct fuzz_in *in)
 	if (got > c->read_bytes || vmm_virtq_write(c, off, buf, got) > c->write_bytes)
 		fuzz_fail("copied more than the chain holds");
 	for (int w = 0; w < 2; w++) {
-		unsigned n = vmm_virtq_iov(c, w, off, len, iov, fuzz_u8(in) % (VMM_VIRTQ_MAX_SEG + 1));
+		unsigned n =
+			vmm_virtq_iov(c, w, off, len, iov, fuzz_u8(in) % (VMM_VIRTQ_MAX_SEG + 1));
 		uint64_t sum = 0;
 		for (unsigned i = 0; i < n; i++)
 			sum += iov[i].iov_len;

@@ -1,5 +1,5 @@
-/* fuzz-vm-def.c - libFuzzer target: VM definitions. Whatever loads must survive a save and a
- * second load unchanged. */
+/* fuzz-vm-def.c - libFuzzer target: VM definitions, with a save and load round trip. */
+/* Whatever loads must survive a save and a second load unchanged. */
 #include "fuzz.h"
 #include "vmm/def.h"
 
@@ -12,8 +12,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void fuzz_str_equal(const char *what, const char *a, const char *b)
 {
 	if (!a != !b || (a && strcmp(a, b) != 0))
-		fuzz_fail("%s changed by save and load: \"%s\" became \"%s\"", what, a ? a : "(unset)",
-			  b ? b : "(unset)");
+		fuzz_fail("%s changed by save and load: \"%s\" became \"%s\"", what,
+			  a ? a : "(unset)", b ? b : "(unset)");
 }
 
 static void fuzz_vm_def_equal(const struct vmm_def *a, const struct vmm_def *b)
@@ -26,7 +26,8 @@ static void fuzz_vm_def_equal(const struct vmm_def *a, const struct vmm_def *b)
 	fuzz_str_equal("net", a->net, b->net);
 	if (a->vcpus != b->vcpus || a->mem_bytes != b->mem_bytes)
 		fuzz_fail("vcpus/memory changed by save and load: %u/%llu became %u/%llu", a->vcpus,
-			  (unsigned long long)a->mem_bytes, b->vcpus, (unsigned long long)b->mem_bytes);
+			  (unsigned long long)a->mem_bytes, b->vcpus,
+			  (unsigned long long)b->mem_bytes);
 	if (a->disk_readonly != b->disk_readonly || a->balloon != b->balloon || a->rng != b->rng ||
 	    a->ksm != b->ksm)
 		fuzz_fail("a yes/no key changed by save and load");

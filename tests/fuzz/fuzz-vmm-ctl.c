@@ -1,5 +1,5 @@
-/* fuzz-vmm-ctl.c - libFuzzer target: virtdeck-vmm's control requests, framed as on the socket,
- * against a VM with no vCPUs and no KVM behind it. */
+/* fuzz-vmm-ctl.c - libFuzzer target: virtdeck-vmm's control requests. */
+/* Framed as on the socket, against a VM with no vCPUs and no KVM behind it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -34,13 +34,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_quiet();
 	struct vmm *vm = &fuzz_vm;
 	vd_strlcpy(vm->name, "fuzz", sizeof(vm->name));
-	vm->mem.base = mmap(NULL, FUZZ_VM_MEM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			    -1, 0);
+	vm->mem.base = mmap(NULL, FUZZ_VM_MEM, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem.base == MAP_FAILED)
 		fuzz_fail("mmap: %s", strerror(errno));
 	vm->mem.size = FUZZ_VM_MEM;
 	vm->mem.nregions = 1;
-	vm->mem.regions[0] = (struct vmm_mem_region){ .gpa = 0, .size = FUZZ_VM_MEM, .hva = vm->mem.base };
+	vm->mem.regions[0] =
+		(struct vmm_mem_region){ .gpa = 0, .size = FUZZ_VM_MEM, .hva = vm->mem.base };
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -71,7 +72,20 @@ static void fuzz_vm_reset(struct vmm *vm, uint8_t flags)
 	tcflush(vm->pty_slave, TCIOFLUSH);
 }
 
-/* Read the replies like a client, closing any descriptor that came with them. */
+/* A console reply carries the pty: close every descriptor a message brought. */
+static void fuzz_vm_close_fds(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		size_t n = c->cmsg_type == SCM_RIGHTS ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+	}
+}
+
+/* Read the replies like a client. */
 static void fuzz_vm_drain(int fd)
 {
 	char buf[8192];
@@ -81,16 +95,12 @@ static void fuzz_vm_drain(int fd)
 	} u;
 	for (;;) {
 		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-				    .msg_controllen = sizeof(u.b) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
 		if (recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
 			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			int *fds = (int *)CMSG_DATA(c);
-			for (size_t i = 0; c->cmsg_type == SCM_RIGHTS &&
-					   i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
-				close(fds[i]);
-		}
+		fuzz_vm_close_fds(&m);
 	}
 }
 

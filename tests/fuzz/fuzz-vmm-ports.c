@@ -1,5 +1,5 @@
-/* fuzz-vmm-ports.c - libFuzzer target: port I/O to the UART and the PS/2 controller, plus console
- * input, in any order. */
+/* fuzz-vmm-ports.c - libFuzzer target: port I/O to the UART and the PS/2 controller. */
+/* Console input and Ctrl-Alt-Del come in between, in any order. */
 #include "fuzz.h"
 #include "vmm/i8042.h"
 #include "vmm/serial.h"
