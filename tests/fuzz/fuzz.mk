@@ -19,7 +19,7 @@ objs = $(patsubst %.c,$(O)/%.o,$(1))
 $(O)/%.o: $(srcdir)/%.c
 	@mkdir -p $(@D)
 	@echo "  FUZZCC   $@"
-	@$(FUZZ_CC) $(FZ_CFLAGS) -c -o $@ $<
+	@$(FUZZ_CC) $(FZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/lib%.a:
 	@rm -f $@
@@ -54,4 +54,6 @@ $(B)/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $$(deps_$$*) $(O)/libcommon.a
 	@$(FUZZ_CC) $(FZ_LDFLAGS) -o $@ $^ -Wl,--as-needed $(FUZZ_LIBS)
 
 .PHONY: all
+# Header and included-source dependencies (targets include the .c files they reach into).
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
 .SECONDARY:
