@@ -15,6 +15,64 @@
 #include "vmm/virtio.h"
 #include "vmm/vmm.h"
 
+/* The VMM's control loop may be the non-blocking control server (src/common/ctlsrv.c), whose
+ * handler replies through a client slot, or the older one that replies on a descriptor. */
+#if __has_include("common/ctlsrv.h")
+#include "common/ctlsrv.h"
+
+struct fuzz_conn {
+	struct vd_ctlsrv_client c;
+};
+
+static void fuzz_conn_open(struct fuzz_conn *k, int fd)
+{
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	k->c = (struct vd_ctlsrv_client){ .fd = fd };
+}
+
+static bool fuzz_conn_alive(const struct fuzz_conn *k)
+{
+	return k->c.fd >= 0; /* the server drops a client that does not take its replies */
+}
+
+static void fuzz_conn_handle(struct vmm *vm, struct fuzz_conn *k, struct json_object *req)
+{
+	vmm_ctl_handle(vm, &k->c, req);
+}
+
+static void fuzz_conn_close(struct fuzz_conn *k)
+{
+	if (k->c.fd >= 0)
+		close(k->c.fd);
+	free(k->c.out);
+	free(k->c.rd);
+}
+#else
+struct fuzz_conn {
+	int fd;
+};
+
+static void fuzz_conn_open(struct fuzz_conn *k, int fd)
+{
+	k->fd = fd;
+}
+
+static bool fuzz_conn_alive(const struct fuzz_conn *k)
+{
+	return true;
+}
+
+static void fuzz_conn_handle(struct vmm *vm, struct fuzz_conn *k, struct json_object *req)
+{
+	vmm_ctl_handle(vm, k->fd, req);
+}
+
+static void fuzz_conn_close(struct fuzz_conn *k)
+{
+	close(k->fd);
+}
+#endif
+
 #define FUZZ_VM_MEM (64ull << 20) /* the smallest VM: the stats request walks it */
 
 static struct vmm fuzz_vm;
@@ -51,7 +109,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_fail("eventfd/pty: %s", strerror(errno));
 	vm->pty_slave = open(ptsname(vm->pty_master), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	vd_strlcpy(vm->pty_path, ptsname(vm->pty_master), sizeof(vm->pty_path));
-	vm->console_log_fd = -1;
 	vm->i8042 = &fuzz_kbd;
 	return 0;
 }
@@ -120,19 +177,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_vm_reset(vm, fuzz_u8(&in));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		fuzz_fail("socketpair: %s", strerror(errno));
+	struct fuzz_conn k;
+	fuzz_conn_open(&k, sp[0]);
 	static struct vd_ctl_reader rd;
 	size_t n = in.n < VD_CTL_MAX_LINE ? in.n : VD_CTL_MAX_LINE;
 	memcpy(rd.buf, in.p, n);
 	rd.len = n;
 	struct json_object *req = NULL;
-	while (vd_ctl_take_line(&rd, &req, NULL) > 0) {
+	while (fuzz_conn_alive(&k) && vd_ctl_take_line(&rd, &req, NULL) > 0) {
 		uint64_t now = vd_now_mono_ns();
-		vmm_ctl_handle(vm, sp[0], req);
+		fuzz_conn_handle(vm, &k, req);
 		json_object_put(req);
 		fuzz_vm_drain(sp[1]);
 		fuzz_vm_check(vm, now);
 	}
-	close(sp[0]);
+	fuzz_conn_close(&k);
 	close(sp[1]);
 	if (vm->balloon)
 		vmm_virtio_teardown_one(vm->balloon);
