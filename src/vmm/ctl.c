@@ -108,6 +108,8 @@ static struct json_object *vmm_ctl_balloon(struct vmm *vm, struct json_object *r
 static struct json_object *vmm_ctl_shutdown(struct vmm *vm, struct json_object *req)
 {
 	int64_t timeout = vd_json_i64(req, "timeout", 30);
+	if (timeout > 86400) /* a day at most: more would wrap the deadline into the past */
+		timeout = 86400;
 	if (vm->state == VMM_PAUSED)
 		vmm_vcpu_resume_all(vm);
 	vmm_i8042_ctrl_alt_del(vm->i8042);
