@@ -161,11 +161,14 @@ static void fuzz_vm_drain(int fd)
 	}
 }
 
-static void fuzz_vm_check(const struct vmm *vm, uint64_t before)
+/* A shutdown request sets a deadline after the time it arrived (an older one may have
+ * passed while later requests were served). */
+static void fuzz_vm_check(const struct vmm *vm, uint64_t old_deadline, uint64_t before)
 {
-	if (vm->shutdown_deadline_ns && vm->shutdown_deadline_ns < before)
-		fuzz_fail("shutdown deadline %llu is in the past (now %llu)",
-			  (unsigned long long)vm->shutdown_deadline_ns, (unsigned long long)before);
+	uint64_t d = vm->shutdown_deadline_ns;
+	if (d != old_deadline && d < before)
+		fuzz_fail("shutdown deadline %llu is in the past (now %llu)", (unsigned long long)d,
+			  (unsigned long long)before);
 }
 
 /* Input: a flags byte (balloon, paused), then the byte stream of one connection. */
@@ -185,11 +188,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd.len = n;
 	struct json_object *req = NULL;
 	while (fuzz_conn_alive(&k) && vd_ctl_take_line(&rd, &req, NULL) > 0) {
-		uint64_t now = vd_now_mono_ns();
+		uint64_t now = vd_now_mono_ns(), deadline = vm->shutdown_deadline_ns;
 		fuzz_conn_handle(vm, &k, req);
 		json_object_put(req);
 		fuzz_vm_drain(sp[1]);
-		fuzz_vm_check(vm, now);
+		fuzz_vm_check(vm, deadline, now);
 	}
 	fuzz_conn_close(&k);
 	close(sp[1]);
