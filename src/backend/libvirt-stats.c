@@ -78,6 +78,15 @@ enum vd_state lv_stats_state(int virstate)
 	}
 }
 
+/* Drivers send some counters as doubles; converting one beyond uint64_t (or NaN) is undefined
+ * behaviour, so those saturate. */
+static uint64_t lv_double_u64(double d)
+{
+	if (!(d > 0))
+		return 0;
+	return d >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)d;
+}
+
 static uint64_t lv_param_u64(const virTypedParameter *tp)
 {
 	switch (tp->type) {
@@ -85,7 +94,7 @@ static uint64_t lv_param_u64(const virTypedParameter *tp)
 	case VIR_TYPED_PARAM_UINT: return tp->value.ui;
 	case VIR_TYPED_PARAM_LLONG: return tp->value.l < 0 ? 0 : (uint64_t)tp->value.l;
 	case VIR_TYPED_PARAM_ULLONG: return tp->value.ul;
-	case VIR_TYPED_PARAM_DOUBLE: return tp->value.d < 0 ? 0 : (uint64_t)tp->value.d;
+	case VIR_TYPED_PARAM_DOUBLE: return lv_double_u64(tp->value.d);
 	default: return 0;
 	}
 }

@@ -110,6 +110,17 @@ static int ct_def_count(const char *key, const char *v, uint64_t *out, struct vd
 	return 0;
 }
 
+/* Open files cannot be unlimited (the kernel caps them at fs.nr_open): a number or an error. */
+static int ct_def_set_nofile(struct ct_def *d, const char *v, struct vd_error **err)
+{
+	uint64_t n;
+	if (vd_parse_u64(v, &n) < 0 || n < 16 || n > 1048576)
+		return vd_error_set(err, EINVAL, "nofile=%s: give the open-file limit as a number "
+				    "from 16 to 1048576", v);
+	d->nofile = n;
+	return 0;
+}
+
 static int ct_def_set_net(struct ct_def *d, const char *v, struct vd_error **err)
 {
 	for (int m = CT_NET_NONE; m <= CT_NET_BRIDGE; m++)
@@ -204,7 +215,7 @@ int ct_def_set(struct ct_def *d, const char *key, const char *v, struct vd_error
 	else if (vd_streq(key, "pids_max"))
 		return ct_def_count(key, v, &d->pids_max, err);
 	else if (vd_streq(key, "nofile"))
-		return ct_def_count(key, v, &d->nofile, err);
+		return ct_def_set_nofile(d, v, err);
 	else if (vd_streq(key, "userns_base"))
 		return ct_def_count(key, v, &d->userns_base, err);
 	else if (vd_streq(key, "userns_size"))

@@ -708,7 +708,7 @@ static struct json_object *ct_super_kill(struct ct_super *s, struct json_object 
 		ct_cgroup_freeze(s->cg, false, NULL); /* a frozen init cannot act on the signal */
 	s->paused = false;
 	s->kill_asked = sig;
-	if (kill(s->init, sig) < 0 && errno != ESRCH) {
+	if (!s->exited && s->init > 0 && kill(s->init, sig) < 0 && errno != ESRCH) {
 		vd_error_errno(err, errno, "container %s: kill", s->def.name);
 		return NULL;
 	}
@@ -767,7 +767,8 @@ static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 	if (s->paused && s->cg)
 		ct_cgroup_freeze(s->cg, false, NULL);
 	s->paused = false;
-	kill(s->init, SIGTERM);
+	if (!s->exited && s->init > 0) /* a reaped init's pid may be another process's by now */
+		kill(s->init, SIGTERM);
 	vd_failpoint("ct-super-stop");
 	struct itimerspec it = { .it_value = { .tv_sec = timeout_s > 0 ? timeout_s : 0, .tv_nsec = timeout_s > 0 ? 0 : 1 } };
 	timerfd_settime(s->timerfd, 0, &it, NULL);
