@@ -45,6 +45,17 @@ uint64_t vd_backend_now(const struct vd_backend *be)
 	return be->clock ? be->clock() : vd_now_mono_ns();
 }
 
+/* An engine stamps its readings with CLOCK_MONOTONIC; an injected clock (tests, simulated days of
+ * history) is another timeline, so under one the sample takes its time and the engine's kept
+ * reading is dropped rather than mixed with it. */
+void vd_backend_stamp_sample(const struct vd_backend *be, struct vd_sample *s)
+{
+	if (be->clock || !s->t_ns)
+		s->t_ns = vd_backend_now(be);
+	if (be->clock)
+		s->win_t_ns = s->win_cpu_ns = 0;
+}
+
 int vd_backend_open_ops(const struct vd_backend_ops *ops, const char *uri, const char *label,
 			struct vd_backend **out, struct vd_error **err)
 {

@@ -212,10 +212,11 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 	memset(s, 0, sizeof(*s));
 	s->valid = true;
 	int64_t t = vd_json_i64(o, "t_ns", 0);
-	s->t_ns = t > 0 ? (uint64_t)t : vd_backend_now(be);
+	s->t_ns = t > 0 ? (uint64_t)t : 0;
 	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
 	s->win_t_ns = (uint64_t)vd_json_i64(o, "win_t_ns", 0);
 	s->win_cpu_ns = (uint64_t)vd_json_i64(o, "win_cpu_ns", 0);
+	vd_backend_stamp_sample(be, s);
 	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
 	s->mem_peak = ct_peak_used(o, s->mem_used);
 	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);

@@ -54,7 +54,10 @@ check(w["confidence_hours"] >= 25.9, "web-frontend confidence")
 n = g["nginx"]
 check(n["verdict"] == "OVER" and n["memory"]["recommended_bytes"] == 64 * MiB, "nginx")
 check(n["memory"]["daily_peak_bytes"] <= 48 * MiB and n["memory"]["daily_peak_bytes"] > 47 * MiB, "nginx peak")
-check(g["redis-cache"]["verdict"] == "OVER", "redis-cache")
+# the demo's redis-cache was OOM-killed twice: no shrink, memory grows whatever its samples say
+r = g["redis-cache"]
+check(r["verdict"] == "UNDER" and r["memory"]["move"] == "grow" and "OOM kill" in r["reason"],
+      "redis-cache")
 check(g["db-primary"]["verdict"] == "OVER" and g["db-primary"]["memory"]["move"] == "keep", "db-primary")
 # 3.5 GiB peak x 1.15 > 4 GiB: memory must grow, so not OVER though CPU could shrink (AWS rule)
 c = g["ci-runner"]
@@ -62,8 +65,9 @@ check(c["verdict"] == "UNDER" and c["memory"]["move"] == "grow" and c["cpu"]["mo
 check(g["old-cron"]["verdict"] == "IDLE", "old-cron idle")
 check(g["legacy-erp"]["verdict"] == "collecting" and g["batch-etl"]["verdict"] == "collecting", "not running")
 r = d["reclaimable"]
+# web-frontend, nginx, db-primary and old-cron (redis-cache is UNDER: OOM kills)
 over = [x for x in g.values() if x["verdict"] in ("OVER", "IDLE")]
-check(r["guests"] == len(over) == 5, "reclaimable guests")
+check(r["guests"] == len(over) == 4, "reclaimable guests")
 want = sum(x["memory"]["alloc_bytes"] - x["memory"]["recommended_bytes"] for x in over if x["memory"]["move"] == "shrink")
 check(r["memory_bytes"] == want, "reclaimable memory")
 PY
