@@ -5,9 +5,24 @@
 
 ct_new con --memory 32M -- /bin/sh
 
+# console_expect NAME INPUT REGEX: type INPUT into NAME's console and stay attached until a line
+# matching REGEX came back (up to 30 s on a loaded machine); the output is left in $T/cx.
+console_expect() {
+	: > "$T/cx"
+	(
+		[ -n "$2" ] && printf '%s\n' "$2"
+		i=0
+		while [ $i -lt 300 ] && ! grep -Eq "$3" "$T/cx"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	) | timeout 40 "$VD" console "$1" 2>/dev/null > "$T/cx"
+	grep -Eq "$3" "$T/cx"
+}
+
 # Commands typed into the console run in init's shell (PID 1), output comes back.
-out=$( (echo 'echo PID=$$ SUM=$((40+2))'; sleep 1) | timeout 10 "$VD" console con 2>/dev/null | tr -d '\r')
-echo "$out" | grep -q "^PID=1 SUM=42" || fail "console round trip failed: $out"
+console_expect con 'echo PID=$$ SUM=$((40+2))' "^PID=1 SUM=42" ||
+	fail "console round trip failed: $(tr -d '\r' < "$T/cx")"
 ok "console round trip through the pty (PID=1 SUM=42)"
 
 # A client attached and killed with SIGKILL: the supervisor and container do not care.
@@ -27,8 +42,8 @@ json=$(vd list --json)
 echo "$json" | grep -q '"name": *"con"' || fail "new client does not list con: $json"
 echo "$json" | tr -d ' \n' | grep -q '"name":"con","type":"ct","state":"running"' ||
 	fail "new client does not see con running"
-out=$( (echo 'echo again-$((6*7))'; sleep 1) | timeout 10 "$VD" console con 2>/dev/null | tr -d '\r')
-echo "$out" | grep -q "^again-42" || fail "re-attach failed: $out"
+console_expect con 'echo again-$((6*7))' "^again-42" || fail "re-attach failed: $(tr -d '\r' < "$T/cx")"
+out=$(tr -d '\r' < "$T/cx")
 echo "$out" | grep -q "SUM=42" || fail "re-attach did not replay the backlog"
 ok "a new client lists it running and re-attaches (backlog replayed)"
 
@@ -44,9 +59,8 @@ ok "supervisor $sup runs in its own session without a tty (daemonised)"
 # An init that handles SIGTERM (the rootfs's vd-init) stops gracefully, long before the
 # SIGKILL timeout; its banner was kept for a console that attaches later.
 ct_new vdi --memory 32M -- /sbin/vd-init
-sleep 0.3
-out=$( (sleep 0.5) | timeout 10 "$VD" console vdi 2>/dev/null | tr -d '\r')
-echo "$out" | grep -q "virtdeck busybox container vdi up" || fail "vd-init banner not in the backlog: $out"
+console_expect vdi "" "virtdeck busybox container vdi up" ||
+	fail "vd-init banner not in the backlog: $(tr -d '\r' < "$T/cx")"
 t0=$(date +%s%N)
 vd stop -t 10 vdi >/dev/null || vd stop vdi >/dev/null || fail "stop vdi"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
