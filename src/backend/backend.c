@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "backend/engines.h"
 #include "common/log.h"
@@ -256,6 +257,26 @@ int vd_backend_console_resized(void *ref, const struct winsize *ws)
 {
 	const struct vd_console_ref *c = ref;
 	return vd_backend_console_size(c->be, c->name, ws->ws_row, ws->ws_col, NULL);
+}
+
+vd_relay_size_fn vd_backend_console_attach_size(struct vd_console_ref *ref, const char *eol,
+						 char **note)
+{
+	struct winsize ws;
+	_cleanup_error_ struct vd_error *err = NULL;
+	*note = NULL;
+	if (!vd_relay_winsize(STDIN_FILENO, &ws))
+		return NULL;
+	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
+		return vd_backend_console_resized;
+	if (err->code == ENOTSUP)
+		*note = vd_xasprintf("%s's console is a serial line and has no window size.%s"
+				     "For a shell there to take this terminal's size, run: "
+				     "stty rows %u cols %u%s", ref->name, eol, ws.ws_row, ws.ws_col,
+				     eol);
+	else
+		*note = vd_xasprintf("warning: %s%s", err->msg, eol);
+	return NULL;
 }
 
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,

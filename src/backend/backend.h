@@ -10,6 +10,7 @@
 #include "backend/guest.h"
 #include "common/error.h"
 #include "common/guestlog.h"
+#include "common/relay.h"
 
 typedef uint64_t (*vd_clock_fn)(void);
 
@@ -107,6 +108,10 @@ struct vd_console_ref {
 /* A vd_relay_size_fn (common/relay.h) for a struct vd_console_ref: the terminal's new size
  * goes to the guest's console (errors only stop further calls: the terminal is raw then). */
 int vd_backend_console_resized(void *ref, const struct winsize *ws);
+/* On attach: send the terminal's size and return the function that follows it, or NULL with
+ * *note (to print, lines ending in eol) saying the console has no size or why it failed. */
+vd_relay_size_fn vd_backend_console_attach_size(struct vd_console_ref *ref, const char *eol,
+						 char **note);
 int vd_backend_exec(struct vd_backend *be, const char *name, char *const *argv, int *status,
 		    struct vd_error **err);
 int vd_backend_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size_t tail,

@@ -293,19 +293,11 @@ int vd_cmd_resize(struct vd_cli *cli, int argc, char **argv)
  * with the command that gives a shell there the same size. NULL: nothing to pass on. */
 static vd_relay_size_fn cli_console_size(struct vd_console_ref *ref)
 {
-	struct winsize ws;
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (!vd_relay_winsize(STDIN_FILENO, &ws))
-		return NULL;
-	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
-		return vd_backend_console_resized;
-	if (err->code == ENOTSUP)
-		fprintf(stderr, "%s's console is a serial line and has no window size.\n"
-			"For a shell there to take this terminal's size, run: "
-			"stty rows %u cols %u\n", ref->name, ws.ws_row, ws.ws_col);
-	else
-		fprintf(stderr, "warning: %s\n", err->msg);
-	return NULL;
+	_cleanup_free_ char *note = NULL;
+	vd_relay_size_fn fn = vd_backend_console_attach_size(ref, "\n", &note);
+	if (note)
+		fputs(note, stderr);
+	return fn;
 }
 
 int vd_cmd_console(struct vd_cli *cli, int argc, char **argv)

@@ -214,19 +214,11 @@ static int render_wait(struct ui_app *app, uint64_t next)
 /* As the CLI's console: the terminal's size, or a line saying the console has none. */
 static vd_relay_size_fn render_console_size(struct vd_console_ref *ref)
 {
-	struct winsize ws;
-	_cleanup_error_ struct vd_error *err = NULL;
-	if (!vd_relay_winsize(STDIN_FILENO, &ws))
-		return NULL;
-	if (vd_backend_console_size(ref->be, ref->name, ws.ws_row, ws.ws_col, &err) == 0)
-		return vd_backend_console_resized;
-	if (err->code == ENOTSUP)
-		printf("%s's console is a serial line and has no window size.\r\n"
-		       "For a shell there to take this terminal's size, run: "
-		       "stty rows %u cols %u\r\n", ref->name, ws.ws_row, ws.ws_col);
-	else
-		printf("warning: %s\r\n", err->msg);
-	return NULL;
+	_cleanup_free_ char *note = NULL;
+	vd_relay_size_fn fn = vd_backend_console_attach_size(ref, "\r\n", &note);
+	if (note)
+		fputs(note, stdout);
+	return fn;
 }
 
 /* Leave curses, hand the terminal to the guest's console until Ctrl-], then come back. */
