@@ -273,6 +273,7 @@ static void test_broken_definition_listed(void **state)
 	free(g);
 	assert_int_equal(vd_backend_remove(be, "broken", &err), 0);
 	assert_int_equal(access(path, F_OK), -1);
+	vd_backend_close(be);
 }
 
 /* A VMM that holds its socket but answers nothing (hung, or stopped with SIGSTOP): the list
