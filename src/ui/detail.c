@@ -156,6 +156,10 @@ static void detail_overview(struct ui_app *app, struct ui_grid *g, const struct 
 	int y2 = detail_use(gu, g, half, y, app->w - half - 1);
 	y = (y1 > y2 ? y1 : y2) + 1;
 	int y3 = detail_exit(gu, g, 1, y, app->w - 2);
+	/* A guest that ended badly: what it said last, before the facts below */
+	bool ended = !vd_state_is_active(gu->state) && y3 > y;
+	if (ended && gu->exit.kind != VD_EXIT_USER)
+		y3 = ui_logtab_last(app, g, gu, 13, y3, app->w - 14, 3);
 	y = y3 > y ? y3 + 1 : y;
 	ui_grid_printf(g, 1, y++, app->w - 2, UI_TITLE, "What a %s is", gu->kind == VD_KIND_VM ? "VM" : "container");
 	const char *const *facts = gu->kind == VD_KIND_VM ? detail_facts_vm : detail_facts_ct;

@@ -95,6 +95,21 @@ static void logtab_clean(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+int ui_logtab_last(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int x, int y,
+		   int w, size_t n)
+{
+	struct ui_logtab *t = logtab_get(app);
+	logtab_switch(t, gu);
+	logtab_load(t, gu);
+	size_t first = t->lines.n > n ? t->lines.n - n : 0;
+	for (size_t i = first; i < t->lines.n; i++) {
+		char clean[512];
+		logtab_clean(t->lines.v[i].text, clean, sizeof(clean));
+		ui_grid_put(g, x, y++, w, UI_DIM, clean);
+	}
+	return y;
+}
+
 static void logtab_empty(struct ui_app *app, struct ui_grid *g, const struct ui_logtab *t, int y)
 {
 	const char *msg = t->why[0] ? t->why : "it has printed nothing yet";

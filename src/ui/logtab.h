@@ -11,6 +11,9 @@ void ui_logtab_draw(struct ui_app *app, struct ui_grid *g, const struct vd_guest
 int ui_logtab_key(struct ui_app *app, int key, bool *handled);
 /* The status line while a search is typed, or NULL. */
 const char *ui_logtab_status(struct ui_app *app, char *buf, size_t len);
+/* The last n lines the guest printed at (x, y), from the tab's cache; returns the next row. */
+int ui_logtab_last(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int x, int y,
+		   int w, size_t n);
 void ui_logtab_free(struct ui_app *app);
 
 #endif

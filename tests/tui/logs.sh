@@ -38,6 +38,9 @@ tui_keys Enter
 tui_wait_re "$name +ct +exited 3" || fail "the container is not listed as exited 3"
 tui_keys Enter
 tui_wait_for "$name - container on engine ct" 5 || fail "Enter did not open the details"
+tui_wait_re "Stopped +exited with status 3" || fail "the overview does not say why it stopped"
+tui_wait_re "^ +out-199 *$" || fail "the overview does not show the last lines it printed"
+echo "ok - the overview says why it stopped and what it printed last"
 tui_keys 6
 tui_wait_for "What $name printed (200 lines, newest last)" 5 || fail "6 did not open the Logs tab"
 tui_wait_re "^ out-199 *$" || fail "the Logs tab does not show the newest line"
