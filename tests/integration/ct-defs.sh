@@ -99,22 +99,7 @@ for arg in "--cpus 1e308" "--cpus 5000" "--cpus nan" "--cpus inf" "--cpus -1" \
 done
 ok "CLI resizes out of range refused with the reason; $cpuf=$q0 and $memf=$m0 kept"
 
-raw() {
-	python3 - "$VIRTDECK_STATE_DIR/ct/rz$$.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    buf += chunk
-print(buf.decode().strip())
-PY
-}
+raw() { python3 "$srcdir/tests/integration/ctl-request.py" "$VIRTDECK_STATE_DIR/ct/rz$$.sock" "$1"; }
 for req in '"cpus":1e308' '"cpus":5000' '"cpus":-1' '"cpus":NaN' '"cpus":"2"' '"mem_bytes":-1' \
 	'"mem_bytes":1e308' '"mem_bytes":9223372036854775807' '"mem_bytes":1024' \
 	'"mem_bytes":"64M"'; do

@@ -63,22 +63,8 @@ tui_keys C-]
 tui_wait_for "Detached from $name" 20 || fail "Ctrl-] did not detach"
 
 # --- the supervisor's winsize op: a size out of a winsize's range is refused, not truncated
-raw() {
-	python3 - "$VIRTDECK_STATE_DIR/ct/$name.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    buf += chunk
-print(buf.decode().strip())
-PY
-}
+ctl_request=${VD_SRCDIR:-$(dirname "$0")/../..}/tests/integration/ctl-request.py
+raw() { python3 "$ctl_request" "$VIRTDECK_STATE_DIR/ct/$name.sock" "$1"; }
 init=$(timeout 10 "$VD_BUILDDIR/virtdeck-ct" status "$name" |
 	sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p')
 [ -n "$init" ] || fail "no init pid for $name"
