@@ -49,8 +49,8 @@ static int advice_set_keep(struct vd_history_opts *o, int res, const char *value
 	return 0;
 }
 
-static int advice_set_uint(unsigned *field, const char *value, unsigned lo, unsigned hi, const char *m,
-			   const char **msg)
+static int advice_set_uint(unsigned *field, const char *value, unsigned lo, unsigned hi,
+			   const char *m, const char **msg)
 {
 	uint64_t v;
 	if (vd_parse_u64(value, &v) < 0 || v < lo || v > hi) {
@@ -61,9 +61,11 @@ static int advice_set_uint(unsigned *field, const char *value, unsigned lo, unsi
 	return 0;
 }
 
-static int advice_set_history(struct vd_history_opts *o, const char *key, const char *value, const char **msg)
+static int advice_set_history(struct vd_history_opts *o, const char *key, const char *value,
+			      const char **msg)
 {
-	static const char *const keep[] = { "history_keep_raw", "history_keep_minute", "history_keep_hour" };
+	static const char *const keep[] = { "history_keep_raw", "history_keep_minute",
+					    "history_keep_hour" };
 	for (int r = 0; r < VD_HISTORY__RES; r++)
 		if (vd_streq(key, keep[r]))
 			return advice_set_keep(o, r, value, msg);
@@ -83,7 +85,8 @@ static int advice_set_history(struct vd_history_opts *o, const char *key, const 
 	return 0;
 }
 
-int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value, const char **msg)
+int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value,
+			 const char **msg)
 {
 	if (!value)
 		value = "";
@@ -101,8 +104,9 @@ int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char
 	return vd_advice_params_set(&c->advice, key, value, msg);
 }
 
-int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, const struct vd_guest *g,
-			int64_t now, struct vd_advice *out, struct vd_error **err)
+int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p,
+			const struct vd_guest *g, int64_t now, struct vd_advice *out,
+			struct vd_error **err)
 {
 	struct vd_history_key k = vd_history_key_of(g);
 	struct vd_advice_summary sum;
@@ -119,8 +123,9 @@ int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, 
 	return 0;
 }
 
-int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p, const struct vd_registry *reg,
-		  int64_t now, struct vd_advice **out, struct vd_error **err)
+int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p,
+		  const struct vd_registry *reg, int64_t now, struct vd_advice **out,
+		  struct vd_error **err)
 {
 	_cleanup_free_ struct vd_advice *v = vd_xcalloc(reg->n_guests ? reg->n_guests : 1, sizeof(*v));
 	for (size_t i = 0; i < reg->n_guests; i++) {
@@ -132,7 +137,8 @@ int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p, const 
 	return 0;
 }
 
-const char *vd_advice_size_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len)
+const char *vd_advice_size_text(const struct vd_guest *g, const struct vd_advice *a, char *buf,
+				size_t len)
 {
 	char mem[16];
 	if (a->verdict == VD_VERDICT_COLLECTING) {
@@ -159,14 +165,18 @@ static double advice_cpu_now(const struct vd_guest *g)
 	return g->cpu_pct_alloc >= 0 && cap > 0 ? g->cpu_pct_alloc * cap / 100.0 : -1;
 }
 
-static int advice_check_use(const struct vd_guest *g, const struct vd_resize *rs, struct vd_error **err)
+static int advice_check_use(const struct vd_guest *g, const struct vd_resize *rs,
+			    struct vd_error **err)
 {
 	char want[16], used[16];
 	if (rs->mem_bytes && g->sample.valid && g->sample.mem_used > rs->mem_bytes)
-		return vd_error_set(err, EPERM, "refusing to set the memory of %s to %s: it uses %s right now (%s); "
-				    "apply when it uses less", g->name, vd_format_size(rs->mem_bytes, want, sizeof(want)),
-				    vd_format_size(g->sample.mem_used, used, sizeof(used)),
-				    vd_mem_source_name(g->sample.mem_source));
+		return vd_error_set(
+			err, EPERM,
+			"refusing to set the memory of %s to %s: it uses %s right now (%s); "
+			"apply when it uses less",
+			g->name, vd_format_size(rs->mem_bytes, want, sizeof(want)),
+			vd_format_size(g->sample.mem_used, used, sizeof(used)),
+			vd_mem_source_name(g->sample.mem_source));
 	double cpus = rs->cpus > 0 ? rs->cpus : (double)rs->vcpus, now = advice_cpu_now(g);
 	if (cpus > 0 && now > cpus)
 		return vd_error_set(err, EPERM, "refusing to give %s %.2g CPUs: it uses %.2f CPUs right now; "
@@ -180,8 +190,9 @@ int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, st
 	memset(out, 0, sizeof(*out));
 	out->flags = VD_RESIZE_LIVE;
 	if (a->verdict == VD_VERDICT_COLLECTING)
-		return vd_error_set(err, EPERM, "no advice for %s yet: still collecting data (%.0fh so far)", g->name,
-				    a->hours);
+		return vd_error_set(err, EPERM,
+				    "no advice for %s yet: still collecting data (%.0fh so far)",
+				    g->name, a->hours);
 	if (advice_moves(a->cpu_move)) {
 		if (g->kind == VD_KIND_VM && g->alloc.cpu_limit <= 0)
 			out->vcpus = (unsigned)a->cpu_rec;
@@ -196,8 +207,8 @@ int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, st
 	return advice_check_use(g, out, err);
 }
 
-int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len,
-			  struct vd_error **err)
+int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, char *buf,
+			  size_t len, struct vd_error **err)
 {
 	struct vd_resize rs;
 	char x[16], y[16], cpu[48] = "";
@@ -216,8 +227,8 @@ int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, c
 	return 0;
 }
 
-int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a, int64_t now,
-		    struct vd_error **err)
+int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a,
+		    int64_t now, struct vd_error **err)
 {
 	struct vd_resize rs;
 	int rc = vd_advice_resize_for(g, a, &rs, err);
@@ -226,7 +237,9 @@ int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_ad
 	/* the old size is on record before anything changes, so an undo is always possible */
 	struct vd_history_key k = vd_history_key_of(g);
 	if (vd_history_log_resize(h, &k, now, &g->alloc, &rs, err) < 0)
-		return vd_error_wrap(err, "not resizing %s: its current size could not be recorded for undo", g->name);
+		return vd_error_wrap(
+			err, "not resizing %s: its current size could not be recorded for undo",
+			g->name);
 	int r = vd_backend_resize(g->backend, g->name, &rs, err);
 	if (r < 0) {
 		struct vd_history_resize last;
@@ -248,8 +261,11 @@ int vd_advice_undo(struct vd_history *h, struct vd_guest *g, struct vd_error **e
 	if (last.applied.vcpus)
 		rs.vcpus = last.old_alloc.vcpus;
 	if (last.applied.cpus > 0 && last.old_alloc.cpu_limit <= 0)
-		return vd_error_set(err, ENOTSUP, "cannot undo %s: it had no CPU limit before, and a resize cannot "
-				    "remove a limit; raise it with `virtdeck resize %s --cpus N`", g->name, g->name);
+		return vd_error_set(
+			err, ENOTSUP,
+			"cannot undo %s: it had no CPU limit before, and a resize cannot "
+			"remove a limit; raise it with `virtdeck resize %s --cpus N`",
+			g->name, g->name);
 	if (last.applied.cpus > 0)
 		rs.cpus = last.old_alloc.cpu_limit;
 	if (last.applied.mem_bytes)

@@ -36,11 +36,13 @@ void vd_advice_config_default(struct vd_advice_config *c);
  * -EINVAL and *msg says what is wrong, for "file:line: msg". */
 /* "90s", "30m", "24h", "7d" or plain seconds; -EINVAL otherwise. */
 int vd_advice_parse_duration(const char *s, double *out);
-int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value, const char **msg);
+int vd_advice_config_set(struct vd_advice_config *c, const char *key, const char *value,
+			 const char **msg);
 
 /* Advice for one live guest from its history at time now (wall clock, seconds). */
-int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p, const struct vd_guest *g,
-			int64_t now, struct vd_advice *out, struct vd_error **err);
+int vd_advice_for_guest(struct vd_history *h, const struct vd_advice_params *p,
+			const struct vd_guest *g, int64_t now, struct vd_advice *out,
+			struct vd_error **err);
 /* The resize that carries out the advice. Refuses (-EPERM, with the reason) a size below what
  * the guest uses right now, advice still collecting data, or advice with nothing to change. */
 int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, struct vd_resize *out,
@@ -48,18 +50,20 @@ int vd_advice_resize_for(const struct vd_guest *g, const struct vd_advice *a, st
 /* Advice for every guest of reg, in registry order: *out gets reg->n_guests entries (malloc'd).
  * Costs one history query per guest: the console should run it on its job thread about once
  * a minute, not on every refresh. */
-int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p, const struct vd_registry *reg,
-		  int64_t now, struct vd_advice **out, struct vd_error **err);
+int vd_advice_all(struct vd_history *h, const struct vd_advice_params *p,
+		  const struct vd_registry *reg, int64_t now, struct vd_advice **out,
+		  struct vd_error **err);
 /* The recommended size for a table column: "1 vCPU 1.6G", "0.3 CPU 48M"; "-" while collecting. */
-const char *vd_advice_size_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len);
+const char *vd_advice_size_text(const struct vd_guest *g, const struct vd_advice *a, char *buf,
+				size_t len);
 /* What applying would change, for a confirmation prompt: "memory 512M -> 64M, CPU 1 -> 0.3".
  * Fails with the refusal's reason when the advice cannot be applied. */
-int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, char *buf, size_t len,
-			  struct vd_error **err);
+int vd_advice_change_text(const struct vd_guest *g, const struct vd_advice *a, char *buf,
+			  size_t len, struct vd_error **err);
 /* Apply the advice through the engine's resize (the dispatcher) and log the old size in the
  * history so vd_advice_undo can restore it. */
-int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a, int64_t now,
-		    struct vd_error **err);
+int vd_advice_apply(struct vd_history *h, struct vd_guest *g, const struct vd_advice *a,
+		    int64_t now, struct vd_error **err);
 /* Put back the size from before the latest applied advice of g. */
 int vd_advice_undo(struct vd_history *h, struct vd_guest *g, struct vd_error **err);
 

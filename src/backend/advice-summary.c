@@ -119,8 +119,8 @@ double vd_advice_summary_cpu_pctl(const struct vd_advice_summary *s, double p)
 }
 
 /* Hours of running data and the percentile of the daily peaks, over the days in the window. */
-static void summary_days(const struct vd_advice_params *p, const struct vd_advice_summary *s, int64_t now,
-			 struct vd_advice *out)
+static void summary_days(const struct vd_advice_params *p, const struct vd_advice_summary *s,
+			 int64_t now, struct vd_advice *out)
 {
 	double peaks[VD_ADVICE_DAYS], w[VD_ADVICE_DAYS];
 	bool kernel[VD_ADVICE_DAYS];
@@ -143,8 +143,8 @@ static void summary_days(const struct vd_advice_params *p, const struct vd_advic
 			out->mem_kernel_peak = true;
 }
 
-static double summary_ooms(const struct vd_advice_params *p, const struct vd_advice_summary *s, int64_t now,
-			   struct vd_advice *out)
+static double summary_ooms(const struct vd_advice_params *p, const struct vd_advice_summary *s,
+			   int64_t now, struct vd_advice *out)
 {
 	double used = 0;
 	for (size_t i = 0; i < VD_ADVICE_OOMS; i++) {
@@ -156,8 +156,9 @@ static double summary_ooms(const struct vd_advice_params *p, const struct vd_adv
 	return used;
 }
 
-void vd_advice_from_summary(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-			    const struct vd_advice_summary *s, int64_t now, struct vd_advice *out)
+void vd_advice_from_summary(const struct vd_advice_params *p, enum vd_kind kind,
+			    const struct vd_alloc *cur, const struct vd_advice_summary *s,
+			    int64_t now, struct vd_advice *out)
 {
 	memset(out, 0, sizeof(*out));
 	summary_days(p, s, now, out);

@@ -51,15 +51,18 @@ struct param_desc {
 #define PS(k, f, lo, hi, m) { k, PARAM_SIZE, offsetof(struct vd_advice_params, f), lo, hi, m }
 
 static const struct param_desc params[] = {
-	PD("cpu_percentile", cpu_percentile, 0.5, 1.0, "expected a fraction between 0.5 and 1 (0.95 = P95)"),
-	PD("mem_percentile", mem_percentile, 0.5, 1.0, "expected a fraction between 0.5 and 1 (0.95 = P95)"),
+	PD("cpu_percentile", cpu_percentile, 0.5, 1.0,
+	   "expected a fraction between 0.5 and 1 (0.95 = P95)"),
+	PD("mem_percentile", mem_percentile, 0.5, 1.0,
+	   "expected a fraction between 0.5 and 1 (0.95 = P95)"),
 	PD("cpu_margin", cpu_margin, 0, 2, "expected a fraction between 0 and 2 (0.15 = +15 %)"),
 	PD("mem_margin", mem_margin, 0, 2, "expected a fraction between 0 and 2 (0.15 = +15 %)"),
 	PD("half_life_hours", half_life_h, 1, 24 * 90, "expected hours between 1 and 2160"),
 	PD("min_hours", min_hours, 0, 24 * 90, "expected hours between 0 and 2160"),
 	/* the summary keeps 8 daily peaks (VPA's memory window), so the window stops there */
 	PD("window_days", window_days, 1, VD_ADVICE_DAYS, "expected days between 1 and 8"),
-	PS("mem_min_vm", mem_min_vm, 16 * MIB, 1e15, "expected a size of at least 16M such as 256M"),
+	PS("mem_min_vm", mem_min_vm, 16 * MIB, 1e15,
+	   "expected a size of at least 16M such as 256M"),
 	PS("mem_min_ct", mem_min_ct, 4 * MIB, 1e15, "expected a size of at least 4M such as 32M"),
 	PS("mem_step_vm", mem_step_vm, 1 * MIB, 1e12, "expected a size of at least 1M such as 64M"),
 	PS("mem_step_ct", mem_step_ct, 1 * MIB, 1e12, "expected a size of at least 1M such as 16M"),
@@ -68,7 +71,8 @@ static const struct param_desc params[] = {
 	PD("oom_bump_factor", oom_bump_factor, 1, 4, "expected a factor between 1 and 4"),
 	PD("oom_window_hours", oom_window_h, 1, 24 * 90, "expected hours between 1 and 2160"),
 	PD("idle_cpu_percent", idle_cpu_pct, 0, 50, "expected a percentage between 0 and 50"),
-	{ "idle_io_bytes_per_sec", PARAM_RATE, offsetof(struct vd_advice_params, idle_io_bps), 0, 1e12, "expected bytes per second such as 16K" },
+	{ "idle_io_bytes_per_sec", PARAM_RATE, offsetof(struct vd_advice_params, idle_io_bps), 0,
+	  1e12, "expected bytes per second such as 16K" },
 	PD("shrink_min", shrink_min, 0, 0.9, "expected a fraction between 0 and 0.9 (0.10 = 10 %)"),
 };
 
@@ -92,7 +96,8 @@ static int param_store(struct vd_advice_params *p, const struct param_desc *d, c
 	return 0;
 }
 
-int vd_advice_params_set(struct vd_advice_params *p, const char *key, const char *value, const char **msg)
+int vd_advice_params_set(struct vd_advice_params *p, const char *key, const char *value,
+			 const char **msg)
 {
 	static const char unknown[] =
 		"unknown advice key: known keys are cpu_percentile mem_percentile cpu_margin mem_margin "
@@ -186,13 +191,14 @@ struct gather {
 	double oom_used; /* max(allocation, peak) around the OOMs */
 };
 
-static bool point_in_window(const struct vd_advice_params *p, const struct vd_advice_point *pt, int64_t now)
+static bool point_in_window(const struct vd_advice_params *p, const struct vd_advice_point *pt,
+			    int64_t now)
 {
 	return pt->t + (int64_t)pt->dur > now - (int64_t)(p->window_days * DAY_S) && pt->t <= now;
 }
 
-static void gather_oom(const struct vd_advice_params *p, const struct vd_advice_point *pt, int64_t now,
-		       struct gather *g)
+static void gather_oom(const struct vd_advice_params *p, const struct vd_advice_point *pt,
+		       int64_t now, struct gather *g)
 {
 	if (!pt->oom || pt->t < now - (int64_t)(p->oom_window_h * 3600))
 		return;
@@ -201,8 +207,8 @@ static void gather_oom(const struct vd_advice_params *p, const struct vd_advice_
 	g->oom_used = fmax(g->oom_used, used);
 }
 
-static void gather_point(const struct vd_advice_params *p, const struct vd_advice_point *pt, int64_t now,
-			 struct gather *g)
+static void gather_point(const struct vd_advice_params *p, const struct vd_advice_point *pt,
+			 int64_t now, struct gather *g)
 {
 	gather_oom(p, pt, now, g);
 	/* a peak counts without a rate interval too: a first sample's, a stopped guest's last */
@@ -258,7 +264,8 @@ static void advise_cpu(const struct vd_advice_params *p, enum vd_kind kind, stru
 }
 
 /* a->mem_peak_pctl and a->ooms are filled; oom_used is max(allocation, peak) around the OOMs. */
-static void advise_mem(const struct vd_advice_params *p, enum vd_kind kind, double oom_used, struct vd_advice *a)
+static void advise_mem(const struct vd_advice_params *p, enum vd_kind kind, double oom_used,
+		       struct vd_advice *a)
 {
 	double floor_b = (double)(kind == VD_KIND_VM ? p->mem_min_vm : p->mem_min_ct);
 	double step = (double)(kind == VD_KIND_VM ? p->mem_step_vm : p->mem_step_ct);
@@ -325,8 +332,8 @@ static void advice_reason(const struct vd_advice_params *p, struct vd_advice *a)
 }
 
 /* The common end of both paths: out has hours, cpu_pctl, io_pctl, mem_peak_pctl and ooms. */
-void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-		      double oom_used, struct vd_advice *out)
+void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind,
+		      const struct vd_alloc *cur, double oom_used, struct vd_advice *out)
 {
 	out->cpu_alloc = vd_advice_cpu_capacity(cur);
 	out->mem_alloc = cur->mem_bytes;
@@ -340,8 +347,9 @@ void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const
 	advice_reason(p, out);
 }
 
-void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-		       const struct vd_advice_point *pts, size_t n, int64_t now, struct vd_advice *out)
+void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind,
+		       const struct vd_alloc *cur, const struct vd_advice_point *pts, size_t n,
+		       int64_t now, struct vd_advice *out)
 {
 	struct gather g = { 0 };
 	g.cpu = vd_xcalloc(n ? n : 1, sizeof(*g.cpu));
@@ -366,7 +374,8 @@ const char *vd_advice_verdict_name(enum vd_verdict v)
 	return v < VD_VERDICT__COUNT ? names[v] : "?";
 }
 
-const char *vd_advice_label(const struct vd_advice *a, const struct vd_advice_params *p, char *buf, size_t len)
+const char *vd_advice_label(const struct vd_advice *a, const struct vd_advice_params *p, char *buf,
+			    size_t len)
 {
 	if (a->verdict == VD_VERDICT_COLLECTING)
 		snprintf(buf, len, "collecting: %.0fh of %.0fh", floor(a->hours), p->min_hours);

@@ -89,7 +89,8 @@ void vd_advice_params_default(struct vd_advice_params *p);
 /* Set one parameter by name from the config file's text; on a bad key or value returns
  * -EINVAL and *msg points to a static message ("unknown key ..." / "expected ..."), so the
  * config loader can print "file:line: msg". */
-int vd_advice_params_set(struct vd_advice_params *p, const char *key, const char *value, const char **msg);
+int vd_advice_params_set(struct vd_advice_params *p, const char *key, const char *value,
+			 const char **msg);
 
 /* Weighted percentile (p in 0..1) of n values: the smallest value whose cumulative weight
  * reaches p of the total. vals and weights are not modified. Returns 0 for n == 0. */
@@ -99,8 +100,9 @@ double vd_advice_decay(double age_s, double half_life_h);
 
 /* Compute the advice for one guest from its points (any order, any resolution) at time now
  * (seconds). cur is the current allocation; kind picks the rounding rules. */
-void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-		       const struct vd_advice_point *pts, size_t n, int64_t now, struct vd_advice *out);
+void vd_advice_compute(const struct vd_advice_params *p, enum vd_kind kind,
+		       const struct vd_alloc *cur, const struct vd_advice_point *pts, size_t n,
+		       int64_t now, struct vd_advice *out);
 
 /* Fold a point into its day's peak (*peak, *kernel: whether the peak is the kernel's). */
 void vd_advice_day_peak(double *peak, bool *kernel, const struct vd_advice_point *pt);
@@ -109,8 +111,8 @@ void vd_advice_day_peak(double *peak, bool *kernel, const struct vd_advice_point
  * mem_peak_pctl, mem_kernel_peak, ooms); the step both the points path and the summary path end
  * with. An OOM kill makes the verdict UNDER even before min_hours of data: the kernel has
  * already shown that the memory is too small. */
-void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-		      double oom_used, struct vd_advice *out);
+void vd_advice_finish(const struct vd_advice_params *p, enum vd_kind kind,
+		      const struct vd_alloc *cur, double oom_used, struct vd_advice *out);
 
 /*
  * The summary: what advice needs of a guest's whole history in about 1.5 KB, kept up to date by
@@ -147,12 +149,15 @@ void vd_advice_summary_add(struct vd_advice_summary *s, const struct vd_advice_p
  * at most 5 % above the exact figure). */
 double vd_advice_summary_cpu_pctl(const struct vd_advice_summary *s, double p);
 /* Advice from a summary: the same rules as vd_advice_compute. */
-void vd_advice_from_summary(const struct vd_advice_params *p, enum vd_kind kind, const struct vd_alloc *cur,
-			    const struct vd_advice_summary *s, int64_t now, struct vd_advice *out);
+void vd_advice_from_summary(const struct vd_advice_params *p, enum vd_kind kind,
+			    const struct vd_alloc *cur, const struct vd_advice_summary *s,
+			    int64_t now, struct vd_advice *out);
 
-const char *vd_advice_verdict_name(enum vd_verdict v); /* "OVER", "UNDER", "OK", "IDLE", "collecting" */
+const char *vd_advice_verdict_name(
+	enum vd_verdict v); /* "OVER", "UNDER", "OK", "IDLE", "collecting" */
 /* A short label for tables: the verdict, or "collecting: 5h of 24h". */
-const char *vd_advice_label(const struct vd_advice *a, const struct vd_advice_params *p, char *buf, size_t len);
+const char *vd_advice_label(const struct vd_advice *a, const struct vd_advice_params *p, char *buf,
+			    size_t len);
 /* CPUs a guest may use under an allocation: the quota, else vCPUs, 0 = unlimited. */
 double vd_advice_cpu_capacity(const struct vd_alloc *a);
 

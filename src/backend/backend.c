@@ -88,9 +88,10 @@ int vd_backend_open(const char *engine, const char *uri, const char *label, stru
 {
 	const struct vd_backend_ops *ops = vd_backend_find_engine(engine);
 	if (!ops)
-		return vd_error_set(err, ENOENT,
-				    "engine %s is not compiled into this virtdeck: see `virtdeck --version` for the engines it has",
-				    engine ? engine : "(none)");
+		return vd_error_set(
+			err, ENOENT,
+			"engine %s is not compiled into this virtdeck: see `virtdeck --version` for the engines it has",
+			engine ? engine : "(none)");
 	return vd_backend_open_ops(ops, uri, label, out, err);
 }
 
@@ -109,7 +110,8 @@ void vd_backend_close(struct vd_backend *be)
 
 static int vd_unsupported(struct vd_backend *be, const char *op, struct vd_error **err)
 {
-	return vd_error_set(err, ENOTSUP, "operation %s is not supported by engine %s", op, vd_backend_name(be));
+	return vd_error_set(err, ENOTSUP, "operation %s is not supported by engine %s", op,
+			    vd_backend_name(be));
 }
 
 /* Common checks: a backend, a valid name, and an implemented slot. */
@@ -128,13 +130,15 @@ static int vd_check(struct vd_backend *be, const char *name, const void *slot, c
 }
 
 /* Add "op NAME on ENGINE" context to an engine error. */
-static int vd_done(int r, struct vd_backend *be, const char *op, const char *name, struct vd_error **err)
+static int vd_done(int r, struct vd_backend *be, const char *op, const char *name,
+		   struct vd_error **err)
 {
 	if (r >= 0)
 		return r;
 	if (err && !*err)
 		vd_error_errno(err, r, "engine returned an error without a message");
-	vd_debug("%s %s on %s failed: %s", op, name ? name : "", vd_backend_name(be), err && *err ? (*err)->msg : "");
+	vd_debug("%s %s on %s failed: %s", op, name ? name : "", vd_backend_name(be),
+		 err && *err ? (*err)->msg : "");
 	return vd_error_wrap(err, "%s%s%s (engine %s, host %s)", op, name ? " " : "", name ? name : "",
 			     vd_backend_name(be), be->label);
 }
@@ -164,7 +168,8 @@ int vd_backend_list(struct vd_backend *be, struct vd_guest **out, size_t *n, str
 	return r;
 }
 
-int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err)
+int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n,
+		       struct vd_error **err)
 {
 	if (!be || pthread_mutex_trylock(&be->lock) != 0)
 		return be ? -EBUSY : vd_error_set(err, EINVAL, "list: no backend given");
@@ -173,7 +178,8 @@ int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n, 
 	return r;
 }
 
-int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		      struct vd_error **err)
 {
 	if (!out || !name)
 		return vd_error_set(err, EINVAL, "lookup: no guest name or output given");
@@ -213,7 +219,8 @@ int vd_backend_stop(struct vd_backend *be, const char *name, int timeout_s, stru
 	return VD_DISPATCH(be, name, stop, "stop", err, name, timeout_s, err);
 }
 
-int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		     struct vd_error **err)
 {
 	if (!name || !out)
 		return vd_error_set(err, EINVAL, "stats: no guest name or output given");
@@ -226,12 +233,17 @@ int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_r
 	if (!name || !req)
 		return vd_error_set(err, EINVAL, "resize: no guest name or size given");
 	if (req->vcpus == 0 && req->cpus <= 0 && req->mem_bytes == 0)
-		return vd_error_set(err, EINVAL, "resize %s: nothing to change: give a memory size, vCPUs or a CPU quota", name);
+		return vd_error_set(
+			err, EINVAL,
+			"resize %s: nothing to change: give a memory size, vCPUs or a CPU quota",
+			name);
 	if (!isfinite(req->cpus) || req->cpus < 0)
 		return vd_error_set(err, EINVAL, "resize %s: CPU quota %g is not a number of CPUs",
 				    name, req->cpus);
 	if (req->cpus > 0 && req->cpus < 0.01)
-		return vd_error_set(err, EINVAL, "resize %s: CPU quota %.3f is below the 0.01 CPU minimum", name, req->cpus);
+		return vd_error_set(err, EINVAL,
+				    "resize %s: CPU quota %.3f is below the 0.01 CPU minimum", name,
+				    req->cpus);
 	return VD_DISPATCH(be, name, resize, "resize", err, name, req, err);
 }
 

@@ -38,7 +38,8 @@ struct vd_backend_ops {
 	void (*close)(struct vd_backend *be);
 	/* All guests with state, allocation and a current sample; *out is malloc'd. */
 	int (*list)(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
-	int (*lookup)(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
+	int (*lookup)(struct vd_backend *be, const char *name, struct vd_guest *out,
+		      struct vd_error **err);
 	int (*create)(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
 	int (*remove)(struct vd_backend *be, const char *name, struct vd_error **err);
 	int (*start)(struct vd_backend *be, const char *name, struct vd_error **err);
@@ -47,7 +48,8 @@ struct vd_backend_ops {
 	int (*pause)(struct vd_backend *be, const char *name, struct vd_error **err);
 	int (*resume)(struct vd_backend *be, const char *name, struct vd_error **err);
 	int (*destroy)(struct vd_backend *be, const char *name, struct vd_error **err);
-	int (*stats)(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err);
+	int (*stats)(struct vd_backend *be, const char *name, struct vd_sample *out,
+		     struct vd_error **err);
 	int (*resize)(struct vd_backend *be, const char *name, const struct vd_resize *req,
 		      struct vd_error **err);
 	/* A file descriptor carrying the guest's console byte stream (caller closes it). */
@@ -83,9 +85,12 @@ const struct vd_backend_ops *const *vd_backend_engines(void);
 const struct vd_backend_ops *vd_backend_find_engine(const char *name);
 
 int vd_backend_list(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
-/* Like vd_backend_list, but returns -EBUSY (without an error) when an operation holds the engine. */
-int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n, struct vd_error **err);
-int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
+/* Like vd_backend_list, but returns -EBUSY (without an error) when an operation holds the engine.
+ */
+int vd_backend_trylist(struct vd_backend *be, struct vd_guest **out, size_t *n,
+		       struct vd_error **err);
+int vd_backend_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		      struct vd_error **err);
 int vd_backend_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
 int vd_backend_remove(struct vd_backend *be, const char *name, struct vd_error **err);
 int vd_backend_start(struct vd_backend *be, const char *name, struct vd_error **err);
@@ -93,7 +98,8 @@ int vd_backend_stop(struct vd_backend *be, const char *name, int timeout_s, stru
 int vd_backend_pause(struct vd_backend *be, const char *name, struct vd_error **err);
 int vd_backend_resume(struct vd_backend *be, const char *name, struct vd_error **err);
 int vd_backend_destroy(struct vd_backend *be, const char *name, struct vd_error **err);
-int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err);
+int vd_backend_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		     struct vd_error **err);
 int vd_backend_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
 		      struct vd_error **err);
 int vd_backend_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);

@@ -61,7 +61,8 @@ static int ct_watch_open(struct ct_priv *p)
 		return -1;
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM;
-	if (fd >= 0 && (inotify_add_watch(fd, p->state_dir, mask) < 0 || inotify_add_watch(fd, p->def_dir, mask) < 0)) {
+	if (fd >= 0 && (inotify_add_watch(fd, p->state_dir, mask) < 0 ||
+			inotify_add_watch(fd, p->def_dir, mask) < 0)) {
 		close(fd);
 		return -1;
 	}
@@ -88,7 +89,8 @@ static int ct_dispatch(struct vd_backend *be, const struct pollfd *fds, int n)
 	int changed = 0;
 	ssize_t len;
 	while ((len = read(ct_priv(be)->watch, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p < buf + len; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+		for (char *p = buf; p < buf + len;
+		     p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			const char *dot = ev->len ? strrchr(ev->name, '.') : NULL;
 			if (dot && (vd_streq(dot, ".sock") || vd_streq(dot, ".ini")))
@@ -144,8 +146,10 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 	int r = vd_ctl_call(sock, req, timeout_ms, resp, &e);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		vd_error_free(e);
-		return vd_error_set(err, ESRCH, "container %s is not running: start it with `virtdeck start %s`", name,
-				    name);
+		return vd_error_set(
+			err, ESRCH,
+			"container %s is not running: start it with `virtdeck start %s`", name,
+			name);
 	}
 	if (r == -ETIMEDOUT) {
 		vd_error_free(e);
@@ -229,7 +233,8 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 	s->mem_source = vd_json_bool(o, "cgroups", false) ? VD_MEM_SRC_CGROUP : VD_MEM_SRC_NONE;
 }
 
-static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+static int ct_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		    struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
 	int r = ct_op(be, name, "stats", &o, err);
@@ -396,7 +401,8 @@ static void ct_fill_final(struct vd_backend *be, const char *name, struct vd_sam
 	s->mem_source = VD_MEM_SRC_NONE;
 }
 
-static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
+static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest *g,
+		       struct vd_error **err)
 {
 	memset(g, 0, sizeof(*g));
 	vd_strlcpy(g->name, name, sizeof(g->name));
@@ -446,7 +452,8 @@ static int ct_describe(struct vd_backend *be, const char *name, struct vd_guest 
 	return 0;
 }
 
-static int ct_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+static int ct_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		     struct vd_error **err)
 {
 	return ct_describe(be, name, out, err);
 }
@@ -523,7 +530,8 @@ static int ct_def_from_opts(struct ct_def *d, const struct vd_guest_def *def, st
 	return 0;
 }
 
-static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def, struct vd_error **err)
+static int ct_def_from_guest(struct ct_def *d, const struct vd_guest_def *def,
+			     struct vd_error **err)
 {
 	d->mem_max = def->mem_bytes;
 	d->cpus = def->cpus;
@@ -555,8 +563,10 @@ static int ct_create(struct vd_backend *be, const struct vd_guest_def *def, stru
 	if (r < 0)
 		return r;
 	if (access(path, F_OK) == 0)
-		return vd_error_set(err, EEXIST, "a container named %s already exists: pick another name or delete it",
-				    def->name);
+		return vd_error_set(
+			err, EEXIST,
+			"a container named %s already exists: pick another name or delete it",
+			def->name);
 	struct ct_def d;
 	ct_def_init(&d, def->name);
 	r = ct_def_from_guest(&d, def, err);
@@ -639,8 +649,11 @@ static int ct_recover(struct vd_backend *be, const char *name, struct vd_error *
 {
 	pid_t sup = ct_live_supervisor(be, name);
 	if (sup > 0)
-		return vd_error_set(err, EBUSY, "container %s: its supervisor (pid %d) no longer answers: kill it, "
-				    "then try again", name, (int)sup);
+		return vd_error_set(
+			err, EBUSY,
+			"container %s: its supervisor (pid %d) no longer answers: kill it, "
+			"then try again",
+			name, (int)sup);
 	_cleanup_free_ char *recf = vd_xasprintf("%s/%s.json", ct_priv(be)->state_dir, name);
 	_cleanup_json_ struct json_object *rec = json_object_from_file(recf);
 	int r = rec ? ct_recover_cgroup(name, rec, err) : 0;
@@ -760,7 +773,8 @@ static int ct_start(struct vd_backend *be, const char *name, struct vd_error **e
 	return r;
 }
 
-static int ct_stop_call(struct vd_backend *be, const char *name, int timeout_s, struct vd_error **err)
+static int ct_stop_call(struct vd_backend *be, const char *name, int timeout_s,
+			struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *req = json_object_new_object(), *resp = NULL;
 	json_object_object_add(req, "op", json_object_new_string("stop"));
@@ -834,8 +848,10 @@ static int ct_resize_check(const char *name, const struct vd_resize *rq, struct 
 {
 	char host[16];
 	if (rq->vcpus)
-		return vd_error_set(err, ENOTSUP, "container %s: resize --vcpus is for VMs; use --cpus for a CPU quota",
-				    name);
+		return vd_error_set(
+			err, ENOTSUP,
+			"container %s: resize --vcpus is for VMs; use --cpus for a CPU quota",
+			name);
 	if (rq->mem_bytes && rq->mem_bytes < CT_MEM_MIN)
 		return vd_error_set(err, EINVAL, "container %s: memory below the minimum of 4M", name);
 	if (rq->mem_bytes && vd_check_mem(rq->mem_bytes, CT_MEM_MIN) < 0)
@@ -862,8 +878,10 @@ static int ct_resize(struct vd_backend *be, const char *name, const struct vd_re
 		return r;
 	vd_failpoint("ct-cli-resize-after-live");
 	if (live && !config && !ct_running(be, name))
-		return vd_error_set(err, ESRCH, "container %s is not running: resize --config changes its definition",
-				    name);
+		return vd_error_set(
+			err, ESRCH,
+			"container %s is not running: resize --config changes its definition",
+			name);
 	return config ? ct_resize_config(name, rq, err) : 0;
 }
 

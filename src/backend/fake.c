@@ -173,9 +173,10 @@ static int fake_open(struct vd_backend *be, struct vd_error **err)
 	else if (vd_str_has_prefix(uri, "fake:///many?n="))
 		return fake_add_many(p, uri + strlen("fake:///many?n="), err);
 	else if (!vd_streq(uri, "fake:///empty"))
-		return vd_error_set(err, EINVAL,
-				    "unknown fake URI %s: use fake:///demo, fake:///a, fake:///b, fake:///empty or fake:///many?n=N",
-				    uri);
+		return vd_error_set(
+			err, EINVAL,
+			"unknown fake URI %s: use fake:///demo, fake:///a, fake:///b, fake:///empty or fake:///many?n=N",
+			uri);
 	return 0;
 }
 
@@ -215,7 +216,8 @@ static int fake_list(struct vd_backend *be, struct vd_guest **out, size_t *n, st
 	return 0;
 }
 
-static int fake_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+static int fake_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		       struct vd_error **err)
 {
 	struct fake_guest *f = fake_find(be, name, err);
 	if (!f)
@@ -224,7 +226,8 @@ static int fake_lookup(struct vd_backend *be, const char *name, struct vd_guest 
 	return 0;
 }
 
-static int fake_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+static int fake_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		      struct vd_error **err)
 {
 	struct fake_guest *f = fake_find(be, name, err);
 	if (!f)

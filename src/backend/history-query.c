@@ -1,4 +1,5 @@
-/* history-query.c - reading the history: series for graphs, points for advice, guests, resize log. */
+/* history-query.c - reading the history: series for graphs, points for advice, guests, resize log.
+ */
 #include "backend/history-priv.h"
 
 #include <errno.h>
@@ -30,8 +31,8 @@ static void hist_row_point(sqlite3_stmt *st, struct vd_advice_point *p)
 }
 
 /* Append the rows of one tier in [since, until] to *out. */
-static int hist_load(struct vd_history *h, const struct vd_history_key *k, int res, int64_t since, int64_t until,
-		     struct vd_advice_point **out, size_t *n, struct vd_error **err)
+static int hist_load(struct vd_history *h, const struct vd_history_key *k, int res, int64_t since,
+		     int64_t until, struct vd_advice_point **out, size_t *n, struct vd_error **err)
 {
 	/* prepared once: advice for every guest runs this a thousand times in a row */
 	int r = !h->st_points ? hist_prepare(h, hist_points_sql, &h->st_points, err) : 0;
@@ -56,8 +57,9 @@ static int hist_load(struct vd_history *h, const struct vd_history_key *k, int r
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "reading samples", err);
 }
 
-int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int64_t since, int64_t until,
-		      int res, struct vd_advice_point **out, size_t *n, struct vd_error **err)
+int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int64_t since,
+		      int64_t until, int res, struct vd_advice_point **out, size_t *n,
+		      struct vd_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -80,8 +82,9 @@ int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int6
 	return r;
 }
 
-int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *k, int64_t since, int64_t now,
-			     struct vd_advice_point **out, size_t *n, struct vd_error **err)
+int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *k, int64_t since,
+			     int64_t now, struct vd_advice_point **out, size_t *n,
+			     struct vd_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -122,7 +125,8 @@ static void hist_row_guest(sqlite3_stmt *st, struct vd_history_guest *g)
 	g->alloc.mem_bytes = g->alloc.mem_max_bytes = (uint64_t)sqlite3_column_int64(st, 10);
 }
 
-int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_t *n, struct vd_error **err)
+int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_t *n,
+		      struct vd_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -155,7 +159,8 @@ static bool hist_spec_match(const struct vd_history_guest *g, const char *spec)
 	return strlen(qual) == pl && strncmp(qual, spec, pl) == 0 && vd_streq(g->name, sep + 1);
 }
 
-int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_guest *out, struct vd_error **err)
+int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_guest *out,
+		    struct vd_error **err)
 {
 	_cleanup_free_ struct vd_history_guest *all = NULL;
 	size_t n = 0, hits = 0;
@@ -170,13 +175,16 @@ int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_gu
 	if (hits == 0)
 		return vd_error_set(err, ENOENT, "no history for a guest named %s: `virtdeck collect` records it "
 				    "(history %s)", spec, h->path);
-	return vd_error_set(err, EEXIST, "%zu guests in the history are named %s: say which with ENGINE:%s or HOST/%s",
-			    hits, spec, spec, spec);
+	return vd_error_set(
+		err, EEXIST,
+		"%zu guests in the history are named %s: say which with ENGINE:%s or HOST/%s", hits,
+		spec, spec, spec);
 }
 
 /* ------------------------------------------------------------------ resize log */
 
-static int hist_guest_id(struct vd_history *h, const struct vd_history_key *k, int64_t *id, struct vd_error **err)
+static int hist_guest_id(struct vd_history *h, const struct vd_history_key *k, int64_t *id,
+			 struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	int r = hist_prepare(h, "SELECT id FROM guest WHERE engine=? AND host=? AND name=?",
@@ -190,8 +198,8 @@ static int hist_guest_id(struct vd_history *h, const struct vd_history_key *k, i
 		return 0;
 	}
 	if (rc == SQLITE_DONE)
-		return vd_error_set(err, ENOENT, "no history for guest %s (engine %s, host %s)", k->name, k->engine,
-				    k->host);
+		return vd_error_set(err, ENOENT, "no history for guest %s (engine %s, host %s)",
+				    k->name, k->engine, k->host);
 	return hist_sql_error(h, rc, "finding a guest", err);
 }
 
@@ -219,8 +227,8 @@ int vd_history_log_resize(struct vd_history *h, const struct vd_history_key *k, 
 	return rc == SQLITE_DONE ? 0 : hist_sql_error(h, rc, "recording a resize", err);
 }
 
-int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k, struct vd_history_resize *out,
-			   struct vd_error **err)
+int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
+			   struct vd_history_resize *out, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	int ret = hist_prepare(h, "SELECT r.id, r.t, r.old_vcpus, r.old_cpu_limit, r.old_mem, "
@@ -232,7 +240,9 @@ int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
 	hist_bind_key(st, k);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		return vd_error_set(err, ENOENT, "nothing to undo for %s: no resize applied through the advice", k->name);
+		return vd_error_set(err, ENOENT,
+				    "nothing to undo for %s: no resize applied through the advice",
+				    k->name);
 	if (rc != SQLITE_ROW)
 		return hist_sql_error(h, rc, "reading the resize log", err);
 	memset(out, 0, sizeof(*out));

@@ -225,15 +225,18 @@ static int hist_schema_setup(struct vd_history *h, struct vd_error **err)
 	else if (r == 0 && (v == 1 || v == HIST_SCHEMA_VERSION))
 		r = hist_exec(h, hist_schema, err); /* tables added since (IF NOT EXISTS: no write otherwise) */
 	else if (r == 0 && v != HIST_SCHEMA_VERSION)
-		return vd_error_set(err, EPROTO, "history database %s has schema version %d, this virtdeck knows %d: "
-				    "use the virtdeck that wrote it, or move the file aside", h->path, v,
-				    HIST_SCHEMA_VERSION);
+		return vd_error_set(
+			err, EPROTO,
+			"history database %s has schema version %d, this virtdeck knows %d: "
+			"use the virtdeck that wrote it, or move the file aside",
+			h->path, v, HIST_SCHEMA_VERSION);
 	if (r == 0)
 		r = hist_prepare(h, hist_flush_sql, &h->st_flush, err);
 	if (r == 0)
 		r = hist_prepare(h, hist_counters_sql, &h->st_guest_counters, err);
 	if (r == 0)
-		r = hist_prepare(h, "INSERT OR REPLACE INTO summary(guest, data) VALUES(?, ?)", &h->st_summary, err);
+		r = hist_prepare(h, "INSERT OR REPLACE INTO summary(guest, data) VALUES(?, ?)",
+				 &h->st_summary, err);
 	return r;
 }
 
@@ -341,8 +344,8 @@ static struct hist_guest *hist_guest_find(struct vd_history *h, const char *key)
 }
 
 /* Load what a previous run stored (the id, last counters and state) into hg. */
-static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const struct vd_history_key *k,
-			   struct vd_error **err)
+static int hist_guest_load(struct vd_history *h, struct hist_guest *hg,
+			   const struct vd_history_key *k, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	int r = hist_prepare(h, "SELECT id, state, last_t_ns, last_cpu_ns, last_io, last_net, "
@@ -368,7 +371,8 @@ static int hist_guest_load(struct vd_history *h, struct hist_guest *hg, const st
 }
 
 /* The stored summary, if it has this build's layout and this half-life. */
-static int hist_summary_load(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out)
+static int hist_summary_load(struct vd_history *h, const struct vd_history_key *k,
+			     struct vd_advice_summary *out)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	if (hist_prepare(h, "SELECT s.data FROM summary s JOIN guest g ON g.id = s.guest"
@@ -383,8 +387,8 @@ static int hist_summary_load(struct vd_history *h, const struct vd_history_key *
 	return 0;
 }
 
-int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out,
-		       struct vd_error **err)
+int vd_history_summary(struct vd_history *h, const struct vd_history_key *k,
+		       struct vd_advice_summary *out, struct vd_error **err)
 {
 	if (!h)
 		return -ENOENT;
@@ -397,8 +401,8 @@ int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, str
 	return hist_summary_load(h, k, out);
 }
 
-static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g, const struct vd_history_key *k,
-			     int64_t now, struct vd_error **err)
+static int hist_guest_insert(struct vd_history *h, const struct vd_guest *g,
+			     const struct vd_history_key *k, int64_t now, struct vd_error **err)
 {
 	_cleanup_(hist_finalizep) sqlite3_stmt *st = NULL;
 	int r = hist_prepare(h, "INSERT INTO "
@@ -433,8 +437,8 @@ static void hist_guest_insert_sorted(struct vd_history *h, struct hist_guest *hg
 	h->n_guests++;
 }
 
-static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_guest *g, int64_t now,
-					 struct vd_error **err)
+static struct hist_guest *hist_guest_get(struct vd_history *h, const struct vd_guest *g,
+					 int64_t now, struct vd_error **err)
 {
 	struct vd_history_key k = vd_history_key_of(g);
 	_cleanup_free_ char *key = hist_key_str(&k);
@@ -503,14 +507,19 @@ static void hist_flush_acc(struct vd_history *h, struct hist_guest *hg, int res)
 	h->pending[h->n_pending++] = (struct hist_pending){ hg, res, hg->acc[res] };
 }
 
-static int hist_write_row(struct vd_history *h, const struct hist_pending *pd, struct vd_error **err)
+static int hist_write_row(struct vd_history *h, const struct hist_pending *pd,
+			  struct vd_error **err)
 {
 	const struct hist_acc *a = &pd->acc;
 	sqlite3_stmt *st = h->st_flush;
 	/* Whole numbers (seconds, millicores, bytes, bytes/s): SQLite stores integral REALs as
 	 * small integers, which halves the size of a row. */
-	double vals[] = { round(a->dur), round(a->run_s), a->dur > 0 ? round(1000 * a->cpu_sum / a->dur) : 0,
-			  round(1000 * a->cpu_max), a->mem_n ? round(a->mem_sum / a->mem_n) : 0, round(a->mem_max) };
+	double vals[] = { round(a->dur),
+			  round(a->run_s),
+			  a->dur > 0 ? round(1000 * a->cpu_sum / a->dur) : 0,
+			  round(1000 * a->cpu_max),
+			  a->mem_n ? round(a->mem_sum / a->mem_n) : 0,
+			  round(a->mem_max) };
 	sqlite3_bind_int64(st, 1, pd->hg->id);
 	sqlite3_bind_int(st, 2, pd->res);
 	sqlite3_bind_int64(st, 3, a->t);
@@ -533,7 +542,8 @@ static int hist_write_row(struct vd_history *h, const struct hist_pending *pd, s
 
 /* Keep the last counters in the guest row so a new process (collect --once from cron)
  * continues the rates where the previous one stopped. */
-static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg, struct vd_error **err)
+static int hist_save_counters(struct vd_history *h, const struct hist_guest *hg,
+			      struct vd_error **err)
 {
 	sqlite3_stmt *st = h->st_guest_counters;
 	const struct vd_sample *s = &hg->last;
@@ -579,8 +589,8 @@ static void hist_kernel_marks(const struct hist_guest *hg, const struct vd_sampl
 		iv->kpeak = (double)s->mem_peak;
 }
 
-static void hist_interval(const struct vd_history *h, const struct hist_guest *hg, const struct vd_sample *s,
-			  struct hist_interval *iv)
+static void hist_interval(const struct vd_history *h, const struct hist_guest *hg,
+			  const struct vd_sample *s, struct hist_interval *iv)
 {
 	memset(iv, 0, sizeof(*iv));
 	hist_kernel_marks(hg, s, iv);
@@ -598,7 +608,8 @@ static void hist_interval(const struct vd_history *h, const struct hist_guest *h
 	iv->net = net >= p->net_rx ? (double)(net - p->net_rx) / dt : 0;
 }
 
-static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const struct hist_interval *iv)
+static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g,
+			 const struct hist_interval *iv)
 {
 	bool run = g->state == VD_STATE_RUNNING;
 	a->dur += iv->dur;
@@ -623,8 +634,8 @@ static void hist_acc_add(struct hist_acc *a, const struct vd_guest *g, const str
 	a->alloc = g->alloc;
 }
 
-static void hist_fold(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g, int64_t now,
-		      const struct hist_interval *iv)
+static void hist_fold(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g,
+		      int64_t now, const struct hist_interval *iv)
 {
 	for (int res = 0; res < VD_HISTORY__RES; res++) {
 		struct hist_acc *a = &hg->acc[res];
@@ -637,8 +648,8 @@ static void hist_fold(struct vd_history *h, struct hist_guest *hg, const struct 
 	}
 }
 
-static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g, int64_t now,
-			   struct vd_error **err)
+static int hist_note_state(struct vd_history *h, struct hist_guest *hg, const struct vd_guest *g,
+			   int64_t now, struct vd_error **err)
 {
 	if (hg->state == g->state)
 		return 0;
@@ -663,8 +674,8 @@ static bool hist_guest_is(const struct hist_guest *hg, const struct vd_guest *g)
 }
 
 /* The guest at position i of the registry is usually the one that was there last time. */
-static struct hist_guest *hist_guest_at(struct vd_history *h, size_t i, const struct vd_guest *g, int64_t now,
-					struct vd_error **err)
+static struct hist_guest *hist_guest_at(struct vd_history *h, size_t i, const struct vd_guest *g,
+					int64_t now, struct vd_error **err)
 {
 	if (i < h->n_hint && hist_guest_is(h->hint[i], g))
 		return h->hint[i];
@@ -703,7 +714,8 @@ static int hist_record_guest(struct vd_history *h, size_t i, const struct vd_gue
 	return 0;
 }
 
-static int hist_save_summary(struct vd_history *h, const struct hist_guest *hg, struct vd_error **err)
+static int hist_save_summary(struct vd_history *h, const struct hist_guest *hg,
+			     struct vd_error **err)
 {
 	sqlite3_stmt *st = h->st_summary;
 	sqlite3_bind_int64(st, 1, hg->id);
@@ -742,7 +754,8 @@ static int hist_commit_pending(struct vd_history *h, int64_t now, struct vd_erro
 	return r;
 }
 
-int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err)
+int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now,
+		      struct vd_error **err)
 {
 	if (!h || !vd_history_recording(h))
 		return 0;

@@ -61,7 +61,8 @@ struct vd_history;
 void vd_history_opts_default(struct vd_history_opts *o);
 /* Open or create. A damaged or locked database fails with a message naming the file and what
  * to do; the caller then carries on without history. */
-int vd_history_open(const struct vd_history_opts *o, struct vd_history **out, struct vd_error **err);
+int vd_history_open(const struct vd_history_opts *o, struct vd_history **out,
+		    struct vd_error **err);
 /* Flush open buckets and close (NULL is fine). */
 void vd_history_close(struct vd_history *h);
 const char *vd_history_path(const struct vd_history *h);
@@ -73,7 +74,8 @@ bool vd_history_recording(struct vd_history *h);
 
 /* Record the current sample of every guest of reg at wall-clock time now (seconds). A no-op
  * when another process is the recorder. Also runs retention and the size bound now and then. */
-int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now, struct vd_error **err);
+int vd_history_record(struct vd_history *h, const struct vd_registry *reg, int64_t now,
+		      struct vd_error **err);
 /* Write every open and pending bucket out now (close and the collector's exit do this). */
 int vd_history_flush(struct vd_history *h, struct vd_error **err);
 /* Retention and size bound now (record calls it every 10 minutes of its clock). */
@@ -82,26 +84,30 @@ int vd_history_maintain(struct vd_history *h, int64_t now, struct vd_error **err
 struct vd_history_key vd_history_key_of(const struct vd_guest *g);
 /* Points of one guest from since to until, oldest first, at the given tier (res < 0: the
  * finest tier that still covers since). *out is malloc'd; unknown guests give 0 points. */
-int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int64_t since, int64_t until,
-		      int res, struct vd_advice_point **out, size_t *n, struct vd_error **err);
+int vd_history_series(struct vd_history *h, const struct vd_history_key *k, int64_t since,
+		      int64_t until, int res, struct vd_advice_point **out, size_t *n,
+		      struct vd_error **err);
 /* The points advice needs: minute rows for the last 7 days, hour rows before, back to since. */
-int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *k, int64_t since, int64_t now,
-			     struct vd_advice_point **out, size_t *n, struct vd_error **err);
+int vd_history_advice_points(struct vd_history *h, const struct vd_history_key *k, int64_t since,
+			     int64_t now, struct vd_advice_point **out, size_t *n,
+			     struct vd_error **err);
 /* The advice summary of one guest (vd_advice_summary): the recorder's live copy when this
  * process records, else the stored one. -ENOENT (no message) when there is none, or it was built
  * with another half-life: then advice falls back to the points. */
-int vd_history_summary(struct vd_history *h, const struct vd_history_key *k, struct vd_advice_summary *out,
-		       struct vd_error **err);
+int vd_history_summary(struct vd_history *h, const struct vd_history_key *k,
+		       struct vd_advice_summary *out, struct vd_error **err);
 /* Every guest the history has seen. */
-int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_t *n, struct vd_error **err);
+int vd_history_guests(struct vd_history *h, struct vd_history_guest **out, size_t *n,
+		      struct vd_error **err);
 /* Find guests by NAME, ENGINE:NAME or HOST/NAME; -ENOENT / -EEXIST (ambiguous) with a message. */
-int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_guest *out, struct vd_error **err);
+int vd_history_find(struct vd_history *h, const char *spec, struct vd_history_guest *out,
+		    struct vd_error **err);
 
 int vd_history_log_resize(struct vd_history *h, const struct vd_history_key *k, int64_t now,
 			  const struct vd_alloc *old_alloc, const struct vd_resize *applied, struct vd_error **err);
 /* The latest resize not yet undone; -ENOENT when there is none. */
-int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k, struct vd_history_resize *out,
-			   struct vd_error **err);
+int vd_history_last_resize(struct vd_history *h, const struct vd_history_key *k,
+			   struct vd_history_resize *out, struct vd_error **err);
 int vd_history_mark_undone(struct vd_history *h, int64_t id, struct vd_error **err);
 
 /* Bytes the database uses (pages in use x page size). */

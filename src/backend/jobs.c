@@ -1,4 +1,5 @@
-/* jobs.c - one worker thread that runs engine operations so a slow engine never freezes the console. */
+/* jobs.c - one worker thread that runs engine operations so a slow engine never freezes the
+ * console. */
 #include "backend/jobs.h"
 
 #include <errno.h>
@@ -7,8 +8,10 @@
 
 const char *vd_job_verb(enum vd_job_op op)
 {
-	static const char *const verbs[] = { "start", "stop", "pause", "resume", "kill", "delete", "resize", "create",
-					     "apply advice to", "undo advice of" };
+	static const char *const verbs[] = { "start",	      "stop",	"pause",
+					     "resume",	      "kill",	"delete",
+					     "resize",	      "create", "apply advice to",
+					     "undo advice of" };
 	return (unsigned)op < VD_ARRAY_SIZE(verbs) ? verbs[op] : "?";
 }
 
@@ -40,7 +43,8 @@ static int jobs_run_op(struct vd_job *job, struct vd_error **err)
 	case VD_JOB_RESIZE: return vd_backend_resize(job->be, job->name, &job->resize, err);
 	case VD_JOB_APPLY:
 	case VD_JOB_UNDO:
-		return job->call ? job->call(job->call_ctx, err) : vd_error_set(err, EINVAL, "job without a function");
+		return job->call ? job->call(job->call_ctx, err)
+				 : vd_error_set(err, EINVAL, "job without a function");
 	case VD_JOB_CREATE:
 		job->def.name = job->name;
 		job->def.opts = (const char *const *)job->def_opts;

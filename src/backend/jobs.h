@@ -6,8 +6,17 @@
 
 #include "backend/backend.h"
 
-enum vd_job_op { VD_JOB_START, VD_JOB_STOP, VD_JOB_PAUSE, VD_JOB_RESUME, VD_JOB_KILL, VD_JOB_DELETE, VD_JOB_RESIZE,
-		 VD_JOB_CREATE, VD_JOB_APPLY, VD_JOB_UNDO /* call() does the work */ };
+enum vd_job_op {
+	VD_JOB_START,
+	VD_JOB_STOP,
+	VD_JOB_PAUSE,
+	VD_JOB_RESUME,
+	VD_JOB_KILL,
+	VD_JOB_DELETE,
+	VD_JOB_RESIZE,
+	VD_JOB_CREATE,
+	VD_JOB_APPLY,
+	VD_JOB_UNDO /* call() does the work */ };
 
 struct vd_job {
 	enum vd_job_op op;

@@ -1,4 +1,5 @@
-/* libvirt-console.c - a domain's console as a socket: a pump thread between it and a libvirt stream. */
+/* libvirt-console.c - a domain's console as a socket: a pump thread between it and a libvirt
+ * stream. */
 #include <errno.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -125,7 +126,9 @@ int lv_ops_console(struct vd_backend *be, const char *name, int *fd, struct vd_e
 	pump->sock = sv[1];
 	pump->st = virStreamNew(p->conn, VIR_STREAM_NONBLOCK);
 	if (!pump->st || virDomainOpenConsole(dom, NULL, pump->st, VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
-	    virStreamEventAddCallback(pump->st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP,
+	    virStreamEventAddCallback(pump->st,
+				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+					      VIR_STREAM_EVENT_HANGUP,
 				      lv_console_on_stream, pump, NULL) < 0 ||
 	    (r = lv_console_start(p, pump, err)) < 0) {
 		if (r == 0)

@@ -51,7 +51,8 @@ static struct {
 	size_t nmembers;
 	int filled[LV_EV_MAX_FILLED]; /* watch ids in the order they were given to poll; -1 = wakefd */
 	int nfilled;
-} lv_ev = { .lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, .wakefd = -1 }; /* recursive: wake_later */
+} lv_ev = { .lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
+	    .wakefd = -1 }; /* recursive: wake_later */
 
 static void lv_event_lock(void)
 {
@@ -63,7 +64,8 @@ static void lv_event_unlock(void)
 	pthread_mutex_unlock(&lv_ev.lock);
 }
 
-static int lv_event_add_handle(int fd, int events, virEventHandleCallback cb, void *opaque, virFreeCallback ff)
+static int lv_event_add_handle(int fd, int events, virEventHandleCallback cb, void *opaque,
+			       virFreeCallback ff)
 {
 	lv_event_lock();
 	lv_ev.h = vd_xrealloc(lv_ev.h, (lv_ev.nh + 1) * sizeof(*lv_ev.h));
@@ -107,11 +109,13 @@ static uint64_t lv_event_due(int ms)
 	return ms < 0 ? UINT64_MAX : vd_now_mono_ns() + (uint64_t)ms * 1000000ull;
 }
 
-static int lv_event_add_timeout(int ms, virEventTimeoutCallback cb, void *opaque, virFreeCallback ff)
+static int lv_event_add_timeout(int ms, virEventTimeoutCallback cb, void *opaque,
+				virFreeCallback ff)
 {
 	lv_event_lock();
 	lv_ev.t = vd_xrealloc(lv_ev.t, (lv_ev.nt + 1) * sizeof(*lv_ev.t));
-	lv_ev.t[lv_ev.nt] = (struct lv_timer){ ++lv_ev.next_id, ms, lv_event_due(ms), cb, opaque, ff, false };
+	lv_ev.t[lv_ev.nt] =
+		(struct lv_timer){ ++lv_ev.next_id, ms, lv_event_due(ms), cb, opaque, ff, false };
 	int id = lv_ev.t[lv_ev.nt++].id;
 	lv_event_unlock();
 	return id;

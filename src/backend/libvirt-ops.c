@@ -6,14 +6,16 @@
 
 #define LV_STOP_POLL_US 100000
 
-int lv_ops_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+int lv_ops_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		  struct vd_error **err)
 {
 	_cleanup_dom_ virDomainPtr dom = NULL;
 	int r = lv_domain(be, name, &dom, err);
 	return r < 0 ? r : lv_stats_one(be->priv, dom, vd_backend_now(be), out, err);
 }
 
-int lv_ops_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+int lv_ops_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		 struct vd_error **err)
 {
 	struct vd_guest g;
 	int r = lv_ops_lookup(be, name, &g, err);
@@ -25,7 +27,8 @@ int lv_ops_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
 typedef int (*lv_dom_fn)(virDomainPtr dom);
 
 /* Look the domain up and run one libvirt call on it. */
-static int lv_ops_call(struct vd_backend *be, const char *name, lv_dom_fn fn, const char *what, struct vd_error **err)
+static int lv_ops_call(struct vd_backend *be, const char *name, lv_dom_fn fn, const char *what,
+		       struct vd_error **err)
 {
 	_cleanup_dom_ virDomainPtr dom = NULL;
 	int r = lv_domain(be, name, &dom, err);
@@ -65,7 +68,8 @@ static bool lv_ops_is_off(virDomainPtr dom)
 }
 
 /* The command line waits for the guest to power off, then forces it. */
-static int lv_ops_stop_wait(struct lv_priv *p, virDomainPtr dom, const char *name, int timeout_s, struct vd_error **err)
+static int lv_ops_stop_wait(struct lv_priv *p, virDomainPtr dom, const char *name, int timeout_s,
+			    struct vd_error **err)
 {
 	uint64_t deadline = vd_now_mono_ns() + (uint64_t)timeout_s * 1000000000ull;
 	while (vd_now_mono_ns() < deadline) {
@@ -75,7 +79,9 @@ static int lv_ops_stop_wait(struct lv_priv *p, virDomainPtr dom, const char *nam
 	}
 	if (lv_ops_is_off(dom))
 		return 0;
-	return virDomainDestroy(dom) < 0 ? lv_fail(p, err, "forcing off (after the shutdown timeout) domain", name) : 0;
+	return virDomainDestroy(dom) < 0
+		       ? lv_fail(p, err, "forcing off (after the shutdown timeout) domain", name)
+		       : 0;
 }
 
 /* The console must not wait: remember the deadline and let later refreshes force the stop. */
@@ -142,8 +148,8 @@ void lv_ops_mark_stopping(const struct lv_priv *p, struct vd_guest *v, size_t n)
 
 /* virtdeck's LIVE/CONFIG choice as libvirt flags, dropped where the domain cannot take them:
  * a stopped domain has no live state, a transient one no config. */
-static int lv_ops_affect(struct lv_priv *p, virDomainPtr dom, const char *name, unsigned want, unsigned *flags,
-			 struct vd_error **err)
+static int lv_ops_affect(struct lv_priv *p, virDomainPtr dom, const char *name, unsigned want,
+			 unsigned *flags, struct vd_error **err)
 {
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
 	virResetLastError();
@@ -155,17 +161,22 @@ static int lv_ops_affect(struct lv_priv *p, virDomainPtr dom, const char *name, 
 	if (!want)
 		*flags = VIR_DOMAIN_AFFECT_CURRENT;
 	if (want && !*flags)
-		return vd_error_set(err, EINVAL, "resizing domain %s at %s: it is %s, so %s cannot apply", name, p->uri,
-				    active ? "transient (no saved config)" : "not running",
+		return vd_error_set(err, EINVAL,
+				    "resizing domain %s at %s: it is %s, so %s cannot apply", name,
+				    p->uri, active ? "transient (no saved config)" : "not running",
 				    active ? "--config" : "a live change");
 	return 0;
 }
 
-int lv_ops_resize(struct vd_backend *be, const char *name, const struct vd_resize *req, struct vd_error **err)
+int lv_ops_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
+		  struct vd_error **err)
 {
 	struct lv_priv *p = be->priv;
 	if (req->cpus > 0)
-		return vd_error_set(err, ENOTSUP, "libvirt domain %s: a CPU quota is not supported here; change --vcpus", name);
+		return vd_error_set(
+			err, ENOTSUP,
+			"libvirt domain %s: a CPU quota is not supported here; change --vcpus",
+			name);
 	_cleanup_dom_ virDomainPtr dom = NULL;
 	unsigned flags;
 	int r = lv_domain(be, name, &dom, err);
@@ -186,8 +197,11 @@ int lv_ops_remove(struct vd_backend *be, const char *name, struct vd_error **err
 	if (r < 0)
 		return r;
 	if (virDomainIsActive(dom) == 1)
-		return vd_error_set(err, EBUSY, "domain %s at %s is running: stop it before deleting it", name, p->uri);
-	if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) == 0)
+		return vd_error_set(err, EBUSY,
+				    "domain %s at %s is running: stop it before deleting it", name,
+				    p->uri);
+	if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+						VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) == 0)
 		return 0;
 	virResetLastError(); /* drivers without those flags (test) take the plain call */
 	return virDomainUndefine(dom) < 0 ? lv_fail(p, err, "undefining domain", name) : 0;
@@ -200,7 +214,12 @@ static char *lv_xml_escape(const char *s)
 {
 	char *out = vd_xmalloc(strlen(s) * 6 + 1), *o = out;
 	for (; *s; s++) {
-		const char *rep = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" : *s == '\'' ? "&apos;" : *s == '"' ? "&quot;" : NULL;
+		const char *rep = *s == '<'    ? "&lt;"
+				  : *s == '>'  ? "&gt;"
+				  : *s == '&'  ? "&amp;"
+				  : *s == '\'' ? "&apos;"
+				  : *s == '"'  ? "&quot;"
+					       : NULL;
 		if (rep)
 			o = stpcpy(o, rep);
 		else
@@ -211,7 +230,8 @@ static char *lv_xml_escape(const char *s)
 }
 
 /* pre + escaped value + post when the option is given, else "". */
-static char *lv_opt_xml(const struct vd_guest_def *def, const char *key, const char *pre, const char *post)
+static char *lv_opt_xml(const struct vd_guest_def *def, const char *key, const char *pre,
+			const char *post)
 {
 	const char *v = vd_def_opt(def, key);
 	if (!v)
@@ -220,18 +240,21 @@ static char *lv_opt_xml(const struct vd_guest_def *def, const char *key, const c
 	return vd_xasprintf("%s%s%s", pre, esc, post);
 }
 
-static char *lv_xml_vm(const struct vd_guest_def *def, const char *type, unsigned long long kib, unsigned vcpus)
+static char *lv_xml_vm(const struct vd_guest_def *def, const char *type, unsigned long long kib,
+		       unsigned vcpus)
 {
 	_cleanup_free_ char *kernel = lv_opt_xml(def, "kernel", "<kernel>", "</kernel>");
 	_cleanup_free_ char *initrd = lv_opt_xml(def, "initrd", "<initrd>", "</initrd>");
 	_cleanup_free_ char *cmdline = lv_opt_xml(def, "cmdline", "<cmdline>", "</cmdline>");
-	_cleanup_free_ char *disk = lv_opt_xml(def, "disk", "<disk type='file' device='disk'><source file='",
-						      "'/><target dev='vda' bus='virtio'/></disk>");
-	return vd_xasprintf("<domain type='%s'><name>%s</name><memory unit='KiB'>%llu</memory><vcpu>%u</vcpu>"
-			    "<os><type arch='x86_64'>hvm</type>%s%s%s</os><devices>%s"
-			    "<serial type='pty'/><console type='pty'/>"
-			    "<memballoon model='virtio'><stats period='5'/></memballoon></devices></domain>",
-			    type, def->name, kib, vcpus, kernel, initrd, cmdline, disk);
+	_cleanup_free_ char *disk =
+		lv_opt_xml(def, "disk", "<disk type='file' device='disk'><source file='",
+			   "'/><target dev='vda' bus='virtio'/></disk>");
+	return vd_xasprintf(
+		"<domain type='%s'><name>%s</name><memory unit='KiB'>%llu</memory><vcpu>%u</vcpu>"
+		"<os><type arch='x86_64'>hvm</type>%s%s%s</os><devices>%s"
+		"<serial type='pty'/><console type='pty'/>"
+		"<memballoon model='virtio'><stats period='5'/></memballoon></devices></domain>",
+		type, def->name, kib, vcpus, kernel, initrd, cmdline, disk);
 }
 
 static char *lv_xml_ct(const struct vd_guest_def *def, unsigned long long kib, unsigned vcpus)
@@ -239,9 +262,10 @@ static char *lv_xml_ct(const struct vd_guest_def *def, unsigned long long kib, u
 	_cleanup_free_ char *init = lv_opt_xml(def, "init", "<init>", "</init>");
 	_cleanup_free_ char *root = lv_opt_xml(def, "rootfs", "<filesystem type='mount'><source dir='",
 						      "'/><target dir='/'/></filesystem>");
-	return vd_xasprintf("<domain type='lxc'><name>%s</name><memory unit='KiB'>%llu</memory><vcpu>%u</vcpu>"
-			    "<os><type>exe</type>%s</os><devices>%s<console type='pty'/></devices></domain>",
-			    def->name, kib, vcpus, *init ? init : "<init>/sbin/init</init>", root);
+	return vd_xasprintf(
+		"<domain type='lxc'><name>%s</name><memory unit='KiB'>%llu</memory><vcpu>%u</vcpu>"
+		"<os><type>exe</type>%s</os><devices>%s<console type='pty'/></devices></domain>",
+		def->name, kib, vcpus, *init ? init : "<init>/sbin/init</init>", root);
 }
 
 /* The domain type for a VM on this connection: the test driver's own, else kvm when the host
@@ -263,8 +287,9 @@ int lv_ops_create(struct vd_backend *be, const struct vd_guest_def *def, struct 
 	if (r < 0)
 		return r;
 	if (def->kind != p->kind)
-		return vd_error_set(err, EINVAL, "%s serves %s guests; a %s needs %s", p->uri, vd_kind_name(p->kind),
-				    vd_kind_name(def->kind), def->kind == VD_KIND_CT ? "lxc:///system" : "qemu:///system");
+		return vd_error_set(err, EINVAL, "%s serves %s guests; a %s needs %s", p->uri,
+				    vd_kind_name(p->kind), vd_kind_name(def->kind),
+				    def->kind == VD_KIND_CT ? "lxc:///system" : "qemu:///system");
 	unsigned long long kib = (def->mem_bytes ? def->mem_bytes : 256ull << 20) / 1024;
 	unsigned vcpus = def->vcpus ? def->vcpus : 1;
 	_cleanup_free_ char *xml = def->kind == VD_KIND_CT ? lv_xml_ct(def, kib, vcpus)

@@ -73,7 +73,8 @@ const char *lv_default_uri(void);
 const char *lv_split_label(const char *spec, char **label);
 /* The host part of a URI ("qemu+tcp://10.0.0.2/system" -> "10.0.0.2"), or "local". */
 char *lv_uri_host(const char *uri);
-/* The TCP port of a remote URI's transport (explicit, or 16509 tcp, 22 ssh, 16514 tls), 0 if local. */
+/* The TCP port of a remote URI's transport (explicit, or 16509 tcp, 22 ssh, 16514 tls), 0 if local.
+ */
 int lv_uri_port(const char *uri);
 
 /* libvirt-logs.c */
@@ -86,13 +87,15 @@ int lv_ops_logs(struct vd_backend *be, const char *name, uint64_t since_ns, size
 unsigned lv_stats_probe(virConnectPtr conn, bool *bulk, unsigned *flags);
 enum vd_state lv_stats_state(int virstate);
 /* Fill guests from one bulk call plus per-domain calls for the unsupported groups. */
-int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err);
+int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n,
+		  struct vd_error **err);
 /* A guest from one domain's bulk-stats fields, plus per-domain calls on dom (when given) for
  * the groups the driver's bulk call lacks. */
-void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name, const virTypedParameter *params, int n,
-		    uint64_t now, struct vd_guest *g);
+void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name,
+		    const virTypedParameter *params, int n, uint64_t now, struct vd_guest *g);
 /* One domain's guest record (lookup and stats). */
-int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out, struct vd_error **err);
+int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out,
+		 struct vd_error **err);
 void lv_stats_free_devs(struct lv_priv *p);
 
 /* libvirt-event.c: libvirt's event loop driven from the console's poll(). */
@@ -124,8 +127,10 @@ int lv_domain(struct vd_backend *be, const char *name, virDomainPtr *dom, struct
 int lv_ops_console(struct vd_backend *be, const char *name, int *fd, struct vd_error **err);
 
 /* libvirt-ops.c: lifecycle, resize and define. */
-int lv_ops_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err);
-int lv_ops_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err);
+int lv_ops_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		  struct vd_error **err);
+int lv_ops_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		 struct vd_error **err);
 int lv_ops_create(struct vd_backend *be, const struct vd_guest_def *def, struct vd_error **err);
 int lv_ops_remove(struct vd_backend *be, const char *name, struct vd_error **err);
 int lv_ops_start(struct vd_backend *be, const char *name, struct vd_error **err);
@@ -133,7 +138,8 @@ int lv_ops_stop(struct vd_backend *be, const char *name, int timeout_s, struct v
 int lv_ops_pause(struct vd_backend *be, const char *name, struct vd_error **err);
 int lv_ops_resume(struct vd_backend *be, const char *name, struct vd_error **err);
 int lv_ops_destroy(struct vd_backend *be, const char *name, struct vd_error **err);
-int lv_ops_resize(struct vd_backend *be, const char *name, const struct vd_resize *req, struct vd_error **err);
+int lv_ops_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
+		  struct vd_error **err);
 /* Finish graceful stops whose timeout ran out while the console kept running (list calls it). */
 void lv_ops_reap_stops(struct lv_priv *p);
 void lv_ops_mark_stopping(const struct lv_priv *p, struct vd_guest *v, size_t n);

@@ -1,4 +1,5 @@
-/* libvirt-stats.c - guests from one bulk stats call, with per-domain calls for unsupported groups. */
+/* libvirt-stats.c - guests from one bulk stats call, with per-domain calls for unsupported groups.
+ */
 #include <errno.h>
 #include <time.h>
 
@@ -37,7 +38,8 @@ static void lv_raw_init(struct lv_raw *r)
 static bool lv_stats_try(virConnectPtr conn, unsigned groups, unsigned flags)
 {
 	virDomainStatsRecordPtr *recs = NULL;
-	int n = virConnectGetAllDomainStats(conn, groups, &recs, flags | VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS);
+	int n = virConnectGetAllDomainStats(
+		conn, groups, &recs, flags | VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS);
 	if (n >= 0)
 		virDomainStatsRecordListFree(recs);
 	virResetLastError();
@@ -339,11 +341,12 @@ static void lv_fallback(struct lv_priv *p, virDomainPtr dom, struct lv_raw *r)
 	unsigned g = p->groups;
 	if ((g & LV_GROUPS_WANTED) == LV_GROUPS_WANTED)
 		return;
-	if (!(g & VIR_DOMAIN_STATS_STATE) || !(g & VIR_DOMAIN_STATS_CPU_TOTAL) || !(g & VIR_DOMAIN_STATS_BALLOON) ||
-	    !(g & VIR_DOMAIN_STATS_VCPU))
+	if (!(g & VIR_DOMAIN_STATS_STATE) || !(g & VIR_DOMAIN_STATS_CPU_TOTAL) ||
+	    !(g & VIR_DOMAIN_STATS_BALLOON) || !(g & VIR_DOMAIN_STATS_VCPU))
 		lv_fallback_info(p->be, dom, r, g, p->kind);
 	/* the state is known by now (bulk state group or GetInfo): no extra call to ask "active?" */
-	bool active = r->state >= 0 ? vd_state_is_active(lv_stats_state(r->state)) : virDomainIsActive(dom) == 1;
+	bool active = r->state >= 0 ? vd_state_is_active(lv_stats_state(r->state))
+				    : virDomainIsActive(dom) == 1;
 	if (active && !(g & VIR_DOMAIN_STATS_BALLOON) && p->kind == VD_KIND_VM)
 		lv_fallback_memstats(dom, r);
 	if (active && (!(g & VIR_DOMAIN_STATS_BLOCK) || !(g & VIR_DOMAIN_STATS_INTERFACE)))
@@ -373,7 +376,8 @@ static void lv_guest_memory(const struct lv_raw *r, struct vd_sample *s)
 	uint64_t now = (uint64_t)time(NULL), lu = r->last_update;
 	bool judged = lu != LV_UNSET && lu + LV_CLOCK_SKEW_S > now && lu < now + LV_CLOCK_SKEW_S;
 	bool fresh = !judged || now < lu + LV_BALLOON_STALE_S;
-	if (r->avail_kib != LV_UNSET && r->usable_kib != LV_UNSET && r->avail_kib >= r->usable_kib && fresh) {
+	if (r->avail_kib != LV_UNSET && r->usable_kib != LV_UNSET &&
+	    r->avail_kib >= r->usable_kib && fresh) {
 		s->mem_used = (r->avail_kib - r->usable_kib) * 1024ull;
 		s->mem_source = VD_MEM_SRC_BALLOON;
 	} else if (r->rss_kib != LV_UNSET) {
@@ -435,8 +439,8 @@ static void lv_guest_fill(struct lv_priv *p, const char *name, const struct lv_r
 	s->net_tx = r->tx;
 }
 
-void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name, const virTypedParameter *params, int n,
-		    uint64_t now, struct vd_guest *g)
+void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name,
+		    const virTypedParameter *params, int n, uint64_t now, struct vd_guest *g)
 {
 	struct lv_raw r;
 	lv_raw_init(&r);
@@ -447,13 +451,14 @@ void lv_stats_parse(struct lv_priv *p, virDomainPtr dom, const char *name, const
 	lv_guest_fill(p, name, &r, now, g);
 }
 
-static void lv_stats_record(struct lv_priv *p, const virDomainStatsRecord *rec, uint64_t now, struct vd_guest *g)
+static void lv_stats_record(struct lv_priv *p, const virDomainStatsRecord *rec, uint64_t now,
+			    struct vd_guest *g)
 {
 	lv_stats_parse(p, rec->dom, virDomainGetName(rec->dom), rec->params, rec->nparams, now, g);
 }
 
-static void lv_stats_fill_all(struct lv_priv *p, virDomainStatsRecordPtr *recs, int cnt, uint64_t now,
-			      struct vd_guest **out, size_t *n)
+static void lv_stats_fill_all(struct lv_priv *p, virDomainStatsRecordPtr *recs, int cnt,
+			      uint64_t now, struct vd_guest **out, size_t *n)
 {
 	struct vd_guest *v = vd_xcalloc(cnt > 0 ? (size_t)cnt : 1, sizeof(*v));
 	for (int i = 0; i < cnt; i++)
@@ -489,7 +494,8 @@ static int lv_stats_list_plain(struct lv_priv *p, uint64_t now, struct vd_guest 
 	return 0;
 }
 
-int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n, struct vd_error **err)
+int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t *n,
+		  struct vd_error **err)
 {
 	if (p->devs_stale)
 		lv_stats_free_devs(p);
@@ -505,7 +511,8 @@ int lv_stats_list(struct lv_priv *p, uint64_t now, struct vd_guest **out, size_t
 	return 0;
 }
 
-int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out, struct vd_error **err)
+int lv_stats_one(struct lv_priv *p, virDomainPtr dom, uint64_t now, struct vd_guest *out,
+		 struct vd_error **err)
 {
 	if (!p->bulk) {
 		lv_stats_plain(p, dom, now, out);

@@ -168,7 +168,8 @@ static bool lv_reachable(const char *host, int port)
 	return fd >= 0 && lv_probe_done(fd, LV_CONNECT_PROBE_MS) == 1;
 }
 
-static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+			   void *opaque)
 {
 	struct lv_priv *p = opaque;
 	p->devs_stale = true;
@@ -177,7 +178,8 @@ static int lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int 
 }
 
 /* The guest's balloon moved (a live resize took effect): refresh to show the new allocation. */
-static int lv_on_balloon(virConnectPtr conn, virDomainPtr dom, unsigned long long actual, void *opaque)
+static int lv_on_balloon(virConnectPtr conn, virDomainPtr dom, unsigned long long actual,
+			 void *opaque)
 {
 	lv_event_wake(opaque);
 	return 0;
@@ -229,8 +231,10 @@ static int lv_connect(struct lv_priv *p, bool probe, struct vd_error **err)
 	_cleanup_free_ char *host = lv_uri_host(p->uri);
 	int port = lv_uri_port(p->uri);
 	if (probe && port > 0 && !lv_reachable(host, port))
-		return vd_error_set(err, EHOSTUNREACH, "cannot reach %s port %d within %d ms for %s: check the host and its libvirtd",
-				    host, port, LV_CONNECT_PROBE_MS, p->uri);
+		return vd_error_set(
+			err, EHOSTUNREACH,
+			"cannot reach %s port %d within %d ms for %s: check the host and its libvirtd",
+			host, port, LV_CONNECT_PROBE_MS, p->uri);
 	/* No auth callback: a password prompt would write to the console's terminal. */
 	p->conn = virConnectOpen(p->uri);
 	if (!p->conn) {
@@ -285,13 +289,15 @@ static int lv_reprobe(struct lv_priv *p, int port, struct vd_error **err)
 	int st = p->probe_fd < 0 ? -1 : lv_probe_done(p->probe_fd, 0);
 	if (st == 0 && now < p->probe_deadline_ns) {
 		lv_event_wake_later(p, 250);
-		return vd_error_set(err, EINPROGRESS, "reconnecting to %s: waiting for %s port %d", p->uri, host, port);
+		return vd_error_set(err, EINPROGRESS, "reconnecting to %s: waiting for %s port %d",
+				    p->uri, host, port);
 	}
 	lv_probe_stop(p);
 	if (st == 1)
 		return 0;
 	lv_backoff(p);
-	return vd_error_set(err, EHOSTUNREACH, "connection to %s lost: %s port %d does not answer, next try in %u s",
+	return vd_error_set(err, EHOSTUNREACH,
+			    "connection to %s lost: %s port %d does not answer, next try in %u s",
 			    p->uri, host, port, p->backoff_ms / 1000);
 }
 

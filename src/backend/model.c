@@ -116,14 +116,15 @@ static int model_qsort_cmp(const void *pa, const void *pb)
 	return c;
 }
 
-void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_sort_key key, bool descending,
-		   struct vd_view *out)
+void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_sort_key key,
+		   bool descending, struct vd_view *out)
 {
 	vd_model_view_grouped(reg, filter, VD_SORT__COUNT, key, descending, out);
 }
 
-void vd_model_view_grouped(const struct vd_registry *reg, const char *filter, enum vd_sort_key group,
-			   enum vd_sort_key key, bool descending, struct vd_view *out)
+void vd_model_view_grouped(const struct vd_registry *reg, const char *filter,
+			   enum vd_sort_key group, enum vd_sort_key key, bool descending,
+			   struct vd_view *out)
 {
 	out->idx = vd_xcalloc(reg->n_guests, sizeof(*out->idx));
 	out->n = 0;

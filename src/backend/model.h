@@ -27,11 +27,12 @@ struct vd_view {
 /* Build a view: guests matching `filter` (case-insensitive substrings, '|' separates
  * alternatives, matched against name, engine, host, kind and state), sorted by key. Ties
  * fall back to engine, host and name so the order is stable between refreshes. */
-void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_sort_key key, bool descending,
-		   struct vd_view *out);
+void vd_model_view(const struct vd_registry *reg, const char *filter, enum vd_sort_key key,
+		   bool descending, struct vd_view *out);
 /* Same, grouped first by `group` (VD_SORT_HOST or VD_SORT_ENGINE; VD_SORT__COUNT = no grouping). */
-void vd_model_view_grouped(const struct vd_registry *reg, const char *filter, enum vd_sort_key group,
-			   enum vd_sort_key key, bool descending, struct vd_view *out);
+void vd_model_view_grouped(const struct vd_registry *reg, const char *filter,
+			   enum vd_sort_key group, enum vd_sort_key key, bool descending,
+			   struct vd_view *out);
 void vd_view_free(struct vd_view *v);
 bool vd_model_match(const struct vd_guest *g, const char *filter);
 int vd_model_compare(const struct vd_guest *a, const struct vd_guest *b, enum vd_sort_key key);

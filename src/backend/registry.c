@@ -29,7 +29,8 @@ void vd_registry_add(struct vd_registry *reg, struct vd_backend *be)
 	reg->backends[reg->n_backends++] = be;
 }
 
-static const struct vd_guest *registry_prev(const struct vd_guest *old, size_t n, const struct vd_guest *g)
+static const struct vd_guest *registry_prev(const struct vd_guest *old, size_t n,
+					    const struct vd_guest *g)
 {
 	for (size_t i = 0; i < n; i++)
 		if (old[i].backend == g->backend && vd_streq(old[i].name, g->name))
@@ -77,7 +78,8 @@ void vd_registry_rates(struct vd_guest *cur, const struct vd_guest *prev, unsign
 	cur->cpu_window_s = (double)window_ns / 1e9;
 }
 
-static void registry_keep(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)
+static void registry_keep(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all,
+			  size_t *n)
 {
 	for (size_t i = 0; i < reg->n_guests; i++) {
 		if (reg->guests[i].backend != be)
@@ -87,7 +89,8 @@ static void registry_keep(struct vd_registry *reg, struct vd_backend *be, struct
 	}
 }
 
-static void registry_poll(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all, size_t *n)
+static void registry_poll(struct vd_registry *reg, struct vd_backend *be, struct vd_guest **all,
+			  size_t *n)
 {
 	struct vd_guest *list = NULL;
 	size_t cnt = 0;

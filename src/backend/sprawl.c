@@ -64,7 +64,8 @@ static int sprawl_ini_handler(void *user, const char *section, const char *key, 
 	return 1; /* other keys belong to the engine; a bad line is the engine's to report */
 }
 
-static void sprawl_read_dir(const char *dir, const char *engine, struct vd_sprawl_def **out, size_t *n)
+static void sprawl_read_dir(const char *dir, const char *engine, struct vd_sprawl_def **out,
+			    size_t *n)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	struct dirent *e;
@@ -85,7 +86,8 @@ static void sprawl_read_dir(const char *dir, const char *engine, struct vd_spraw
 	}
 }
 
-int vd_sprawl_read_defs(const char *datadir, struct vd_sprawl_def **out, size_t *n, struct vd_error **err)
+int vd_sprawl_read_defs(const char *datadir, struct vd_sprawl_def **out, size_t *n,
+			struct vd_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -103,8 +105,8 @@ struct sprawl_out {
 	size_t n;
 };
 
-static struct vd_sprawl_item *sprawl_add(struct sprawl_out *o, enum vd_sprawl_kind kind, const char *engine,
-					 const char *name)
+static struct vd_sprawl_item *sprawl_add(struct sprawl_out *o, enum vd_sprawl_kind kind,
+					 const char *engine, const char *name)
 {
 	o->v = vd_xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
 	struct vd_sprawl_item *it = &o->v[o->n++];
@@ -146,7 +148,8 @@ static bool sprawl_image_used(const char *image, const struct vd_sprawl_def *def
 	return false;
 }
 
-static void sprawl_unused(const char *datadir, const struct vd_sprawl_def *defs, size_t n, struct sprawl_out *o)
+static void sprawl_unused(const char *datadir, const struct vd_sprawl_def *defs, size_t n,
+			  struct sprawl_out *o)
 {
 	_cleanup_free_ char *dir = vd_xasprintf("%s/images", datadir);
 	_cleanup_closedir_ DIR *d = opendir(dir);
@@ -164,8 +167,8 @@ static void sprawl_unused(const char *datadir, const struct vd_sprawl_def *defs,
 	}
 }
 
-static const struct vd_sprawl_def *sprawl_def_of(const struct vd_history_guest *g, const struct vd_sprawl_def *defs,
-						 size_t n)
+static const struct vd_sprawl_def *sprawl_def_of(const struct vd_history_guest *g,
+						 const struct vd_sprawl_def *defs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (vd_streq(defs[i].name, g->name) && vd_streq(defs[i].engine, g->engine))
@@ -200,8 +203,8 @@ static bool sprawl_point_idle(const struct vd_advice_params *ap, const struct vd
 }
 
 /* Start of the unbroken run of idle hours that ends now; now when the last hour was busy. */
-static int64_t sprawl_idle_since(const struct vd_advice_params *ap, const struct vd_advice_point *pts, size_t n,
-				 int64_t now)
+static int64_t sprawl_idle_since(const struct vd_advice_params *ap,
+				 const struct vd_advice_point *pts, size_t n, int64_t now)
 {
 	int64_t since = now, expect = now;
 	for (size_t i = n; i-- > 0;) {
@@ -213,8 +216,9 @@ static int64_t sprawl_idle_since(const struct vd_advice_params *ap, const struct
 	return since;
 }
 
-static int sprawl_idle(struct vd_history *h, const struct vd_history_guest *g, const struct vd_advice_params *ap,
-		       const struct vd_sprawl_params *sp, int64_t now, struct sprawl_out *o, struct vd_error **err)
+static int sprawl_idle(struct vd_history *h, const struct vd_history_guest *g,
+		       const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
+		       int64_t now, struct sprawl_out *o, struct vd_error **err)
 {
 	if (g->state != VD_STATE_RUNNING)
 		return 0;
@@ -231,7 +235,8 @@ static int sprawl_idle(struct vd_history *h, const struct vd_history_guest *g, c
 	struct vd_sprawl_item *it = sprawl_add(o, VD_SPRAWL_IDLE, g->engine, g->name);
 	vd_strlcpy(it->host, g->host, sizeof(it->host));
 	it->days = days;
-	snprintf(it->detail, sizeof(it->detail), "running but idle for %.1f days (CPU < %.0f%%, I/O < %.0f B/s)", days,
+	snprintf(it->detail, sizeof(it->detail),
+		 "running but idle for %.1f days (CPU < %.0f%%, I/O < %.0f B/s)", days,
 		 ap->idle_cpu_pct, ap->idle_io_bps);
 	return 0;
 }
@@ -247,8 +252,9 @@ static bool sprawl_is_live(const struct vd_registry *live, const struct vd_histo
 	return !live;
 }
 
-static int sprawl_history(struct vd_history *h, const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
-			  const struct vd_registry *live, const struct vd_sprawl_def *defs, size_t n_defs, int64_t now,
+static int sprawl_history(struct vd_history *h, const struct vd_advice_params *ap,
+			  const struct vd_sprawl_params *sp, const struct vd_registry *live,
+			  const struct vd_sprawl_def *defs, size_t n_defs, int64_t now,
 			  struct sprawl_out *o, struct vd_error **err)
 {
 	_cleanup_free_ struct vd_history_guest *gs = NULL;
@@ -267,9 +273,10 @@ static int sprawl_history(struct vd_history *h, const struct vd_advice_params *a
 	return 0;
 }
 
-int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
-		     const struct vd_registry *live, const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra, int64_t now,
-		     struct vd_sprawl_item **out, size_t *n, struct vd_error **err)
+int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap,
+		     const struct vd_sprawl_params *sp, const struct vd_registry *live,
+		     const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra,
+		     int64_t now, struct vd_sprawl_item **out, size_t *n, struct vd_error **err)
 {
 	_cleanup_free_ struct vd_sprawl_def *defs = NULL;
 	size_t nd = 0;

@@ -43,15 +43,18 @@ struct vd_sprawl_params {
 
 void vd_sprawl_params_default(struct vd_sprawl_params *p);
 /* Read the definitions under datadir (missing directories are fine). */
-int vd_sprawl_read_defs(const char *datadir, struct vd_sprawl_def **out, size_t *n, struct vd_error **err);
+int vd_sprawl_read_defs(const char *datadir, struct vd_sprawl_def **out, size_t *n,
+			struct vd_error **err);
 /* The whole report. h may be NULL (no history: only the file checks run). live, when given,
  * limits the idle/stopped findings to guests the engines still list (a deleted guest keeps its
  * history but is not sprawl). */
-int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap, const struct vd_sprawl_params *sp,
-		     const struct vd_registry *live, const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra, int64_t now,
-		     struct vd_sprawl_item **out, size_t *n, struct vd_error **err);
+int vd_sprawl_report(struct vd_history *h, const struct vd_advice_params *ap,
+		     const struct vd_sprawl_params *sp, const struct vd_registry *live,
+		     const char *datadir, const struct vd_sprawl_def *extra, size_t n_extra,
+		     int64_t now, struct vd_sprawl_item **out, size_t *n, struct vd_error **err);
 const char *vd_sprawl_kind_name(enum vd_sprawl_kind k); /* "idle", "stopped", "missing", "unused" */
-/* Bytes a file or directory tree takes on disk (blocks, not apparent size; no symlinks followed). */
+/* Bytes a file or directory tree takes on disk (blocks, not apparent size; no symlinks followed).
+ */
 uint64_t vd_sprawl_disk_usage(const char *path);
 
 #endif

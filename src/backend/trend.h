@@ -1,4 +1,5 @@
-/* trend.h - a short in-memory history per guest (the last few minutes) for sparklines and graphs. */
+/* trend.h - a short in-memory history per guest (the last few minutes) for sparklines and graphs.
+ */
 #ifndef VD_BACKEND_TREND_H
 #define VD_BACKEND_TREND_H
 

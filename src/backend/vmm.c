@@ -270,7 +270,8 @@ static void vmm_forget(struct vd_backend *be, const char *name)
 }
 
 /* Build one guest from its definition (may be absent) and its VMM (may not run). */
-static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g, struct vd_error **err)
+static int vmm_guest(struct vd_backend *be, const char *name, struct vd_guest *g,
+		     struct vd_error **err)
 {
 	_cleanup_free_ char *path = vmm_def_path(be, name);
 	struct vmm_def d;
@@ -316,8 +317,8 @@ static bool vmm_has_name(const struct vd_guest *v, size_t n, const char *name)
 }
 
 /* Names of files in dir ending in suffix that are not yet in the list. */
-static void vmm_scan(struct vd_backend *be, const char *dir, const char *suffix, struct vd_guest **v,
-		     size_t *n)
+static void vmm_scan(struct vd_backend *be, const char *dir, const char *suffix,
+		     struct vd_guest **v, size_t *n)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	struct dirent *e;
@@ -351,7 +352,8 @@ static int vmm_list(struct vd_backend *be, struct vd_guest **out, size_t *n, str
 	return 0;
 }
 
-static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *out, struct vd_error **err)
+static int vmm_lookup(struct vd_backend *be, const char *name, struct vd_guest *out,
+		      struct vd_error **err)
 {
 	return vmm_guest(be, name, out, err);
 }
@@ -498,7 +500,8 @@ static int vmm_start(struct vd_backend *be, const char *name, struct vd_error **
 	return vmm_spawn(helper, def, p->state, name, err);
 }
 
-static int vmm_simple(struct vd_backend *be, const char *name, const char *cmd, struct vd_error **err)
+static int vmm_simple(struct vd_backend *be, const char *name, const char *cmd,
+		      struct vd_error **err)
 {
 	int r = vmm_call(be, name, cmd, NULL, NULL, err);
 	if (vmm_gone(r))
@@ -575,7 +578,8 @@ static int vmm_destroy(struct vd_backend *be, const char *name, struct vd_error 
 	return 0;
 }
 
-static int vmm_stats(struct vd_backend *be, const char *name, struct vd_sample *out, struct vd_error **err)
+static int vmm_stats(struct vd_backend *be, const char *name, struct vd_sample *out,
+		     struct vd_error **err)
 {
 	_cleanup_json_ struct json_object *st = NULL;
 	int r = vmm_call(be, name, "stats", NULL, &st, err);
@@ -609,7 +613,8 @@ static int vmm_resize_config(struct vd_backend *be, const char *name, const stru
 static int vmm_resize(struct vd_backend *be, const char *name, const struct vd_resize *req,
 		      struct vd_error **err)
 {
-	bool live = vmm_running(be, name) && !(req->flags & VD_RESIZE_CONFIG && !(req->flags & VD_RESIZE_LIVE));
+	bool live = vmm_running(be, name) &&
+		    !(req->flags & VD_RESIZE_CONFIG && !(req->flags & VD_RESIZE_LIVE));
 	if (live && req->vcpus)
 		return vd_error_set(err, ENOTSUP, "VM %s: vCPUs cannot change while it runs; use --config "
 				    "and restart it", name);

@@ -15,22 +15,31 @@ const char vd_cli_global_short[] = "";
 static const struct vd_cmd vd_cmds[] = {
 	{ "list", "[--json]", "list every guest with allocation and use (CPU% over the last 1-2 s)",
 	  vd_cmd_list },
-	{ "top", "[-b [-n N] [-d SECS] [--csv|--json]]", "the console; -b prints rows for scripts instead", vd_cmd_top },
-	{ "create", "ct|vm NAME [options]", "define a guest (see `virtdeck create --help`)", vd_cmd_create },
+	{ "top", "[-b [-n N] [-d SECS] [--csv|--json]]",
+	  "the console; -b prints rows for scripts instead", vd_cmd_top },
+	{ "create", "ct|vm NAME [options]", "define a guest (see `virtdeck create --help`)",
+	  vd_cmd_create },
 	{ "start", "NAME", "start a guest", vd_cmd_lifecycle },
-	{ "stop", "NAME [--timeout SECS]", "stop a guest gracefully, forced after the timeout", vd_cmd_lifecycle },
+	{ "stop", "NAME [--timeout SECS]", "stop a guest gracefully, forced after the timeout",
+	  vd_cmd_lifecycle },
 	{ "pause", "NAME", "freeze a guest", vd_cmd_lifecycle },
 	{ "resume", "NAME", "thaw a paused guest", vd_cmd_lifecycle },
 	{ "kill", "NAME", "stop a guest at once", vd_cmd_lifecycle },
 	{ "delete", "NAME", "delete a stopped guest's definition", vd_cmd_lifecycle },
-	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N] [--live] [--persistent]", "change a guest's size (default both)", vd_cmd_resize },
+	{ "resize", "NAME [--memory SIZE] [--cpus N] [--vcpus N] [--live] [--persistent]",
+	  "change a guest's size (default both)", vd_cmd_resize },
 	{ "console", "NAME", "attach to a guest's console (Ctrl-] detaches)", vd_cmd_console },
-	{ "logs", "NAME [-f] [--since DUR] [--tail N] [-t]", "what a guest printed on its console (-f: follow, -t: times)", vd_cmd_logs },
-	{ "exec", "NAME -- CMD [ARGS...]", "run a command inside a running container", vd_cmd_exec },
-	{ "advise", "[--json] [--apply NAME] [--undo NAME]", "right-size guests from their history", vd_cmd_advise },
-	{ "sprawl", "[--json]", "idle and long-stopped guests, broken definitions, unused images", vd_cmd_sprawl },
+	{ "logs", "NAME [-f] [--since DUR] [--tail N] [-t]",
+	  "what a guest printed on its console (-f: follow, -t: times)", vd_cmd_logs },
+	{ "exec", "NAME -- CMD [ARGS...]", "run a command inside a running container",
+	  vd_cmd_exec },
+	{ "advise", "[--json] [--apply NAME] [--undo NAME]", "right-size guests from their history",
+	  vd_cmd_advise },
+	{ "sprawl", "[--json]", "idle and long-stopped guests, broken definitions, unused images",
+	  vd_cmd_sprawl },
 	{ "history", "NAME [--csv] [--since DUR]", "print a guest's recorded use", vd_cmd_history },
-	{ "collect", "[--interval SECS] [--once]", "record history while no console is open", vd_cmd_collect },
+	{ "collect", "[--interval SECS] [--once]", "record history while no console is open",
+	  vd_cmd_collect },
 };
 
 static void cli_help(void)
@@ -128,7 +137,8 @@ static void cli_problem(struct vd_cli *cli, const char *msg)
 	cli->problems[n + 1] = NULL;
 }
 
-static void cli_add(struct vd_cli *cli, const char *engine, const char *uri, const char *label, bool quiet)
+static void cli_add(struct vd_cli *cli, const char *engine, const char *uri, const char *label,
+		    bool quiet)
 {
 	struct vd_backend *be = NULL;
 	_cleanup_error_ struct vd_error *err = NULL;
@@ -194,9 +204,11 @@ int vd_cli_open(struct vd_cli *cli, bool quiet)
 		if (!vd_streq((*e)->name, "fake"))
 			cli_add(cli, (*e)->name, NULL, NULL, true);
 	for (size_t i = 0; i < cli->settings.n_connect; i++) {
-		_cleanup_free_ char *label = cli->settings.connect_label[i] ? vd_xstrdup(cli->settings.connect_label[i])
-									    : cli_uri_label(cli->settings.connect_uri[i]);
-		cli_add(cli, cli_engine_for_uri(cli->settings.connect_uri[i]), cli->settings.connect_uri[i], label, quiet);
+		_cleanup_free_ char *label = cli->settings.connect_label[i]
+						     ? vd_xstrdup(cli->settings.connect_label[i])
+						     : cli_uri_label(cli->settings.connect_uri[i]);
+		cli_add(cli, cli_engine_for_uri(cli->settings.connect_uri[i]),
+			cli->settings.connect_uri[i], label, quiet);
 	}
 	return 0;
 }

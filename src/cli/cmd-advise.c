@@ -1,4 +1,5 @@
-/* cmd-advise.c - `virtdeck advise`, `sprawl`, `history` and `collect`: right-sizing from the command line. */
+/* cmd-advise.c - `virtdeck advise`, `sprawl`, `history` and `collect`: right-sizing from the
+ * command line. */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -115,9 +116,17 @@ static int adv_opt(struct adv_opts *o, int c, const char *arg)
 	case 'a': o->apply = arg; return 0;
 	case 'u': o->undo = arg; return 0;
 	case 'p': return adv_param(o, arg);
-	case 's': return adv_parse_dur(arg, &o->since_s) < 0 ? vd_cli_usage("bad --since '%s': say 90m, 24h, 7d", arg) : 0;
-	case 'f': return adv_parse_dur(arg, &o->for_s) < 0 ? vd_cli_usage("bad --for '%s': say 90m, 24h, 7d", arg) : 0;
-	case 'r': o->res = adv_res(arg); return o->res < -1 ? vd_cli_usage("bad --res '%s': raw, minute or hour", arg) : 0;
+	case 's':
+		return adv_parse_dur(arg, &o->since_s) < 0
+			       ? vd_cli_usage("bad --since '%s': say 90m, 24h, 7d", arg)
+			       : 0;
+	case 'f':
+		return adv_parse_dur(arg, &o->for_s) < 0
+			       ? vd_cli_usage("bad --for '%s': say 90m, 24h, 7d", arg)
+			       : 0;
+	case 'r':
+		o->res = adv_res(arg);
+		return o->res < -1 ? vd_cli_usage("bad --res '%s': raw, minute or hour", arg) : 0;
 	case 'i':
 		if (vd_parse_u64(arg, &u) < 0 || u < 1 || u > 86400)
 			return vd_cli_usage("bad --interval '%s': give seconds between 1 and 86400", arg);
@@ -187,7 +196,8 @@ static int adv_help(const char *cmd)
 
 /* Parse argv against the options this command allows (a string of their short letters).
  * Returns optind, or -(exit code) - 1 when the command is done (help, bad usage). */
-static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allowed, struct adv_opts *o)
+static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allowed,
+		     struct adv_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->res = -1;
@@ -211,7 +221,8 @@ static int adv_parse(struct vd_cli *cli, int argc, char **argv, const char *allo
 	return optind;
 }
 
-static int adv_open_history(const struct adv_opts *o, bool recorder, struct vd_history **h, struct vd_error **err)
+static int adv_open_history(const struct adv_opts *o, bool recorder, struct vd_history **h,
+			    struct vd_error **err)
 {
 	struct vd_history_opts ho = o->cfg.history;
 	ho.recorder = recorder;
@@ -249,28 +260,31 @@ static void adv_mem_text(const struct vd_advice *a, char *buf, size_t len)
 		snprintf(buf, len, "%s->%s", x, y);
 }
 
-static void adv_text_row(const struct vd_guest *g, const struct vd_advice *a, const struct vd_advice_params *p)
+static void adv_text_row(const struct vd_guest *g, const struct vd_advice *a,
+			 const struct vd_advice_params *p)
 {
 	char label[48], cpu[32], mem[40];
 	vd_advice_label(a, p, label, sizeof(label));
 	adv_cpu_text(g, a, cpu, sizeof(cpu));
 	adv_mem_text(a, mem, sizeof(mem));
-	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", vd_backend_name(g->backend), g->host, g->name, label, cpu,
-	       mem, a->reason);
+	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", vd_backend_name(g->backend), g->host,
+	       g->name, label, cpu, mem, a->reason);
 }
 
 static struct json_object *adv_json_guest(const struct vd_guest *g, const struct vd_advice *a,
 					  const struct vd_advice_params *p)
 {
 	char label[48];
-	struct json_object *o = json_object_new_object(), *cpu = json_object_new_object(), *mem = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *cpu = json_object_new_object(),
+			   *mem = json_object_new_object();
 	json_object_object_add(o, "engine", json_object_new_string(vd_backend_name(g->backend)));
 	json_object_object_add(o, "host", json_object_new_string(g->host));
 	json_object_object_add(o, "name", json_object_new_string(g->name));
 	json_object_object_add(o, "type", json_object_new_string(vd_kind_name(g->kind)));
 	json_object_object_add(o, "state", json_object_new_string(vd_state_name(g->state)));
 	json_object_object_add(o, "verdict", json_object_new_string(vd_advice_verdict_name(a->verdict)));
-	json_object_object_add(o, "label", json_object_new_string(vd_advice_label(a, p, label, sizeof(label))));
+	json_object_object_add(o, "label",
+			       json_object_new_string(vd_advice_label(a, p, label, sizeof(label))));
 	json_object_object_add(o, "confidence_hours", json_object_new_double(a->hours));
 	json_object_object_add(o, "reason", json_object_new_string(a->reason));
 	json_object_object_add(cpu, "alloc", json_object_new_double(a->cpu_alloc));
@@ -310,8 +324,9 @@ static void adv_total_add(struct adv_total *t, const struct vd_advice *a)
 		t->mem += a->mem_alloc - a->mem_rec;
 }
 
-static void adv_list_json(const struct vd_registry *reg, const struct vd_advice *v, const struct adv_total *t,
-			  struct vd_history *h, const struct vd_advice_params *p)
+static void adv_list_json(const struct vd_registry *reg, const struct vd_advice *v,
+			  const struct adv_total *t, struct vd_history *h,
+			  const struct vd_advice_params *p)
 {
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	struct json_object *rec = json_object_new_object();
@@ -327,15 +342,17 @@ static void adv_list_json(const struct vd_registry *reg, const struct vd_advice 
 	json_object_put(root);
 }
 
-static void adv_list_text(const struct vd_registry *reg, const struct vd_advice *v, const struct adv_total *t,
-			  const struct vd_advice_params *p)
+static void adv_list_text(const struct vd_registry *reg, const struct vd_advice *v,
+			  const struct adv_total *t, const struct vd_advice_params *p)
 {
 	char mem[16];
-	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", "ENGINE", "HOST", "NAME", "ADVICE", "CPU", "MEMORY", "WHY");
+	printf("%-8s %-10s %-20s %-22s %-10s %-14s %s\n", "ENGINE", "HOST", "NAME", "ADVICE", "CPU",
+	       "MEMORY", "WHY");
 	for (size_t i = 0; i < reg->n_guests; i++)
 		adv_text_row(&reg->guests[i], &v[i], p);
-	printf("\nreclaimable from %u over-provisioned or idle guest%s: %.1f CPUs, %s of memory\n", t->guests,
-	       t->guests == 1 ? "" : "s", t->cpus, vd_format_size(t->mem, mem, sizeof(mem)));
+	printf("\nreclaimable from %u over-provisioned or idle guest%s: %.1f CPUs, %s of memory\n",
+	       t->guests, t->guests == 1 ? "" : "s", t->cpus,
+	       vd_format_size(t->mem, mem, sizeof(mem)));
 }
 
 static int adv_list(struct vd_cli *cli, struct vd_history *h, const struct adv_opts *o)
@@ -426,8 +443,9 @@ static void adv_sprawl_text(const struct vd_sprawl_item *v, size_t n)
 	char sz[16];
 	printf("%-8s %-8s %-20s %8s %8s  %s\n", "KIND", "ENGINE", "NAME", "DAYS", "SIZE", "DETAIL");
 	for (size_t i = 0; i < n; i++)
-		printf("%-8s %-8s %-20s %8.1f %8s  %s%s%s\n", vd_sprawl_kind_name(v[i].kind), v[i].engine, v[i].name,
-		       v[i].days, v[i].bytes ? vd_format_size(v[i].bytes, sz, sizeof(sz)) : "-", v[i].detail,
+		printf("%-8s %-8s %-20s %8.1f %8s  %s%s%s\n", vd_sprawl_kind_name(v[i].kind),
+		       v[i].engine, v[i].name, v[i].days,
+		       v[i].bytes ? vd_format_size(v[i].bytes, sz, sizeof(sz)) : "-", v[i].detail,
 		       v[i].path[0] ? ": " : "", v[i].path);
 }
 
@@ -472,8 +490,10 @@ int vd_cmd_sprawl(struct vd_cli *cli, int argc, char **argv)
 	vd_cli_open(cli, true);
 	vd_registry_refresh(&cli->reg);
 	/* with every engine reachable, deleted guests are left out; otherwise judge the history alone */
-	const struct vd_registry *live = vd_registry_refresh(&cli->reg) == 0 && cli->reg.n_backends ? &cli->reg : NULL;
-	int r = vd_sprawl_report(h, &o.cfg.advice, &o.cfg.sprawl, live, datadir, NULL, 0, adv_now(), &v, &n, &err);
+	const struct vd_registry *live =
+		vd_registry_refresh(&cli->reg) == 0 && cli->reg.n_backends ? &cli->reg : NULL;
+	int r = vd_sprawl_report(h, &o.cfg.advice, &o.cfg.sprawl, live, datadir, NULL, 0, adv_now(),
+				 &v, &n, &err);
 	vd_history_close(h);
 	if (r < 0)
 		return vd_cli_fail(err);
@@ -500,15 +520,17 @@ static void adv_history_row(const struct vd_advice_point *p, bool csv)
 	adv_time(p->t, ts, sizeof(ts));
 	printf(csv ? "%s,%s,%u,%.4f,%.4f,%.0f,%.0f,%.0f,%.0f,%.0f,%u,%u,%g,%llu\n"
 		   : "%-20s %-8s %5u %8.3f %8.3f %12.0f %12.0f %10.0f %10.0f %10.0f %3u %5u %6g %12llu\n",
-	       ts, vd_state_name(p->state), p->dur, p->cpu_avg, p->cpu_max, p->mem_avg, p->mem_max, p->io_bps,
-	       p->net_bps, p->io_max, p->oom, p->alloc.vcpus, p->alloc.cpu_limit,
+	       ts, vd_state_name(p->state), p->dur, p->cpu_avg, p->cpu_max, p->mem_avg, p->mem_max,
+	       p->io_bps, p->net_bps, p->io_max, p->oom, p->alloc.vcpus, p->alloc.cpu_limit,
 	       (unsigned long long)p->alloc.mem_bytes);
 }
 
 static void adv_history_print(const struct vd_advice_point *pts, size_t n, bool csv)
 {
-	static const char *const cols[] = { "time", "state", "secs", "cpu_avg", "cpu_max", "mem_avg", "mem_max",
-					    "io_Bps", "net_Bps", "io_net_max", "oom", "vcpus", "cpu_limit", "mem_alloc" };
+	static const char *const cols[] = { "time",	 "state",      "secs",	  "cpu_avg",
+					    "cpu_max",	 "mem_avg",    "mem_max", "io_Bps",
+					    "net_Bps",	 "io_net_max", "oom",	  "vcpus",
+					    "cpu_limit", "mem_alloc" };
 	for (size_t c = 0; c < VD_ARRAY_SIZE(cols); c++)
 		printf(csv ? "%s%s" : "%s%s", cols[c], c + 1 < VD_ARRAY_SIZE(cols) ? (csv ? "," : " ") : "\n");
 	for (size_t i = 0; i < n; i++)

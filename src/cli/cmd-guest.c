@@ -1,4 +1,5 @@
-/* cmd-guest.c - create, lifecycle, resize, console and exec commands, all through the dispatcher. */
+/* cmd-guest.c - create, lifecycle, resize, console and exec commands, all through the dispatcher.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <unistd.h>
@@ -26,13 +27,16 @@ static struct vd_backend *cli_backend(struct vd_cli *cli, const char *engine, st
 	for (size_t i = 0; i < cli->reg.n_backends; i++)
 		if (vd_streq(vd_backend_name(cli->reg.backends[i]), engine))
 			return cli->reg.backends[i];
-	vd_error_set(err, ENOENT, "engine %s is not available here: see `virtdeck --version` for the engines", engine);
+	vd_error_set(err, ENOENT,
+		     "engine %s is not available here: see `virtdeck --version` for the engines",
+		     engine);
 	return NULL;
 }
 
 /* Parse global options plus the command's own; returns optind or -exitcode. */
 static int cli_opts(struct vd_cli *cli, int argc, char **argv, const char *shorts,
-		    const struct option *own, size_t n_own, int (*fn)(void *ctx, int c, const char *arg), void *ctx)
+		    const struct option *own, size_t n_own,
+		    int (*fn)(void *ctx, int c, const char *arg), void *ctx)
 {
 	struct option all[24] = { VD_CLI_GLOBAL_LONGOPTS };
 	size_t n = 3;
@@ -161,9 +165,10 @@ struct create_ctx {
 static int create_opt(void *vctx, int c, const char *arg)
 {
 	struct create_ctx *x = vctx;
-	static const char *const keys[] = { ['r'] = "rootfs", ['k'] = "kernel", ['i'] = "initrd", ['b'] = "disk",
-					    ['a'] = "cmdline", ['n'] = "net", ['H'] = "hostname",
-					    ['B'] = "bridge" };
+	static const char *const keys[] = {
+		['r'] = "rootfs",  ['k'] = "kernel", ['i'] = "initrd",	 ['b'] = "disk",
+		['a'] = "cmdline", ['n'] = "net",    ['H'] = "hostname", ['B'] = "bridge"
+	};
 	uint64_t u;
 	switch (c) {
 	case 'm': return cli_memory_opt(arg, &x->def.mem_bytes);
@@ -175,7 +180,8 @@ static int create_opt(void *vctx, int c, const char *arg)
 		return 0;
 	case 'e': x->engine = arg; return 0;
 	default:
-		if (c < 0 || (size_t)c >= VD_ARRAY_SIZE(keys) || !keys[c] || x->n_opts + 2 >= VD_ARRAY_SIZE(x->opts))
+		if (c < 0 || (size_t)c >= VD_ARRAY_SIZE(keys) || !keys[c] ||
+		    x->n_opts + 2 >= VD_ARRAY_SIZE(x->opts))
 			return -1;
 		x->opts[x->n_opts++] = vd_xasprintf("%s=%s", keys[c], arg);
 		return 0;
@@ -226,7 +232,9 @@ int vd_cmd_create(struct vd_cli *cli, int argc, char **argv)
 	}
 	if (argc < 3 || (!vd_streq(argv[1], "ct") && !vd_streq(argv[1], "vm")))
 		return vd_cli_usage("create: say what to create: `virtdeck create ct|vm NAME [options]`");
-	struct create_ctx x = { .def = { .name = argv[2], .kind = vd_streq(argv[1], "vm") ? VD_KIND_VM : VD_KIND_CT } };
+	struct create_ctx x = { .def = { .name = argv[2],
+					 .kind = vd_streq(argv[1], "vm") ? VD_KIND_VM
+									 : VD_KIND_CT } };
 	x.engine = x.def.kind == VD_KIND_VM ? "vmm" : "ct";
 	int i = cli_opts(cli, argc - 2, argv + 2, "+", own, VD_ARRAY_SIZE(own), create_opt, &x);
 	int code = VD_EXIT_USAGE;

@@ -33,7 +33,8 @@ static void list_json(const struct vd_registry *reg, const struct vd_view *v)
 	struct json_object *host = json_object_new_object();
 	json_object_object_add(host, "hostname", json_object_new_string(reg->host.hostname));
 	json_object_object_add(host, "cpus", json_object_new_int((int)reg->host.ncpus));
-	json_object_object_add(host, "mem_total_bytes", json_object_new_int64((int64_t)reg->host.mem_total));
+	json_object_object_add(host, "mem_total_bytes",
+			       json_object_new_int64((int64_t)reg->host.mem_total));
 	json_object_object_add(root, "host", host);
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < v->n; i++)

@@ -1,4 +1,5 @@
-/* cmd-top.c - `virtdeck top -b`: batch output for scripts and benchmarks (text, CSV or JSON lines). */
+/* cmd-top.c - `virtdeck top -b`: batch output for scripts and benchmarks (text, CSV or JSON lines).
+ */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -95,8 +96,8 @@ static void top_text(const struct vd_registry *reg, const struct vd_view *v, con
 	vd_registry_totals(reg, &t);
 	char a[16], b[16];
 	printf("virtdeck top %s - %zu guests, %u running - alloc %.1f vCPU, used %.2f CPUs - alloc %s, used %s\n",
-	       stamp, reg->n_guests, t.n_running, t.vcpus_alloc, t.cpus_used, vd_format_size(t.mem_alloc, a, sizeof(a)),
-	       vd_format_size(t.mem_used, b, sizeof(b)));
+	       stamp, reg->n_guests, t.n_running, t.vcpus_alloc, t.cpus_used,
+	       vd_format_size(t.mem_alloc, a, sizeof(a)), vd_format_size(t.mem_used, b, sizeof(b)));
 	ui_columns_print(stdout, NULL);
 	for (size_t i = 0; i < v->n; i++)
 		ui_columns_print(stdout, &reg->guests[v->idx[i]]);
@@ -186,7 +187,8 @@ int vd_cmd_top(struct vd_cli *cli, int argc, char **argv)
 	/* SIGPIPE stays ignored: an engine's dropped connection (libvirtd restarting) must not kill
 	 * us; `| head` ends the loop through the failed write instead (top_tick). */
 	bool header_done = false;
-	/* A first sample before the first row, so every printed row has CPU% (virt-top prints from tick 1). */
+	/* A first sample before the first row, so every printed row has CPU% (virt-top prints from
+	 * tick 1). */
 	vd_registry_refresh(&cli->reg);
 	for (long i = 0; !top_stop && (o.iterations == 0 || i < o.iterations); i++) {
 		top_sleep_ms(cli->interval_ms);

@@ -95,8 +95,10 @@ int vd_ctl_accept(int lfd, struct vd_error **err)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return vd_error_errno(err, errno, "SO_PEERCRED on control socket");
 	if (cred.uid != 0 && cred.uid != geteuid())
-		return vd_error_set(err, EPERM, "control client pid %d uid %u refused: only uid %u or root may connect",
-				    (int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
+		return vd_error_set(
+			err, EPERM,
+			"control client pid %d uid %u refused: only uid %u or root may connect",
+			(int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
 	return TAKE_FD(fd);
 }
 
@@ -176,8 +178,10 @@ int vd_ctl_take_line(struct vd_ctl_reader *rd, struct json_object **out, struct 
 	rd->len -= used;
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return vd_error_set(err, EBADMSG, "malformed control message (%s): expected one JSON object per line",
-				    o ? "not an object" : json_tokener_error_desc(jerr));
+		return vd_error_set(
+			err, EBADMSG,
+			"malformed control message (%s): expected one JSON object per line",
+			o ? "not an object" : json_tokener_error_desc(jerr));
 	}
 	*out = o;
 	return 1;
@@ -210,8 +214,8 @@ int vd_ctl_recv(int fd, struct vd_ctl_reader *rd, int timeout_ms, struct json_ob
 	}
 }
 
-int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
-		struct vd_error **err)
+int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms,
+		struct json_object **resp, struct vd_error **err)
 {
 	/* One deadline for the whole call: a hung server costs timeout_ms, not twice that. */
 	int connect_ms = timeout_ms;
@@ -239,11 +243,15 @@ union vd_ctl_cmsg {
 
 int vd_ctl_send_with_fd(int sock, struct json_object *obj, int fd, struct vd_error **err)
 {
-	_cleanup_free_ char *line = vd_xasprintf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	_cleanup_free_ char *line =
+		vd_xasprintf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };
 	union vd_ctl_cmsg u;
 	memset(&u, 0, sizeof(u));
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -259,15 +267,20 @@ int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd
 	char line[4096];
 	struct iovec iov = { .iov_base = line, .iov_len = sizeof(line) - 1 };
 	union vd_ctl_cmsg u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	if (n <= 0)
-		return vd_error_errno(err, n < 0 ? errno : EPIPE, "receiving a descriptor over the control socket");
+		return vd_error_errno(err, n < 0 ? errno : EPIPE,
+				      "receiving a descriptor over the control socket");
 	line[n] = '\0';
 	struct json_object *o = json_tokener_parse(line);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
-		int r = vd_error_set(err, EPROTO, "no descriptor in the reply: %s", vd_json_str(o, "error", "protocol error"));
+		int r = vd_error_set(err, EPROTO, "no descriptor in the reply: %s",
+				     vd_json_str(o, "error", "protocol error"));
 		json_object_put(o);
 		return r;
 	}
@@ -354,7 +367,8 @@ int vd_ctl_check_reply(struct json_object *resp, struct vd_error **err)
 	if (vd_json_bool(resp, "ok", false))
 		return 0;
 	int code = (int)vd_json_i64(resp, "code", EIO);
-	return vd_error_set(err, code > 0 ? code : EIO, "%s", vd_json_str(resp, "error", "request failed"));
+	return vd_error_set(err, code > 0 ? code : EIO, "%s",
+			    vd_json_str(resp, "error", "request failed"));
 }
 
 void vd_json_putp(struct json_object **o)
@@ -377,7 +391,9 @@ static struct json_object *ctl_json_number(struct json_object *o, const char *ke
 	struct json_object *v;
 	if (!o || !json_object_object_get_ex(o, key, &v))
 		return NULL;
-	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double) ? v : NULL;
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)
+		       ? v
+		       : NULL;
 }
 
 int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def)

@@ -1,4 +1,5 @@
-/* ctl.h - the control protocol: newline-delimited JSON over a 0600 unix socket, peer uid checked. */
+/* ctl.h - the control protocol: newline-delimited JSON over a 0600 unix socket, peer uid checked.
+ */
 #ifndef VD_COMMON_CTL_H
 #define VD_COMMON_CTL_H
 
@@ -41,8 +42,8 @@ int vd_ctl_send_with_fd(int sock, struct json_object *obj, int fd, struct vd_err
  * (NULL if it is not JSON). Without a descriptor: -EPROTO naming the reply's "error". */
 int vd_ctl_recv_with_fd(int sock, struct json_object **reply, int *fd, struct vd_error **err);
 /* One request/response round trip on a fresh connection. */
-int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms, struct json_object **resp,
-		struct vd_error **err);
+int vd_ctl_call(const char *path, struct json_object *req, int timeout_ms,
+		struct json_object **resp, struct vd_error **err);
 /*
  * Bytes a non-blocking daemon owes one peer (a client socket, a pty), bounded by the caller:
  * a peer that does not read is dropped or loses bytes, it is never waited on.

@@ -55,7 +55,9 @@ int vd_paths_config_file(char **out, struct vd_error **err)
 	}
 	const char *home = vd_env("HOME");
 	if (!home)
-		return vd_error_set(err, ENOENT, "cannot locate the config file: $HOME is not set; use --config FILE");
+		return vd_error_set(
+			err, ENOENT,
+			"cannot locate the config file: $HOME is not set; use --config FILE");
 	*out = vd_xasprintf("%s/.config/virtdeck/virtdeck.ini", home);
 	return 0;
 }
@@ -70,7 +72,8 @@ int vd_paths_ensure(const char *dir, struct vd_error **err)
 
 static char *paths_env_name(const char *name)
 {
-	char *env = vd_xasprintf("VIRTDECK_%s_BIN", vd_str_has_prefix(name, "virtdeck-") ? name + 9 : name);
+	char *env = vd_xasprintf("VIRTDECK_%s_BIN",
+				 vd_str_has_prefix(name, "virtdeck-") ? name + 9 : name);
 	for (char *c = env; *c; c++)
 		*c = *c == '-' ? '_' : (char)toupper((unsigned char)*c);
 	return env;
@@ -105,5 +108,7 @@ int vd_paths_helper(const char *name, char **out, struct vd_error **err)
 		return 0;
 	}
 #endif
-	return vd_error_set(err, ENOENT, "helper %s not found: install virtdeck, or set $%s to its path", name, env);
+	return vd_error_set(err, ENOENT,
+			    "helper %s not found: install virtdeck, or set $%s to its path", name,
+			    env);
 }

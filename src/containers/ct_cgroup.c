@@ -53,8 +53,11 @@ static int ct_cg_write(struct ct_cgroup *cg, const char *dir, const char *file, 
 	if (r == 0)
 		return 0;
 	if (r == -EBUSY && vd_str_has_prefix(file, "memory."))
-		return vd_error_set(err, EBUSY, "container %s: the kernel refused %s=%s because the container uses more "
-				    "memory now: pick a larger limit", cg->name, file, val);
+		return vd_error_set(
+			err, EBUSY,
+			"container %s: the kernel refused %s=%s because the container uses more "
+			"memory now: pick a larger limit",
+			cg->name, file, val);
 	if (r == -ENOENT)
 		return vd_error_set(err, ENOENT, "container %s: %s does not exist: the %.*s controller is not "
 				    "available in %s (enable it there, or drop that limit)", cg->name, path,
@@ -63,14 +66,17 @@ static int ct_cg_write(struct ct_cgroup *cg, const char *dir, const char *file, 
 }
 
 /* Write a limit; a missing file is fine when we only reset it to "no limit". */
-static int ct_cg_limit(struct ct_cgroup *cg, int idx, const char *file, bool wanted, const char *val,
-		       struct vd_error **err)
+static int ct_cg_limit(struct ct_cgroup *cg, int idx, const char *file, bool wanted,
+		       const char *val, struct vd_error **err)
 {
 	if (idx < 0) {
 		if (!wanted)
 			return 0;
-		return vd_error_set(err, ENOTSUP, "container %s: no cgroup controller for %s is mounted: mount it or "
-				    "drop that limit", cg->name, file);
+		return vd_error_set(
+			err, ENOTSUP,
+			"container %s: no cgroup controller for %s is mounted: mount it or "
+			"drop that limit",
+			cg->name, file);
 	}
 	_cleanup_free_ char *path = vd_xasprintf("%s/%s", cg->dirs[idx], file);
 	if (!wanted && access(path, F_OK) < 0)
@@ -195,7 +201,8 @@ static int ct_cg1_dir(struct ct_cgroup *cg, enum ct_v1_ctrl c)
 	return cg->v1[c];
 }
 
-static int ct_cg1_set_memory(struct ct_cgroup *cg, const struct ct_limits *lim, struct vd_error **err)
+static int ct_cg1_set_memory(struct ct_cgroup *cg, const struct ct_limits *lim,
+			     struct vd_error **err)
 {
 	char v[32];
 	int d = ct_cg1_dir(cg, CG_MEMORY);
@@ -225,7 +232,8 @@ static int ct_cg1_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct 
 	int r = ct_cg1_set_memory(cg, lim, err);
 	if (r < 0 || (r = ct_cg1_set_cpu(cg, lim, err)) < 0)
 		return r;
-	if (lim->cpuset && (r = ct_cg_limit(cg, ct_cg1_dir(cg, CG_CPUSET), "cpuset.cpus", true, lim->cpuset, err)) < 0)
+	if (lim->cpuset && (r = ct_cg_limit(cg, ct_cg1_dir(cg, CG_CPUSET), "cpuset.cpus", true,
+					    lim->cpuset, err)) < 0)
 		return r;
 	char v[32];
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids_max);
@@ -238,8 +246,10 @@ static void ct_cg1_stats_cpu(struct ct_cgroup *cg, struct ct_stats *st)
 	int a = ct_cg1_dir(cg, CG_CPUACCT), c = ct_cg1_dir(cg, CG_CPU);
 	if (a >= 0) {
 		st->cpu_ns = ct_cg_read_u64(cg->dirs[a], "cpuacct.usage");
-		st->cpu_user_ns = ct_cg_read_key(cg->dirs[a], "cpuacct.stat", "user") * (1000000000ull / CT_USER_HZ);
-		st->cpu_sys_ns = ct_cg_read_key(cg->dirs[a], "cpuacct.stat", "system") * (1000000000ull / CT_USER_HZ);
+		st->cpu_user_ns = ct_cg_read_key(cg->dirs[a], "cpuacct.stat", "user") *
+				  (1000000000ull / CT_USER_HZ);
+		st->cpu_sys_ns = ct_cg_read_key(cg->dirs[a], "cpuacct.stat", "system") *
+				 (1000000000ull / CT_USER_HZ);
 	}
 	if (c >= 0) {
 		st->nr_periods = ct_cg_read_key(cg->dirs[c], "cpu.stat", "nr_periods");
@@ -271,7 +281,8 @@ static int ct_cg1_stats(struct ct_cgroup *cg, struct ct_stats *st, struct vd_err
 	int p = ct_cg1_dir(cg, CG_PIDS), b = ct_cg1_dir(cg, CG_BLKIO);
 	if (p >= 0)
 		st->pids = ct_cg_read_u64(cg->dirs[p], "pids.current");
-	_cleanup_free_ char *io = b >= 0 ? ct_cg_read(cg->dirs[b], "blkio.throttle.io_service_bytes") : NULL;
+	_cleanup_free_ char *io =
+		b >= 0 ? ct_cg_read(cg->dirs[b], "blkio.throttle.io_service_bytes") : NULL;
 	if (io)
 		ct_cgroup_parse_blkio(io, &st->io_read, &st->io_write);
 	return 0;
@@ -306,7 +317,9 @@ static int ct_cg1_freeze(struct ct_cgroup *cg, bool frozen, struct vd_error **er
 	if (r < 0)
 		return r;
 	if (!ct_cg_wait_state(cg->dirs[f], "freezer.state", NULL, want))
-		return vd_error_set(err, ETIMEDOUT, "container %s: freezer did not reach %s within 1 s", cg->name, want);
+		return vd_error_set(err, ETIMEDOUT,
+				    "container %s: freezer did not reach %s within 1 s", cg->name,
+				    want);
 	return 0;
 }
 
@@ -363,8 +376,8 @@ static const struct ct_cgroup_ops ct_cgroup_v1_ops = {
 /* ------------------------------------------------------------------ v2 */
 
 /* One v2 limit: "max"-style default when unset, the formatted value when wanted. */
-static int ct_cg2_put(struct ct_cgroup *cg, const char *file, bool wanted, const char *val, const char *unset,
-		      struct vd_error **err)
+static int ct_cg2_put(struct ct_cgroup *cg, const char *file, bool wanted, const char *val,
+		      const char *unset, struct vd_error **err)
 {
 	return ct_cg_limit(cg, 0, file, wanted, wanted ? val : unset, err);
 }
@@ -374,7 +387,8 @@ static int ct_cg2_set(struct ct_cgroup *cg, const struct ct_limits *lim, struct 
 	char mem[32], high[32], cpu[64], weight[32], pids[32];
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)lim->mem_max);
 	snprintf(high, sizeof(high), "%llu", (unsigned long long)lim->mem_high);
-	snprintf(cpu, sizeof(cpu), "%llu %llu", (unsigned long long)(lim->cpus * CT_CFS_PERIOD), CT_CFS_PERIOD);
+	snprintf(cpu, sizeof(cpu), "%llu %llu", (unsigned long long)(lim->cpus * CT_CFS_PERIOD),
+		 CT_CFS_PERIOD);
 	snprintf(weight, sizeof(weight), "%llu", (unsigned long long)lim->cpu_weight);
 	snprintf(pids, sizeof(pids), "%llu", (unsigned long long)lim->pids_max);
 	int r = ct_cg2_put(cg, "memory.max", lim->mem_max != 0, mem, "max", err);
@@ -567,7 +581,8 @@ static int ct_cg_add_dir(struct ct_cgroup *cg, char *dir)
 	return (int)n;
 }
 
-static struct ct_cgroup *ct_cg_alloc(enum ct_cgroup_version version, const char *root, const char *name)
+static struct ct_cgroup *ct_cg_alloc(enum ct_cgroup_version version, const char *root,
+				     const char *name)
 {
 	struct ct_cgroup *cg = vd_xcalloc(1, sizeof(*cg));
 	cg->version = version;
@@ -600,15 +615,18 @@ static int ct_cgroup_new_at(const char *root, enum ct_cgroup_version version, co
 	}
 	if (!cg->dirs[0]) {
 		ct_cgroup_free(cg);
-		return vd_error_set(err, ENOENT, "container %s: no cgroup v1 controller is mounted under %s: mount "
-				    "cgroups or set cgroups=false", name, root);
+		return vd_error_set(
+			err, ENOENT,
+			"container %s: no cgroup v1 controller is mounted under %s: mount "
+			"cgroups or set cgroups=false",
+			name, root);
 	}
 	*out = cg;
 	return 0;
 }
 
-int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent, const char *name,
-		  struct ct_cgroup **out, struct vd_error **err)
+int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent,
+		  const char *name, struct ct_cgroup **out, struct vd_error **err)
 {
 	return ct_cgroup_new_at(root, version, parent, NULL, name, out, err);
 }
@@ -673,7 +691,8 @@ int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *
 	return 0;
 }
 
-int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out, struct vd_error **err)
+int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out,
+			  struct vd_error **err)
 {
 	*out = NULL;
 	struct json_object *dirs = NULL;
@@ -739,8 +758,11 @@ static int ct_cg_mkdir(struct ct_cgroup *cg, const char *dir, struct vd_error **
 	if (r < 0)
 		return r;
 	if (mkdir(dir, 0755) < 0 && errno == EEXIST && rmdir(dir) < 0)
-		return vd_error_set(err, EEXIST, "container %s: cgroup %s exists and still has tasks: is another copy "
-				    "of this container running?", cg->name, dir);
+		return vd_error_set(
+			err, EEXIST,
+			"container %s: cgroup %s exists and still has tasks: is another copy "
+			"of this container running?",
+			cg->name, dir);
 	if (access(dir, F_OK) < 0 && mkdir(dir, 0755) < 0)
 		return vd_error_errno(err, errno, "container %s: cannot create cgroup %s", cg->name, dir);
 	return cg->ops->prepare(cg, dir, err);

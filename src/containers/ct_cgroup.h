@@ -58,8 +58,8 @@ int ct_cgroup_detect(const char *root, struct vd_error **err);
  * parent: path below each hierarchy under which "virtdeck/NAME" goes; NULL = this process's
  * own cgroup in each hierarchy (so containers stay inside whatever limits we run under).
  */
-int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent, const char *name,
-		  struct ct_cgroup **out, struct vd_error **err);
+int ct_cgroup_new(const char *root, enum ct_cgroup_version version, const char *parent,
+		  const char *name, struct ct_cgroup **out, struct vd_error **err);
 /* The real system: $VIRTDECK_CGROUP_ROOT or /sys/fs/cgroup, detected version. */
 int ct_cgroup_new_system(const char *name, struct ct_cgroup **out, struct vd_error **err);
 /* Rebuild from the directories a supervisor reported (exec joins them). */
@@ -68,7 +68,8 @@ int ct_cgroup_from_dirs(enum ct_cgroup_version version, const char *name, char *
 /* Rebuild from a supervisor's record ({"cgroup_version": N, "cgroup_dirs": [...]}): 0 with
  * *out = NULL when the record names no cgroup. */
 struct json_object;
-int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out, struct vd_error **err);
+int ct_cgroup_from_record(const char *name, struct json_object *rec, struct ct_cgroup **out,
+			  struct vd_error **err);
 void ct_cgroup_free(struct ct_cgroup *cg);
 /* "vd-HASH" naming $VIRTDECK_STATE_DIR (the level above virtdeck/NAME), or NULL without one. */
 char *ct_cgroup_scope(void);

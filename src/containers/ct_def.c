@@ -40,8 +40,10 @@ int ct_def_dir(char **out, struct vd_error **err)
 int ct_def_path(const char *name, char **out, struct vd_error **err)
 {
 	if (!vd_name_valid(name))
-		return vd_error_set(err, EINVAL, "invalid container name '%s': use 1-63 letters, digits, '_', '.', '-'",
-				    name ? name : "");
+		return vd_error_set(
+			err, EINVAL,
+			"invalid container name '%s': use 1-63 letters, digits, '_', '.', '-'",
+			name ? name : "");
 	_cleanup_free_ char *dir = NULL;
 	int r = ct_def_dir(&dir, err);
 	if (r < 0)
@@ -244,7 +246,9 @@ static int ct_def_handler(void *user, const char *section, const char *key, cons
 	struct vd_error *e = NULL;
 	if (*section && !vd_streq(section, "container") && !vd_streq(section, "resources") &&
 	    !vd_streq(section, "network"))
-		vd_error_set(&e, EINVAL, "unknown section [%s]: use [container], [resources] or [network]", section);
+		vd_error_set(&e, EINVAL,
+			     "unknown section [%s]: use [container], [resources] or [network]",
+			     section);
 	else if (!key)
 		return 1;
 	else if (vd_inival_take(&p->acc, key, value, &key, &value, &e) == 0)
@@ -301,7 +305,8 @@ static int ct_def_open_in_root(const char *rootfs, const char *path)
 	_cleanup_close_ int rfd = ct_def_open_rootfs(rootfs, O_PATH);
 	if (rfd < 0)
 		return rfd;
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
 	return fd < 0 ? -errno : fd;
 }
@@ -310,8 +315,9 @@ static int ct_def_check_cmd(const struct ct_def *d, struct vd_error **err)
 {
 	_cleanup_strv_ char **argv = ct_def_argv(d);
 	if (!argv[0] || argv[0][0] != '/')
-		return vd_error_set(err, EINVAL, "container %s: cmd '%s' must start with an absolute path", d->name,
-				    d->cmd ? d->cmd : "");
+		return vd_error_set(err, EINVAL,
+				    "container %s: cmd '%s' must start with an absolute path",
+				    d->name, d->cmd ? d->cmd : "");
 	_cleanup_close_ int fd = ct_def_open_in_root(d->rootfs, argv[0]);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
@@ -325,8 +331,10 @@ static int ct_def_check_memory(const struct ct_def *d, struct vd_error **err)
 {
 	char host[16];
 	if (d->mem_max && d->mem_max < CT_MEM_MIN)
-		return vd_error_set(err, EINVAL, "container %s: memory %llu bytes is below the minimum of 4M: give it more",
-				    d->name, (unsigned long long)d->mem_max);
+		return vd_error_set(
+			err, EINVAL,
+			"container %s: memory %llu bytes is below the minimum of 4M: give it more",
+			d->name, (unsigned long long)d->mem_max);
 	if (vd_check_mem(d->mem_max, 0) < 0 || vd_check_mem(d->mem_high, 0) < 0)
 		return vd_error_set(err, ERANGE, "container %s: memory limit above this host's %s "
 				    "of RAM: give at most that, or max for no limit", d->name,
@@ -348,8 +356,10 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 	uint64_t ids = d->userns_size ? d->userns_size : 65536;
 	bool wraps = d->userns_base > 0xffffffffull || ids > 0xffffffffull - d->userns_base;
 	if (d->userns_base && wraps)
-		return vd_error_set(err, EINVAL, "container %s: userns_base + userns_size passes 2^32: pick a lower base",
-				    d->name);
+		return vd_error_set(
+			err, EINVAL,
+			"container %s: userns_base + userns_size passes 2^32: pick a lower base",
+			d->name);
 	if (d->nofile < 16 || d->nofile > 1048576)
 		return vd_error_set(err, EINVAL, "container %s: nofile=%llu is out of range: use 16 to 1048576",
 				    d->name, (unsigned long long)d->nofile);
@@ -359,8 +369,10 @@ static int ct_def_check_limits(const struct ct_def *d, struct vd_error **err)
 static int ct_def_check_rootfs(const struct ct_def *d, struct vd_error **err)
 {
 	if (!d->rootfs || d->rootfs[0] != '/')
-		return vd_error_set(err, EINVAL, "container %s: rootfs must be an absolute directory path (rootfs=DIR)",
-				    d->name);
+		return vd_error_set(
+			err, EINVAL,
+			"container %s: rootfs must be an absolute directory path (rootfs=DIR)",
+			d->name);
 	_cleanup_close_ int fd = ct_def_open_rootfs(d->rootfs, O_PATH);
 	if (fd == -ELOOP)
 		return vd_error_set(err, ELOOP, "container %s: rootfs %s is reached through a "

@@ -32,7 +32,8 @@ _Noreturn static void ct_init_fail(int sync_fd, struct vd_error *e)
 	 * the connection, and the reset would swallow our message. */
 	while (sync_fd >= 0 && recv(sync_fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
 		;
-	int n = snprintf(msg, sizeof(msg), "%d %s", e ? e->code : EIO, e ? e->msg : "container init failed");
+	int n = snprintf(msg, sizeof(msg), "%d %s", e ? e->code : EIO,
+			 e ? e->msg : "container init failed");
 	if (n > 0 && sync_fd >= 0)
 		send(sync_fd, msg, (size_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1), MSG_NOSIGNAL);
 	_exit(127);

@@ -14,12 +14,13 @@
 
 static int ct_main_usage(FILE *f)
 {
-	fprintf(f, "usage: virtdeck-ct start NAME [--foreground]\n"
-		   "       virtdeck-ct exec NAME -- COMMAND [ARG...]\n"
-		   "       virtdeck-ct status|stats NAME\n"
-		   "       virtdeck-ct cgroup-scope -   (the vd-HASH level of this state directory)\n"
-		   "       virtdeck-ct --version\n"
-		   "Definitions live in $VIRTDECK_DATA_DIR/containers/NAME.ini; state in $VIRTDECK_STATE_DIR/ct.\n");
+	fprintf(f,
+		"usage: virtdeck-ct start NAME [--foreground]\n"
+		"       virtdeck-ct exec NAME -- COMMAND [ARG...]\n"
+		"       virtdeck-ct status|stats NAME\n"
+		"       virtdeck-ct cgroup-scope -   (the vd-HASH level of this state directory)\n"
+		"       virtdeck-ct --version\n"
+		"Definitions live in $VIRTDECK_DATA_DIR/containers/NAME.ini; state in $VIRTDECK_STATE_DIR/ct.\n");
 	return f == stdout ? 0 : 2;
 }
 

@@ -13,9 +13,19 @@
 #include <unistd.h>
 
 const char *const ct_mount_masked[] = {
-	"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-	"/sys/devices/virtual/powercap", NULL,
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/interrupts",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+	NULL,
 };
 const char *const ct_mount_readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
@@ -27,7 +37,8 @@ struct ct_mount_node {
 };
 
 static const struct ct_mount_node ct_mount_nodes[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
 static const char *const ct_mount_links[][2] = {
@@ -51,26 +62,32 @@ static int ct_mount_target(const char *name, int rootfd, const char *rel, struct
 	if (fd == -ENOENT && mkdirat(rootfd, rel, 0755) == 0)
 		fd = ct_mount_open_beneath(rootfd, rel, O_PATH | O_DIRECTORY);
 	if (fd == -ELOOP || fd == -ENOTDIR)
-		return vd_error_set(err, ELOOP, "container %s: /%s in the rootfs is a symlink or not a directory: "
-				    "refusing to mount over it (it could point at the host)", name, rel);
+		return vd_error_set(
+			err, ELOOP,
+			"container %s: /%s in the rootfs is a symlink or not a directory: "
+			"refusing to mount over it (it could point at the host)",
+			name, rel);
 	if (fd < 0)
 		return vd_error_errno(err, fd, "container %s: cannot open /%s in the rootfs", name, rel);
 	return fd;
 }
 
 /* Mount through /proc/self/fd/N so the target cannot be swapped for a symlink in between. */
-static int ct_mount_fd(const char *name, const char *src, int fd, const char *what, const char *type,
-		       unsigned long flags, const char *data, struct vd_error **err)
+static int ct_mount_fd(const char *name, const char *src, int fd, const char *what,
+		       const char *type, unsigned long flags, const char *data,
+		       struct vd_error **err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (mount(src, path, type, flags, data) < 0)
-		return vd_error_errno(err, errno, "container %s: mounting %s on %s", name, type ? type : src, what);
+		return vd_error_errno(err, errno, "container %s: mounting %s on %s", name,
+				      type ? type : src, what);
 	return 0;
 }
 
-static int ct_mount_at(const char *name, int rootfd, const char *rel, const char *src, const char *type,
-		       unsigned long flags, const char *data, struct vd_error **err)
+static int ct_mount_at(const char *name, int rootfd, const char *rel, const char *src,
+		       const char *type, unsigned long flags, const char *data,
+		       struct vd_error **err)
 {
 	_cleanup_close_ int fd = ct_mount_target(name, rootfd, rel, err);
 	if (fd < 0)
@@ -81,7 +98,8 @@ static int ct_mount_at(const char *name, int rootfd, const char *rel, const char
 /* An empty file with the host's node bound over it: a user namespace may not mknod. */
 static int ct_mount_bind_node(const char *name, int devfd, const char *node, struct vd_error **err)
 {
-	_cleanup_close_ int f = openat(devfd, node, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+	_cleanup_close_ int f =
+		openat(devfd, node, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
 	_cleanup_close_ int t = f < 0 ? -1 : openat(devfd, node, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (t < 0)
 		return vd_error_errno(err, errno, "container %s: creating /dev/%s", name, node);
@@ -108,7 +126,8 @@ static int ct_mount_dev_nodes(const char *name, int devfd, bool userns, struct v
 /* The pty slave appears as /dev/console, bound over an empty file like runc does. */
 static int ct_mount_console(const char *name, int devfd, const char *console, struct vd_error **err)
 {
-	_cleanup_close_ int f = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	_cleanup_close_ int f = openat(devfd, "console",
+				       O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return vd_error_errno(err, errno, "container %s: creating /dev/console", name);
 	_cleanup_close_ int t = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -117,7 +136,8 @@ static int ct_mount_console(const char *name, int devfd, const char *console, st
 	return ct_mount_fd(name, console, t, "dev/console", NULL, MS_BIND, NULL, err);
 }
 
-static int ct_mount_dev(const char *name, int rootfd, const char *console, bool userns, struct vd_error **err)
+static int ct_mount_dev(const char *name, int rootfd, const char *console, bool userns,
+			struct vd_error **err)
 {
 	unsigned long fl = MS_NOSUID | MS_NOEXEC;
 	int r = ct_mount_at(name, rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
@@ -180,8 +200,10 @@ static int ct_mount_mask_one(const char *name, const char *path, struct vd_error
 				   "size=0", err);
 	struct stat ns;
 	if (stat("/dev/null", &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
-		return vd_error_set(err, EPERM, "container %s: /dev/null is not the null device: refusing to mask %s",
-				    name, path);
+		return vd_error_set(
+			err, EPERM,
+			"container %s: /dev/null is not the null device: refusing to mask %s", name,
+			path);
 	return ct_mount_fd(name, "/dev/null", fd, path, NULL, MS_BIND, NULL, err);
 }
 
@@ -196,8 +218,9 @@ static int ct_mount_readonly_one(const char *name, const char *path, struct vd_e
 	_cleanup_close_ int top = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC); /* the new bind mount */
 	if (top < 0)
 		return vd_error_errno(err, errno, "container %s: reopening %s", name, path);
-	return ct_mount_fd(name, NULL, top, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			   MS_NOEXEC, NULL, err);
+	return ct_mount_fd(name, NULL, top, path, NULL,
+			   MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   NULL, err);
 }
 
 static int ct_mount_masks(const char *name, struct vd_error **err)
@@ -328,5 +351,6 @@ int ct_mount_cgroupfs(const char *name, bool v2, struct vd_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_close_ int top = ct_mount_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
-	return ct_mount_fd(name, NULL, top, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL, err);
+	return ct_mount_fd(name, NULL, top, "sys/fs/cgroup", NULL,
+			   MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL, err);
 }

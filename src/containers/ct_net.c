@@ -43,7 +43,8 @@ static int ct_net_open(struct nl_sock **out, const char *name, struct vd_error *
 	return 0;
 }
 
-int ct_net_parse_subnet(const char *subnet, struct in_addr *net, unsigned *prefix, struct vd_error **err)
+int ct_net_parse_subnet(const char *subnet, struct in_addr *net, unsigned *prefix,
+			struct vd_error **err)
 {
 	char buf[32];
 	const char *slash = strchr(subnet, '/');
@@ -53,14 +54,17 @@ int ct_net_parse_subnet(const char *subnet, struct in_addr *net, unsigned *prefi
 	buf[slash - subnet] = '\0';
 	uint64_t len = 0;
 	if (inet_pton(AF_INET, buf, net) != 1 || vd_parse_u64(slash + 1, &len) < 0 || len < 8 || len > 30)
-		return vd_error_set(err, EINVAL, "subnet=%s: expected a private IPv4 range such as 10.88.0.0/24", subnet);
+		return vd_error_set(err, EINVAL,
+				    "subnet=%s: expected a private IPv4 range such as 10.88.0.0/24",
+				    subnet);
 	*prefix = (unsigned)len;
 	uint32_t mask = 0xffffffffu << (32 - len);
 	net->s_addr = htonl(ntohl(net->s_addr) & mask);
 	return 0;
 }
 
-static int ct_net_set_up(struct nl_sock *sk, struct rtnl_link *link, const char *name, struct vd_error **err)
+static int ct_net_set_up(struct nl_sock *sk, struct rtnl_link *link, const char *name,
+			 struct vd_error **err)
 {
 	_cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
 	rtnl_link_set_flags(chg, IFF_UP);
@@ -68,8 +72,8 @@ static int ct_net_set_up(struct nl_sock *sk, struct rtnl_link *link, const char 
 	return r < 0 ? ct_net_fail(err, r, name, "bringing a link up") : 0;
 }
 
-static int ct_net_add_addr(struct nl_sock *sk, int ifindex, struct in_addr a, unsigned prefix, const char *name,
-			   struct vd_error **err)
+static int ct_net_add_addr(struct nl_sock *sk, int ifindex, struct in_addr a, unsigned prefix,
+			   const char *name, struct vd_error **err)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *local = nl_addr_build(AF_INET, &a, sizeof(a));
@@ -85,8 +89,8 @@ static int ct_net_add_addr(struct nl_sock *sk, int ifindex, struct in_addr a, un
 }
 
 /* The bridge is shared by every container on the range; the first one creates it. */
-static int ct_net_bridge(struct nl_sock *sk, const char *name, const struct ct_net_plan *p, int *ifindex,
-			 struct vd_error **err)
+static int ct_net_bridge(struct nl_sock *sk, const char *name, const struct ct_net_plan *p,
+			 int *ifindex, struct vd_error **err)
 {
 	_cleanup_link_ struct rtnl_link *br = NULL;
 	if (rtnl_link_get_kernel(sk, 0, p->bridge, &br) < 0) {
@@ -106,8 +110,8 @@ static int ct_net_bridge(struct nl_sock *sk, const char *name, const struct ct_n
 	return ct_net_set_up(sk, br, name, err);
 }
 
-static int ct_net_veth(struct nl_sock *sk, const char *name, const struct ct_net_plan *p, pid_t pid, int brindex,
-		       struct vd_error **err)
+static int ct_net_veth(struct nl_sock *sk, const char *name, const struct ct_net_plan *p, pid_t pid,
+		       int brindex, struct vd_error **err)
 {
 	_cleanup_link_ struct rtnl_link *veth = rtnl_link_veth_alloc();
 	rtnl_link_set_name(veth, p->host_if);
@@ -121,7 +125,8 @@ static int ct_net_veth(struct nl_sock *sk, const char *name, const struct ct_net
 	return r < 0 ? ct_net_fail(err, r, name, "creating the veth pair") : 0;
 }
 
-int ct_net_host_setup(const char *name, const struct ct_net_plan *p, pid_t pid, struct vd_error **err)
+int ct_net_host_setup(const char *name, const struct ct_net_plan *p, pid_t pid,
+		      struct vd_error **err)
 {
 	_cleanup_nlsock_ struct nl_sock *sk = NULL;
 	int brindex = 0;
@@ -143,7 +148,8 @@ void ct_net_host_cleanup(const struct ct_net_plan *p)
 	rtnl_link_delete(sk, l);
 }
 
-static int ct_net_up(struct nl_sock *sk, const char *ifname, int *ifindex, const char *name, struct vd_error **err)
+static int ct_net_up(struct nl_sock *sk, const char *ifname, int *ifindex, const char *name,
+		     struct vd_error **err)
 {
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	int r = rtnl_link_get_kernel(sk, 0, ifname, &l);
@@ -154,8 +160,8 @@ static int ct_net_up(struct nl_sock *sk, const char *ifname, int *ifindex, const
 	return ct_net_set_up(sk, l, name, err);
 }
 
-static int ct_net_default_route(struct nl_sock *sk, int ifindex, struct in_addr gw, const char *name,
-				struct vd_error **err)
+static int ct_net_default_route(struct nl_sock *sk, int ifindex, struct in_addr gw,
+				const char *name, struct vd_error **err)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct nl_addr *dst = nl_addr_build(AF_INET, &(struct in_addr){ 0 }, 4);

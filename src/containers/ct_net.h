@@ -1,4 +1,5 @@
-/* ct_net.h - container networking over netlink (libnl-route-3): none, loopback, veth to a bridge. */
+/* ct_net.h - container networking over netlink (libnl-route-3): none, loopback, veth to a bridge.
+ */
 #ifndef VD_CT_NET_H
 #define VD_CT_NET_H
 
@@ -17,9 +18,11 @@ struct ct_net_plan {
 };
 
 /* Parse "a.b.c.d/len" into the gateway (first host) and prefix; host addresses start at .2. */
-int ct_net_parse_subnet(const char *subnet, struct in_addr *net, unsigned *prefix, struct vd_error **err);
+int ct_net_parse_subnet(const char *subnet, struct in_addr *net, unsigned *prefix,
+			struct vd_error **err);
 /* Host side, after clone: bridge (created if missing), veth pair, peer moved into pid's netns. */
-int ct_net_host_setup(const char *name, const struct ct_net_plan *p, pid_t pid, struct vd_error **err);
+int ct_net_host_setup(const char *name, const struct ct_net_plan *p, pid_t pid,
+		      struct vd_error **err);
 /* Host side cleanup of a veth whose container is gone (normally the kernel removes it). */
 void ct_net_host_cleanup(const struct ct_net_plan *p);
 /* Inside the container's netns: lo up; with a plan, eth0 addressed, up, default route. */

@@ -34,7 +34,8 @@ pid_t ct_ns_clone(unsigned long flags, int cgroup_fd, bool *placed, struct vd_er
 	if (pid >= 0)
 		return pid;
 	/* Old kernels (no clone3, or no CLONE_INTO_CGROUP): plain clone, the caller attaches. */
-	long r = syscall(SYS_clone, (flags & ~(unsigned long)CLONE_NEWTIME) | SIGCHLD, NULL, NULL, NULL, NULL);
+	long r = syscall(SYS_clone, (flags & ~(unsigned long)CLONE_NEWTIME) | SIGCHLD, NULL, NULL,
+			 NULL, NULL);
 	if (r < 0)
 		return vd_error_errno(err, errno, "clone into new namespaces (flags %#lx)", flags);
 	return (pid_t)r;
@@ -45,11 +46,13 @@ static const struct {
 	int type;
 } ct_ns_order[] = {
 	/* mnt last: after it, /proc/PID/ns of the host is no longer reachable by path. */
-	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
+	{ "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+	{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
+	{ "mnt", CLONE_NEWNS },
 };
 
-int ct_ns_write_maps(const char *name, pid_t pid, uint64_t base, uint64_t size, struct vd_error **err)
+int ct_ns_write_maps(const char *name, pid_t pid, uint64_t base, uint64_t size,
+		     struct vd_error **err)
 {
 	char line[64];
 	snprintf(line, sizeof(line), "0 %llu %llu\n", (unsigned long long)base, (unsigned long long)size);
@@ -80,7 +83,8 @@ static bool ct_ns_differs(pid_t pid, const char *file)
 	return stat(path, &a) == 0 && stat(self, &b) == 0 && a.st_ino != b.st_ino;
 }
 
-static int ct_ns_enter(const char *name, pid_t pid, const char *file, int type, struct vd_error **err)
+static int ct_ns_enter(const char *name, pid_t pid, const char *file, int type,
+		       struct vd_error **err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, file);

@@ -1,4 +1,5 @@
-/* ct_super.c - the supervisor: daemon, container creation, reaping, control socket, console relay. */
+/* ct_super.c - the supervisor: daemon, container creation, reaping, control socket, console relay.
+ */
 #include "containers/ct_super.h"
 
 #include <arpa/inet.h>
@@ -142,7 +143,8 @@ static void ct_super_write_recovery(struct ct_super *s)
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
-	json_object_object_add(o, "cgroup_version", json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
+	json_object_object_add(o, "cgroup_version",
+			       json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
 	json_object_object_add(o, "cgroup_dirs", ct_super_cgroup_json(s));
 	if (s->ipf)
 		json_object_object_add(o, "ip_claim", json_object_new_string(s->ipf));
@@ -191,8 +193,11 @@ static int ct_super_ipam(struct ct_super *s, struct vd_error **err)
 
 static void ct_super_limits(struct ct_super *s)
 {
-	s->lim = (struct ct_limits){ .mem_max = s->def.mem_max, .mem_high = s->def.mem_high, .cpus = s->def.cpus,
-				     .cpu_weight = s->def.cpu_weight, .cpuset = s->def.cpuset,
+	s->lim = (struct ct_limits){ .mem_max = s->def.mem_max,
+				     .mem_high = s->def.mem_high,
+				     .cpus = s->def.cpus,
+				     .cpu_weight = s->def.cpu_weight,
+				     .cpuset = s->def.cpuset,
 				     .pids_max = s->def.pids_max };
 }
 
@@ -260,8 +265,9 @@ static int ct_super_handshake(struct ct_super *s, int sync, struct vd_error **er
 	if (n == 0)
 		return 0;
 	if (n < 0)
-		return vd_error_errno(err, errno, "container %s: init failed during set-up (see %s.log)", s->def.name,
-				      s->def.name);
+		return vd_error_errno(err, errno,
+				      "container %s: init failed during set-up (see %s.log)",
+				      s->def.name, s->def.name);
 	msg[n] = '\0';
 	char *sp = strchr(msg, ' ');
 	return vd_error_set(err, atoi(msg), "%s", sp ? sp + 1 : msg);
@@ -306,9 +312,14 @@ static int ct_super_clone(struct ct_super *s, struct vd_error **err)
 		return pid;
 	if (pid == 0) {
 		close(parent);
-		struct ct_init_args a = { .def = &s->def, .console = s->con.slave_path, .console_fd = s->con.slave,
-					  .sync_fd = child, .net = s->has_net ? &s->net : NULL, .cgroupns = s->cg != NULL,
-					  .cgroup_v2 = s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2,
+		struct ct_init_args a = { .def = &s->def,
+					  .console = s->con.slave_path,
+					  .console_fd = s->con.slave,
+					  .sync_fd = child,
+					  .net = s->has_net ? &s->net : NULL,
+					  .cgroupns = s->cg != NULL,
+					  .cgroup_v2 =
+						  s->cg && ct_cgroup_version(s->cg) == CT_CGROUP_V2,
 					  .self_attach = self ? s->cg : NULL };
 		ct_init_run(&a);
 	}
@@ -511,7 +522,8 @@ static struct json_object *ct_super_cgroup_json(const struct ct_super *s)
 	return a;
 }
 
-static struct json_object *ct_super_status(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_status(struct ct_super *s, struct json_object *req,
+					   struct vd_error **err)
 {
 	struct json_object *o = vd_ctl_reply_ok();
 	char caps[32], addr[INET_ADDRSTRLEN] = "";
@@ -523,7 +535,8 @@ static struct json_object *ct_super_status(struct ct_super *s, struct json_objec
 	json_object_object_add(o, "init_pid", json_object_new_int(s->init));
 	json_object_object_add(o, "supervisor_pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "started_ns", json_object_new_int64((int64_t)s->started_ns));
-	json_object_object_add(o, "cgroup_version", json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
+	json_object_object_add(o, "cgroup_version",
+			       json_object_new_int(s->cg ? (int)ct_cgroup_version(s->cg) : 0));
 	json_object_object_add(o, "cgroup_dirs", ct_super_cgroup_json(s));
 	json_object_object_add(o, "limits", ct_super_limits_json(s));
 	json_object_object_add(o, "net", json_object_new_string(ct_net_mode_name(s->def.net)));
@@ -596,7 +609,8 @@ static void ct_super_put_cpu(struct ct_super *s, struct json_object *o)
 		vd_rate_ring_note(&s->cpu_ring, cur);
 }
 
-static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_stats(struct ct_super *s, struct json_object *req,
+					  struct vd_error **err)
 {
 	struct ct_stats st = { 0 };
 	if (s->cg && ct_cgroup_stats(s->cg, &st, err) < 0)
@@ -631,8 +645,8 @@ static int ct_super_need_cgroup(struct ct_super *s, const char *what, struct vd_
 {
 	if (s->cg)
 		return 0;
-	return vd_error_set(err, ENOTSUP, "container %s runs with cgroups=false: %s needs cgroups", s->def.name,
-			    what);
+	return vd_error_set(err, ENOTSUP, "container %s runs with cgroups=false: %s needs cgroups",
+			    s->def.name, what);
 }
 
 static struct json_object *ct_super_freeze(struct ct_super *s, bool frozen, struct vd_error **err)
@@ -644,12 +658,14 @@ static struct json_object *ct_super_freeze(struct ct_super *s, bool frozen, stru
 	return vd_ctl_reply_ok();
 }
 
-static struct json_object *ct_super_pause(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_pause(struct ct_super *s, struct json_object *req,
+					  struct vd_error **err)
 {
 	return ct_super_freeze(s, true, err);
 }
 
-static struct json_object *ct_super_resume(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_resume(struct ct_super *s, struct json_object *req,
+					   struct vd_error **err)
 {
 	return ct_super_freeze(s, false, err);
 }
@@ -681,7 +697,8 @@ static int ct_super_resize_want(struct ct_super *s, struct json_object *req, str
 	return 0;
 }
 
-static struct json_object *ct_super_resize(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_resize(struct ct_super *s, struct json_object *req,
+					   struct vd_error **err)
 {
 	if (ct_super_need_cgroup(s, "resize", err) < 0)
 		return NULL;
@@ -697,7 +714,8 @@ static struct json_object *ct_super_resize(struct ct_super *s, struct json_objec
 	return vd_ctl_reply_ok();
 }
 
-static struct json_object *ct_super_kill(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_kill(struct ct_super *s, struct json_object *req,
+					 struct vd_error **err)
 {
 	int sig = (int)vd_json_i64(req, "signal", SIGKILL);
 	if (sig <= 0 || sig >= NSIG) {
@@ -717,7 +735,8 @@ static struct json_object *ct_super_kill(struct ct_super *s, struct json_object 
 
 /* A client's terminal size for the console pty; out of a winsize's range is refused rather
  * than truncated into some other size. */
-static struct json_object *ct_super_winsize(struct ct_super *s, struct json_object *req, struct vd_error **err)
+static struct json_object *ct_super_winsize(struct ct_super *s, struct json_object *req,
+					    struct vd_error **err)
 {
 	int64_t rows = vd_json_i64(req, "rows", 24), cols = vd_json_i64(req, "cols", 80);
 	if (rows < 1 || rows > USHRT_MAX || cols < 1 || cols > USHRT_MAX) {
@@ -770,13 +789,15 @@ static void ct_super_begin_stop(struct ct_super *s, int timeout_s)
 	if (!s->exited && s->init > 0) /* a reaped init's pid may be another process's by now */
 		kill(s->init, SIGTERM);
 	vd_failpoint("ct-super-stop");
-	struct itimerspec it = { .it_value = { .tv_sec = timeout_s > 0 ? timeout_s : 0, .tv_nsec = timeout_s > 0 ? 0 : 1 } };
+	struct itimerspec it = { .it_value = { .tv_sec = timeout_s > 0 ? timeout_s : 0,
+					       .tv_nsec = timeout_s > 0 ? 0 : 1 } };
 	timerfd_settime(s->timerfd, 0, &it, NULL);
 }
 
 /* ------------------------------------------------------------------ the event loop */
 
-typedef struct json_object *(*ct_super_fn)(struct ct_super *s, struct json_object *req, struct vd_error **err);
+typedef struct json_object *(*ct_super_fn)(struct ct_super *s, struct json_object *req,
+					   struct vd_error **err);
 
 static const struct {
 	const char *op;
@@ -1053,7 +1074,8 @@ static void ct_super_dispatch_client(struct ct_super *s, struct ct_client *c, sh
 		ct_super_client_read(s, c);
 }
 
-static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_client **who, size_t n)
+static void ct_super_dispatch(struct ct_super *s, struct pollfd *p, struct ct_client **who,
+			      size_t n)
 {
 	if (p[0].revents)
 		ct_super_signal(s);
@@ -1231,7 +1253,9 @@ static int ct_super_wait_ready(const char *name, int fd, pid_t child, struct vd_
 	if (vd_str_has_prefix(buf, "OK"))
 		return 0;
 	if (!vd_str_has_prefix(buf, "ERR "))
-		return vd_error_set(err, EIO, "container %s: the supervisor died while starting: see its log", name);
+		return vd_error_set(err, EIO,
+				    "container %s: the supervisor died while starting: see its log",
+				    name);
 	char *msg = strchr(buf + 4, ' ');
 	return vd_error_set(err, atoi(buf + 4), "%s", msg ? msg + 1 : buf);
 }

@@ -29,7 +29,8 @@ static int64_t advice_now(void)
 	return (int64_t)time(NULL);
 }
 
-void ui_advice_open(struct ui_app *app, const struct ui_settings *s, const char *const *problems_unused)
+void ui_advice_open(struct ui_app *app, const struct ui_settings *s,
+		    const char *const *problems_unused)
 {
 	struct ui_advice_state *st = vd_xcalloc(1, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
@@ -88,7 +89,8 @@ static void advice_compute(struct ui_app *app, struct ui_advice_state *st, int64
 }
 
 /* Short flag for the table: the verdict, or "5h/24h" while collecting. */
-static void advice_flag(const struct ui_advice_state *st, const struct vd_advice *a, char *buf, size_t len)
+static void advice_flag(const struct ui_advice_state *st, const struct vd_advice *a, char *buf,
+			size_t len)
 {
 	if (a->verdict == VD_VERDICT_COLLECTING)
 		snprintf(buf, len, "%.0fh/%.0fh", a->hours, st->cfg.advice.min_hours);
@@ -155,7 +157,8 @@ static struct vd_guest *advice_selected(struct ui_app *app)
 	if (!g)
 		ui_app_status(app, UI_WARN, "no guest selected");
 	else if (!app->advice || !((struct ui_advice_state *)app->advice)->hist)
-		ui_app_status(app, UI_WARN, "no history: advice needs %s", "the history database (see the log, L)");
+		ui_app_status(app, UI_WARN, "no history: advice needs %s",
+			      "the history database (see the log, L)");
 	return app->advice && ((struct ui_advice_state *)app->advice)->hist ? g : NULL;
 }
 
@@ -233,7 +236,8 @@ static void advice_verdict_lines(struct ui_app *app, struct ui_grid *g, const st
 }
 
 /* The last day of use from the history against the allocation at the time. */
-static void advice_graph(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y, int h)
+static void advice_graph(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y,
+			 int h)
 {
 	struct ui_advice_state *st = app->advice;
 	struct vd_history_key k = vd_history_key_of(gu);
@@ -249,7 +253,9 @@ static void advice_graph(struct ui_app *app, struct ui_grid *g, const struct vd_
 	double cap_cpu = vd_guest_cpu_capacity(gu, app->reg->host.ncpus);
 	for (size_t i = first; i < n; i++)
 		v[i - first] = (float)(pts[i].cpu_max / (cap_cpu > 0 ? cap_cpu : 1));
-	ui_grid_printf(g, 1, y, app->w - 2, UI_TITLE, "CPU peak per interval, last 24 h (%zu points); the line is the allocation", n);
+	ui_grid_printf(g, 1, y, app->w - 2, UI_TITLE,
+		       "CPU peak per interval, last 24 h (%zu points); the line is the allocation",
+		       n);
 	ui_graph(g, 8, y + 1, app->w - 9, h, v, n - first, 1.0f, app->glyphs, UI_METER_USED);
 	free(v);
 	free(pts);
@@ -265,7 +271,8 @@ void ui_advice_draw_tab(struct ui_app *app, struct ui_grid *g, const struct vd_g
 	}
 	const struct vd_advice *a = ui_advice_of(app, gu);
 	if (!a) {
-		ui_grid_put(g, 1, y, app->w - 2, UI_DIM, "advice is computed once a minute; not yet for this guest");
+		ui_grid_put(g, 1, y, app->w - 2, UI_DIM,
+			    "advice is computed once a minute; not yet for this guest");
 		return;
 	}
 	advice_verdict_lines(app, g, gu, a, y);

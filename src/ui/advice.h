@@ -6,7 +6,8 @@
 #include "ui/app.h"
 
 /* Open the history (problems go to the console's log; the console runs on without it). */
-void ui_advice_open(struct ui_app *app, const struct ui_settings *s, const char *const *problems_unused);
+void ui_advice_open(struct ui_app *app, const struct ui_settings *s,
+		    const char *const *problems_unused);
 void ui_advice_close(struct ui_app *app);
 /* After each refresh: record the samples, recompute advice now and then, annotate guests. */
 void ui_advice_after_refresh(struct ui_app *app);

@@ -1,4 +1,5 @@
-/* app.c - console state: refresh, selection that follows its guest, filter input and confirmations. */
+/* app.c - console state: refresh, selection that follows its guest, filter input and confirmations.
+ */
 #include "ui/app.h"
 
 #include <ctype.h>
@@ -31,7 +32,8 @@ void ui_app_init(struct ui_app *app, struct vd_registry *reg)
 		ui_app_log(app, UI_BAD, "%s: actions will not work", err->msg);
 }
 
-void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color, bool ascii)
+void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color,
+			   bool ascii)
 {
 	const char *nc = getenv("NO_COLOR");
 	app->table.sort = s->sort;
@@ -113,7 +115,8 @@ int ui_app_table_rows(const struct ui_app *app)
 static void app_rebuild_keep(struct ui_app *app, const struct vd_backend *be, const char *name)
 {
 	vd_view_free(&app->view);
-	vd_model_view_grouped(app->reg, app->filter, app->table.group, app->table.sort, app->table.sort_desc, &app->view);
+	vd_model_view_grouped(app->reg, app->filter, app->table.group, app->table.sort,
+			      app->table.sort_desc, &app->view);
 	for (size_t i = 0; name && app->follow && i < app->view.n; i++) {
 		const struct vd_guest *g = &app->reg->guests[app->view.idx[i]];
 		if (g->backend == be && vd_streq(g->name, name)) {
@@ -238,7 +241,8 @@ static int app_filter_key(struct ui_app *app, int key)
 		if (key == UI_KEY_ESC)
 			app->filter[0] = '\0';
 		app->mode = UI_MODE_NORMAL;
-		ui_app_status(app, UI_NORMAL, "%s", app->filter[0] ? "filter kept: \\ to change it" : "filter cleared");
+		ui_app_status(app, UI_NORMAL, "%s",
+			      app->filter[0] ? "filter kept: \\ to change it" : "filter cleared");
 	} else if (!app_edit(app->filter, sizeof(app->filter), key)) {
 		return UI_REACT_NONE;
 	}
@@ -298,7 +302,8 @@ static int app_mouse(struct ui_app *app)
 	if (app->screen != UI_SCREEN_MAIN || app->mode != UI_MODE_NORMAL)
 		return UI_REACT_NONE;
 	if (app->mouse_ev == UI_MOUSE_WHEEL_UP || app->mouse_ev == UI_MOUSE_WHEEL_DOWN) {
-		const struct ui_action *a = ui_keymap_lookup(app->mouse_ev == UI_MOUSE_WHEEL_UP ? UI_KEY_UP : UI_KEY_DOWN);
+		const struct ui_action *a = ui_keymap_lookup(
+			app->mouse_ev == UI_MOUSE_WHEEL_UP ? UI_KEY_UP : UI_KEY_DOWN);
 		return a ? a->fn(app) : UI_REACT_NONE;
 	}
 	if (app->mouse_y == UI_HEADER_ROWS) {

@@ -13,7 +13,14 @@
 #define UI_MIN_W 60
 #define UI_MIN_H 8
 
-enum ui_screen_id { UI_SCREEN_MAIN, UI_SCREEN_HELP, UI_SCREEN_LOG, UI_SCREEN_DETAIL, UI_SCREEN_FORM, UI_SCREEN_COLUMNS };
+enum ui_screen_id {
+	UI_SCREEN_MAIN,
+	UI_SCREEN_HELP,
+	UI_SCREEN_LOG,
+	UI_SCREEN_DETAIL,
+	UI_SCREEN_FORM,
+	UI_SCREEN_COLUMNS
+};
 enum ui_tab {
 	UI_TAB_OVERVIEW, UI_TAB_GRAPHS, UI_TAB_CONSOLE, UI_TAB_ADVICE, UI_TAB_LOG, UI_TAB_LOGS,
 	UI_TAB__COUNT
@@ -86,7 +93,8 @@ void ui_app_status(struct ui_app *app, enum ui_style st, const char *fmt, ...) V
 void ui_app_log(struct ui_app *app, enum ui_style st, const char *fmt, ...) VD_PRINTF(3, 4);
 const struct ui_log_entry *ui_app_log_get(const struct ui_app *app, size_t i); /* 0 = oldest */
 /* Settings from the config file and command line: sort, columns, keys, theme, glyphs. */
-void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color, bool ascii);
+void ui_app_apply_settings(struct ui_app *app, const struct ui_settings *s, bool no_color,
+			   bool ascii);
 /* Ask the renderer to attach the terminal to g's console; returns the reaction to pass up. */
 int ui_app_console_request(struct ui_app *app, const struct vd_guest *g);
 /* Queue an operation on a guest; the status line says it is under way. */

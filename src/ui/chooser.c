@@ -58,7 +58,8 @@ int ui_chooser_key(struct ui_app *app, int key)
 		return UI_REACT_QUIT;
 	default:
 		app->screen = UI_SCREEN_MAIN;
-		ui_app_status(app, UI_NORMAL, "%zu columns shown (those that fit the width)", app->table.n_columns);
+		ui_app_status(app, UI_NORMAL, "%zu columns shown (those that fit the width)",
+			      app->table.n_columns);
 		return UI_REACT_REDRAW;
 	}
 }
@@ -69,7 +70,8 @@ void ui_chooser_draw(struct ui_app *app, struct ui_grid *g)
 	ui_grid_put(g, 0, 0, app->w, UI_TITLE, "Columns - Space toggles, Up/Down move, Esc/Enter returns");
 	for (int i = 0; i < UI_COL__COUNT && i + 2 < app->h - 1; i++) {
 		const struct ui_column *c = ui_column_get((enum ui_col_id)i);
-		ui_grid_printf(g, 2, i + 2, app->w - 4, i == app->chooser_pos ? UI_SELECTED : UI_NORMAL, "[%c] %-14s %s",
+		ui_grid_printf(g, 2, i + 2, app->w - 4,
+			       i == app->chooser_pos ? UI_SELECTED : UI_NORMAL, "[%c] %-14s %s",
 			       chooser_is_on(app, (enum ui_col_id)i) ? 'x' : ' ', c->title, c->key);
 	}
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);

@@ -117,7 +117,8 @@ static enum ui_style col_mem_pct(const struct vd_guest *g, char *b, size_t n)
 
 static enum ui_style col_mem_src(const struct vd_guest *g, char *b, size_t n)
 {
-	snprintf(b, n, "%s", vd_state_is_active(g->state) ? vd_mem_source_name(g->sample.mem_source) : "-");
+	snprintf(b, n, "%s",
+		 vd_state_is_active(g->state) ? vd_mem_source_name(g->sample.mem_source) : "-");
 	return UI_DIM;
 }
 
@@ -208,8 +209,8 @@ static int columns_width_at(int p, unsigned flags)
 }
 
 /* The user's columns, in their order, while they fit; NAME takes what is left (up to +20). */
-static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t n_chosen, enum ui_col_id *out,
-				 int *out_w, size_t max)
+static size_t columns_fit_chosen(int width, const enum ui_col_id *chosen, size_t n_chosen,
+				 enum ui_col_id *out, int *out_w, size_t max)
 {
 	size_t n = 0;
 	int used = -1, name_slot = -1;
@@ -305,7 +306,8 @@ struct json_object *ui_guest_json(const struct vd_guest *g)
 	json_object_object_add(o, "mem_used_bytes",
 			       active ? json_object_new_int64((int64_t)g->sample.mem_used) : NULL);
 	json_add_pct(o, "mem_pct_alloc", vd_guest_mem_pct(g), active);
-	json_object_object_add(o, "mem_source", json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
+	json_object_object_add(o, "mem_source",
+			       json_object_new_string(vd_mem_source_name(g->sample.mem_source)));
 	json_object_object_add(o, "cpu_time_ns", json_object_new_int64((int64_t)g->sample.cpu_ns));
 	struct json_object *problem = g->problem[0] ? json_object_new_string(g->problem) : NULL;
 	json_object_object_add(o, "error", problem);

@@ -1,4 +1,5 @@
-/* config.c - virtdeck.ini: inih does the parsing; here every value is checked and bad lines reported. */
+/* config.c - virtdeck.ini: inih does the parsing; here every value is checked and bad lines
+ * reported. */
 #include "ui/config.h"
 
 #include <ctype.h>
@@ -58,7 +59,8 @@ static int cfg_bool(const char *v, bool *out)
 {
 	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "on"))
 		*out = true;
-	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") ||
+		 !strcasecmp(v, "off"))
 		*out = false;
 	else
 		return -EINVAL;
@@ -72,13 +74,17 @@ static int cfg_columns(struct cfg_ctx *c, const char *v)
 	struct ui_settings *s = c->s;
 	_cleanup_free_ char *copy = vd_xstrdup(v);
 	size_t n = 0;
-	for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
 		int found = -1;
 		for (int i = 0; i < UI_COL__COUNT; i++)
 			if (!strcasecmp(ui_columns()[i].key, tok))
 				found = i;
 		if (found < 0) {
-			cfg_problem(c, "unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source, cpu_graph)", tok);
+			cfg_problem(
+				c,
+				"unknown column '%s' (columns: engine, host, name, type, state, vcpus, cpu_pct_alloc, cpu_pct_host, mem_alloc, mem_used, mem_pct_alloc, mem_source, cpu_graph)",
+				tok);
 			return -EINVAL;
 		}
 		if (n < UI_COL__COUNT)
@@ -120,7 +126,11 @@ static int cfg_display(struct cfg_ctx *c, const char *k, const char *v)
 		return cfg_columns(c, v);
 	} else if (!strcmp(k, "sort")) {
 		if (vd_sort_key_parse(v, &s->sort) < 0)
-			return cfg_problem(c, "unknown sort key '%s' (engine, host, name, type, state, vcpu, cpu, cpu_host, mem_alloc, mem_used, mem_pct)", v), -EINVAL;
+			return cfg_problem(
+				       c,
+				       "unknown sort key '%s' (engine, host, name, type, state, vcpu, cpu, cpu_host, mem_alloc, mem_used, mem_pct)",
+				       v),
+			       -EINVAL;
 	} else if (!strcmp(k, "sort_order")) {
 		if (strcmp(v, "asc") && strcmp(v, "desc"))
 			return cfg_problem(c, "sort_order must be asc or desc, not '%s'", v), -EINVAL;
@@ -139,12 +149,21 @@ static int cfg_keys(struct cfg_ctx *c, const char *action, const char *v)
 {
 	struct ui_settings *s = c->s;
 	if (!ui_keymap_action_exists(action))
-		return cfg_problem(c, "unknown action '%s' in [keys] (see the help screen for the actions)", action), -EINVAL;
+		return cfg_problem(
+			       c,
+			       "unknown action '%s' in [keys] (see the help screen for the actions)",
+			       action),
+		       -EINVAL;
 	_cleanup_free_ char *copy = vd_xstrdup(v);
-	for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
 		int key;
 		if (ui_key_parse(tok, &key) < 0)
-			return cfg_problem(c, "unknown key name '%s' for %s (use a character, F1..F12, Up, Down, PgUp, PgDn, Home, End, Enter, Esc, Space or C-x)", tok, action), -EINVAL;
+			return cfg_problem(
+				       c,
+				       "unknown key name '%s' for %s (use a character, F1..F12, Up, Down, PgUp, PgDn, Home, End, Enter, Esc, Space or C-x)",
+				       tok, action),
+			       -EINVAL;
 		if (s->n_binds >= UI_MAX_BINDS)
 			return cfg_problem(c, "too many key bindings (max %d)", UI_MAX_BINDS), -E2BIG;
 		vd_strlcpy(s->binds[s->n_binds].action, action, sizeof(s->binds[0].action));
@@ -158,9 +177,15 @@ static int cfg_connection(struct cfg_ctx *c, const char *label, const char *k, c
 {
 	struct ui_settings *s = c->s;
 	if (strcmp(k, "uri"))
-		return cfg_problem(c, "unknown key '%s' in [connection %s]: only uri is allowed", k, label), -EINVAL;
+		return cfg_problem(c, "unknown key '%s' in [connection %s]: only uri is allowed", k,
+				   label),
+		       -EINVAL;
 	if (!*v || !strstr(v, ":"))
-		return cfg_problem(c, "uri '%s' is not a URI (e.g. qemu:///system, qemu+ssh://host/system)", v), -EINVAL;
+		return cfg_problem(
+			       c,
+			       "uri '%s' is not a URI (e.g. qemu:///system, qemu+ssh://host/system)",
+			       v),
+		       -EINVAL;
 	if (s->n_connect >= UI_MAX_CONNECT)
 		return cfg_problem(c, "too many connections (max %d)", UI_MAX_CONNECT), -E2BIG;
 	s->connect_uri[s->n_connect] = vd_xstrdup(v);
@@ -191,7 +216,10 @@ static int cfg_handler(void *user, const char *section, const char *k, const cha
 	else if (!strcmp(section, "advice"))
 		cfg_advice(c, k, v);
 	else if (!*section)
-		cfg_problem(c, "'%s' is outside any section: put it under [display], [keys], [connection NAME] or [advice]", k);
+		cfg_problem(
+			c,
+			"'%s' is outside any section: put it under [display], [keys], [connection NAME] or [advice]",
+			k);
 	else
 		cfg_problem(c, "unknown section [%s]", section);
 	return 1; /* keep going: one bad line must not cost the user the rest of the file */
@@ -248,9 +276,18 @@ static const struct {
 	const char *name;
 	int key;
 } cfg_key_names[] = {
-	{ "Up", UI_KEY_UP },     { "Down", UI_KEY_DOWN }, { "Left", UI_KEY_LEFT },  { "Right", UI_KEY_RIGHT },
-	{ "PgUp", UI_KEY_PGUP }, { "PgDn", UI_KEY_PGDN }, { "Home", UI_KEY_HOME },  { "End", UI_KEY_END },
-	{ "Enter", UI_KEY_ENTER }, { "Esc", UI_KEY_ESC }, { "Space", ' ' },         { "Tab", '\t' },
+	{ "Up", UI_KEY_UP },
+	{ "Down", UI_KEY_DOWN },
+	{ "Left", UI_KEY_LEFT },
+	{ "Right", UI_KEY_RIGHT },
+	{ "PgUp", UI_KEY_PGUP },
+	{ "PgDn", UI_KEY_PGDN },
+	{ "Home", UI_KEY_HOME },
+	{ "End", UI_KEY_END },
+	{ "Enter", UI_KEY_ENTER },
+	{ "Esc", UI_KEY_ESC },
+	{ "Space", ' ' },
+	{ "Tab", '\t' },
 	{ "Backspace", UI_KEY_BACKSPACE },
 };
 
@@ -261,7 +298,8 @@ int ui_key_parse(const char *name, int *key)
 		*key = name[0];
 		return 0;
 	}
-	if (n == 3 && (name[0] == 'C' || name[0] == '^') && name[1] == '-' && isalpha((unsigned char)name[2])) {
+	if (n == 3 && (name[0] == 'C' || name[0] == '^') && name[1] == '-' &&
+	    isalpha((unsigned char)name[2])) {
 		*key = tolower((unsigned char)name[2]) - 'a' + 1;
 		return 0;
 	}

@@ -1,4 +1,5 @@
-/* config.h - the user's settings: defaults, virtdeck.ini (read with inih), then the command line. */
+/* config.h - the user's settings: defaults, virtdeck.ini (read with inih), then the command line.
+ */
 #ifndef VD_UI_CONFIG_H
 #define VD_UI_CONFIG_H
 

@@ -55,7 +55,9 @@ static void detail_tabs_row(struct ui_app *app, struct ui_grid *g, int y)
 	for (int t = 0; t < UI_TAB__COUNT; t++) {
 		char label[24];
 		snprintf(label, sizeof(label), " %d %s ", t + 1, detail_tabs[t]);
-		x += ui_grid_put(g, x, y, app->w - x, t == (int)app->detail_tab ? UI_SELECTED : UI_COLHEAD, label) + 1;
+		x += ui_grid_put(g, x, y, app->w - x,
+				 t == (int)app->detail_tab ? UI_SELECTED : UI_COLHEAD, label) +
+		     1;
 	}
 }
 
@@ -65,7 +67,8 @@ static void detail_kv(struct ui_grid *g, int x, int y, int w, const char *k, con
 	ui_grid_put(g, x + 12, y, w - 12, UI_NORMAL, v);
 }
 
-static int detail_alloc(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int x, int y, int w)
+static int detail_alloc(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int x,
+			int y, int w)
 {
 	char a[32], b[64];
 	ui_grid_put(g, x, y++, w, UI_TITLE, "Allocated");
@@ -76,7 +79,9 @@ static int detail_alloc(struct ui_app *app, struct ui_grid *g, const struct vd_g
 	else
 		snprintf(b, sizeof(b), "no limit (%u host CPUs)", app->reg->host.ncpus);
 	detail_kv(g, x, y++, w, "CPU", b);
-	detail_kv(g, x, y++, w, "Memory", gu->alloc.mem_bytes ? vd_format_size(gu->alloc.mem_bytes, a, sizeof(a)) : "no limit");
+	detail_kv(g, x, y++, w, "Memory",
+		  gu->alloc.mem_bytes ? vd_format_size(gu->alloc.mem_bytes, a, sizeof(a))
+				      : "no limit");
 	if (gu->alloc.mem_max_bytes && gu->alloc.mem_max_bytes != gu->alloc.mem_bytes)
 		detail_kv(g, x, y++, w, "Max memory", vd_format_size(gu->alloc.mem_max_bytes, a, sizeof(a)));
 	if (gu->alloc.pids_max) {
@@ -104,8 +109,9 @@ static int detail_use(const struct vd_guest *gu, struct ui_grid *g, int x, int y
 	if (!vd_state_is_active(gu->state) || gu->sample.mem_source == VD_MEM_SRC_NONE)
 		snprintf(b, sizeof(b), "-");
 	else if (pct >= 0)
-		snprintf(b, sizeof(b), "%s = %.1f%% of alloc (%s)", vd_format_size(gu->sample.mem_used, a, sizeof(a)),
-			 pct, vd_mem_source_name(gu->sample.mem_source));
+		snprintf(b, sizeof(b), "%s = %.1f%% of alloc (%s)",
+			 vd_format_size(gu->sample.mem_used, a, sizeof(a)), pct,
+			 vd_mem_source_name(gu->sample.mem_source));
 	else
 		snprintf(b, sizeof(b), "%s (from %s)", vd_format_size(gu->sample.mem_used, a, sizeof(a)),
 			 vd_mem_source_name(gu->sample.mem_source));
@@ -161,14 +167,16 @@ static void detail_overview(struct ui_app *app, struct ui_grid *g, const struct 
 	if (ended && gu->exit.kind != VD_EXIT_USER)
 		y3 = ui_logtab_last(app, g, gu, 13, y3, app->w - 14, 3);
 	y = y3 > y ? y3 + 1 : y;
-	ui_grid_printf(g, 1, y++, app->w - 2, UI_TITLE, "What a %s is", gu->kind == VD_KIND_VM ? "VM" : "container");
+	ui_grid_printf(g, 1, y++, app->w - 2, UI_TITLE, "What a %s is",
+		       gu->kind == VD_KIND_VM ? "VM" : "container");
 	const char *const *facts = gu->kind == VD_KIND_VM ? detail_facts_vm : detail_facts_ct;
 	for (size_t i = 0; facts[i] && y < app->h - 2; i++)
 		ui_grid_put(g, 1, y++, app->w - 2, UI_NORMAL, facts[i]);
 }
 
 /* CPU% of allocation over time: full height = every allocated vCPU busy. */
-static void detail_cpu_graph(struct ui_app *app, struct ui_grid *g, const struct vd_trend *tr, int y, int h)
+static void detail_cpu_graph(struct ui_app *app, struct ui_grid *g, const struct vd_trend *tr,
+			     int y, int h)
 {
 	float v[VD_TREND_LEN];
 	for (size_t i = 0; i < tr->n; i++) {
@@ -181,7 +189,8 @@ static void detail_cpu_graph(struct ui_app *app, struct ui_grid *g, const struct
 }
 
 /* Memory used over time against the allocation line (scale: the larger of the two). */
-static void detail_mem_graph(struct ui_app *app, struct ui_grid *g, const struct vd_trend *tr, int y, int h)
+static void detail_mem_graph(struct ui_app *app, struct ui_grid *g, const struct vd_trend *tr,
+			     int y, int h)
 {
 	uint64_t top = 1;
 	for (size_t i = 0; i < tr->n; i++) {
@@ -193,8 +202,8 @@ static void detail_mem_graph(struct ui_app *app, struct ui_grid *g, const struct
 	for (size_t i = 0; i < tr->n; i++)
 		v[i] = (float)((double)tr->mem_used[vd_trend_index(tr, i)] / (double)top);
 	uint64_t alloc = tr->n ? tr->mem_alloc[vd_trend_index(tr, tr->n - 1)] : 0;
-	ui_graph(g, 8, y, app->w - 9, h, v, tr->n, alloc ? (float)((double)alloc / (double)top) : -1.0f, app->glyphs,
-		 UI_METER_USED);
+	ui_graph(g, 8, y, app->w - 9, h, v, tr->n,
+		 alloc ? (float)((double)alloc / (double)top) : -1.0f, app->glyphs, UI_METER_USED);
 	char a[16];
 	ui_grid_put(g, 1, y, 6, UI_LABEL, vd_format_size(top, a, sizeof(a)));
 	ui_grid_put(g, 1, y + h - 1, 6, UI_LABEL, "0");
@@ -205,12 +214,14 @@ static void detail_graphs(struct ui_app *app, struct ui_grid *g, const struct vd
 	const struct vd_trend *tr = vd_trends_find(&app->reg->trends, gu);
 	int h = (app->h - y - 4) / 2;
 	if (!tr || h < 2) {
-		ui_grid_put(g, 1, y, app->w - 2, UI_DIM, tr ? "the terminal is too small for graphs" : "no samples yet");
+		ui_grid_put(g, 1, y, app->w - 2, UI_DIM,
+			    tr ? "the terminal is too small for graphs" : "no samples yet");
 		return;
 	}
 	char b[96];
-	snprintf(b, sizeof(b), "CPU%% of allocation - last %zu samples, every %.1f s; the line is the allocation", tr->n,
-		 app->interval_ms / 1000.0);
+	snprintf(b, sizeof(b),
+		 "CPU%% of allocation - last %zu samples, every %.1f s; the line is the allocation",
+		 tr->n, app->interval_ms / 1000.0);
 	ui_grid_put(g, 1, y, app->w - 2, UI_TITLE, b);
 	detail_cpu_graph(app, g, tr, y + 1, h);
 	ui_grid_put(g, 1, y + h + 1, app->w - 2, UI_TITLE, "Memory used - the line is the allocation");
@@ -219,11 +230,13 @@ static void detail_graphs(struct ui_app *app, struct ui_grid *g, const struct vd
 
 static void detail_console(struct ui_app *app, struct ui_grid *g, const struct vd_guest *gu, int y)
 {
-	ui_grid_printf(g, 1, y, app->w - 2, UI_NORMAL, "Press Enter to attach to the console of %s.", gu->name);
+	ui_grid_printf(g, 1, y, app->w - 2, UI_NORMAL,
+		       "Press Enter to attach to the console of %s.", gu->name);
 	ui_grid_put(g, 1, y + 1, app->w - 2, UI_NORMAL,
 		    "The console takes the whole terminal; Ctrl-] detaches and brings you back here.");
 	ui_grid_put(g, 1, y + 2, app->w - 2, UI_DIM,
-		    gu->kind == VD_KIND_VM ? "A VM's console is its serial port (ttyS0)." : "A container's console is the pty of its init.");
+		    gu->kind == VD_KIND_VM ? "A VM's console is its serial port (ttyS0)."
+					   : "A container's console is the pty of its init.");
 }
 
 /* What the live window (the last minutes) says; lasting advice needs the collected history. */
@@ -238,7 +251,8 @@ static void detail_advice(struct ui_app *app, struct ui_grid *g, const struct vd
 		mpeak = tr->mem_used[k] > mpeak ? tr->mem_used[k] : mpeak;
 	}
 	char a[16], b[128];
-	snprintf(b, sizeof(b), "In the last %zu samples: CPU peaked at %.1f%% of its allocation, memory at %s.",
+	snprintf(b, sizeof(b),
+		 "In the last %zu samples: CPU peaked at %.1f%% of its allocation, memory at %s.",
 		 tr ? tr->n : 0, peak, vd_format_size(mpeak, a, sizeof(a)));
 	ui_grid_put(g, 1, y, app->w - 2, UI_NORMAL, b);
 	ui_grid_put(g, 1, y + 2, app->w - 2, UI_DIM,
@@ -280,7 +294,8 @@ void ui_detail_draw(struct ui_app *app, struct ui_grid *g)
 	struct vd_guest *gu = ui_detail_guest(app);
 	ui_grid_fill(g, 0, 0, app->w, ' ', UI_TITLE);
 	if (!gu) {
-		ui_grid_printf(g, 0, 0, app->w, UI_TITLE, "%s is gone (deleted, or its engine was lost) - Esc returns",
+		ui_grid_printf(g, 0, 0, app->w, UI_TITLE,
+			       "%s is gone (deleted, or its engine was lost) - Esc returns",
 			       app->detail_name);
 		return;
 	}

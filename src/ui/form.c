@@ -3,7 +3,8 @@
 
 #include "ui/app.h"
 
-struct ui_field *ui_form_add(struct ui_form *form, const char *label, const char *value, const char *hint)
+struct ui_field *ui_form_add(struct ui_form *form, const char *label, const char *value,
+			     const char *hint)
 {
 	if (form->n >= UI_FORM_FIELDS)
 		return NULL;
@@ -15,7 +16,8 @@ struct ui_field *ui_form_add(struct ui_form *form, const char *label, const char
 	return f;
 }
 
-struct ui_field *ui_form_add_choice(struct ui_form *form, const char *label, const char *const *choices, size_t n)
+struct ui_field *ui_form_add_choice(struct ui_form *form, const char *label,
+				    const char *const *choices, size_t n)
 {
 	struct ui_field *f = ui_form_add(form, label, n ? choices[0] : "", "Left/Right to choose");
 	if (!f)
@@ -112,7 +114,8 @@ void ui_form_draw(const struct ui_form *form, struct ui_grid *g, int w, int h)
 		bool focus = i == form->focus;
 		ui_grid_put(g, x + 2, fy, 12, UI_LABEL, f->label);
 		char val[200];
-		snprintf(val, sizeof(val), f->n_choices ? "< %s >" : "%s%s", f->value, focus && !f->n_choices ? "_" : "");
+		snprintf(val, sizeof(val), f->n_choices ? "< %s >" : "%s%s", f->value,
+			 focus && !f->n_choices ? "_" : "");
 		ui_grid_put(g, x + 15, fy, bw - 17, focus ? UI_SELECTED : UI_NORMAL, val);
 	}
 	const struct ui_field *cur = &form->f[form->focus];

@@ -32,11 +32,14 @@ struct ui_form {
 	void *ctx;
 };
 
-struct ui_field *ui_form_add(struct ui_form *form, const char *label, const char *value, const char *hint);
-struct ui_field *ui_form_add_choice(struct ui_form *form, const char *label, const char *const *choices, size_t n);
+struct ui_field *ui_form_add(struct ui_form *form, const char *label, const char *value,
+			     const char *hint);
+struct ui_field *ui_form_add_choice(struct ui_form *form, const char *label,
+				    const char *const *choices, size_t n);
 const char *ui_form_value(const struct ui_form *form, const char *label);
 void ui_form_set(struct ui_form *form, const char *label, const char *value);
-/* Returns a reaction: typing edits, Tab/Up/Down move, Left/Right choose, Enter submits, Esc cancels. */
+/* Returns a reaction: typing edits, Tab/Up/Down move, Left/Right choose, Enter submits, Esc
+ * cancels. */
 int ui_form_key(struct ui_app *app, struct ui_form *form, int key);
 void ui_form_draw(const struct ui_form *form, struct ui_grid *g, int w, int h);
 

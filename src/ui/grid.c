@@ -25,7 +25,11 @@ static uint32_t grid_utf8_next(const char **sp)
 {
 	const unsigned char *s = (const unsigned char *)*sp;
 	uint32_t c = s[0];
-	int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+	int n = c < 0x80	     ? 0
+		: (c & 0xe0) == 0xc0 ? 1
+		: (c & 0xf0) == 0xe0 ? 2
+		: (c & 0xf8) == 0xf0 ? 3
+				     : -1;
 	if (n < 0) {
 		*sp += 1;
 		return 0xfffd;
@@ -72,7 +76,8 @@ int ui_grid_put(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, co
 	return col;
 }
 
-int ui_grid_printf(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, const char *fmt, ...)
+int ui_grid_printf(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, const char *fmt,
+		   ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

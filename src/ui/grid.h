@@ -39,8 +39,8 @@ void ui_grid_free(struct ui_grid *g);
 void ui_grid_clear(struct ui_grid *g);
 /* Write UTF-8 text at (x, y), clipped to max_w columns (and the grid); returns columns used. */
 int ui_grid_put(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, const char *utf8);
-int ui_grid_printf(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, const char *fmt, ...)
-	VD_PRINTF(6, 7);
+int ui_grid_printf(struct ui_grid *g, int x, int y, int max_w, enum ui_style st, const char *fmt,
+		   ...) VD_PRINTF(6, 7);
 /* Paint the style of a run of cells without changing their text. */
 void ui_grid_style(struct ui_grid *g, int x, int y, int w, enum ui_style st);
 void ui_grid_fill(struct ui_grid *g, int x, int y, int w, uint32_t ch, enum ui_style st);

@@ -73,9 +73,11 @@ static void forms_add_opt(struct vd_job *job, size_t *n, const char *key, const 
 }
 
 /* Parse the size fields shared by both forms into a job; < 0 with form->error on bad input. */
-static int forms_sizes(struct ui_form *form, struct vd_job *job, uint64_t *mem, double *cpus, unsigned *vcpus)
+static int forms_sizes(struct ui_form *form, struct vd_job *job, uint64_t *mem, double *cpus,
+		       unsigned *vcpus)
 {
-	const char *m = ui_form_value(form, "memory"), *c = ui_form_value(form, "cpus"), *v = ui_form_value(form, "vcpus");
+	const char *m = ui_form_value(form, "memory"), *c = ui_form_value(form, "cpus"),
+		   *v = ui_form_value(form, "vcpus");
 	uint64_t u = 0;
 	if (*m && (vd_parse_size(m, mem) < 0 || *mem < (16ull << 20)))
 		return forms_fail(form, "memory '%s': give a size of at least 16M, like 256M or 2G", m);
@@ -140,7 +142,8 @@ int ui_forms_create(struct ui_app *app)
 	ui_form_add(form, "memory", "", "memory limit (container) or RAM (VM): 256M, 2G");
 	ui_form_add(form, "cpus", "", "container CPU quota in CPUs: 0.5, 2 (empty: none)");
 	ui_form_add(form, "vcpus", "", "vCPUs of a VM");
-	ui_form_add(form, "rootfs", "", "container root filesystem directory (data/mkrootfs-busybox.sh makes one)");
+	ui_form_add(form, "rootfs", "",
+		    "container root filesystem directory (data/mkrootfs-busybox.sh makes one)");
 	ui_form_add(form, "kernel", "", "VM kernel: bzImage or vmlinux");
 	ui_form_add(form, "initrd", "", "VM initramfs (optional)");
 	ui_form_add(form, "disk", "", "VM raw disk image (optional)");

@@ -47,7 +47,8 @@ static int sort_by(struct ui_app *app, enum vd_sort_key key, bool desc)
 
 static int act_sort_next(struct ui_app *app)
 {
-	return sort_by(app, (enum vd_sort_key)((app->table.sort + 1) % VD_SORT__COUNT), app->table.sort_desc);
+	return sort_by(app, (enum vd_sort_key)((app->table.sort + 1) % VD_SORT__COUNT),
+		       app->table.sort_desc);
 }
 
 static int act_sort_prev(struct ui_app *app)
@@ -59,13 +60,18 @@ static int act_sort_prev(struct ui_app *app)
 static int act_sort_cpu(struct ui_app *app) { return sort_by(app, VD_SORT_CPU, true); }
 static int act_sort_mem(struct ui_app *app) { return sort_by(app, VD_SORT_MEM_USED, true); }
 static int act_sort_name(struct ui_app *app) { return sort_by(app, VD_SORT_NAME, false); }
-static int act_invert(struct ui_app *app) { return sort_by(app, app->table.sort, !app->table.sort_desc); }
+static int act_invert(struct ui_app *app)
+{
+	return sort_by(app, app->table.sort, !app->table.sort_desc);
+}
 
 /* htop's F5 tree, for guests: none -> by host -> by engine -> none, with per-group totals. */
 static int act_group(struct ui_app *app)
 {
 	enum vd_sort_key g = app->table.group;
-	app->table.group = g == VD_SORT__COUNT ? VD_SORT_HOST : g == VD_SORT_HOST ? VD_SORT_ENGINE : VD_SORT__COUNT;
+	app->table.group = g == VD_SORT__COUNT ? VD_SORT_HOST
+			   : g == VD_SORT_HOST ? VD_SORT_ENGINE
+					       : VD_SORT__COUNT;
 	ui_app_rebuild(app);
 	ui_app_status(app, UI_NORMAL, "%s", app->table.group == VD_SORT_HOST ? "grouped by host"
 					   : app->table.group == VD_SORT_ENGINE ? "grouped by engine"
@@ -199,8 +205,9 @@ static int act_delete(struct ui_app *app)
 	struct vd_guest *g = ui_app_selected(app);
 	if (!g)
 		return guest_job(app, VD_JOB_DELETE);
-	snprintf(app->confirm, sizeof(app->confirm), "Delete %s %s (%s): its definition and state go away?",
-		 vd_kind_name(g->kind), g->name, vd_backend_name(g->backend));
+	snprintf(app->confirm, sizeof(app->confirm),
+		 "Delete %s %s (%s): its definition and state go away?", vd_kind_name(g->kind),
+		 g->name, vd_backend_name(g->backend));
 	app->confirm_fn = do_delete;
 	app->mode = UI_MODE_CONFIRM;
 	return UI_REACT_REDRAW;
@@ -235,20 +242,38 @@ static const struct ui_action ui_actions[] = {
 	{ "invert", "invert the sort order", act_invert, { 'I' } },
 	{ "columns", "choose the table's columns", act_columns, { UI_KEY_F(2), 'C' } },
 	{ "group", "group by host / engine / none, with totals", act_group, { UI_KEY_F(5), 't' } },
-	{ "search", "search by name: jump to it (F3 finds the next)", act_search, { '/', UI_KEY_F(3) } },
-	{ "filter", "filter by name, engine, host, type or state ('|' = or)", act_filter, { '\\', UI_KEY_F(4) } },
-	{ "detail", "details: overview, graphs, console, advice, log", act_detail, { UI_KEY_ENTER, 'l' } },
+	{ "search",
+	  "search by name: jump to it (F3 finds the next)",
+	  act_search,
+	  { '/', UI_KEY_F(3) } },
+	{ "filter",
+	  "filter by name, engine, host, type or state ('|' = or)",
+	  act_filter,
+	  { '\\', UI_KEY_F(4) } },
+	{ "detail",
+	  "details: overview, graphs, console, advice, log",
+	  act_detail,
+	  { UI_KEY_ENTER, 'l' } },
 	{ "graphs", "CPU and memory graphs of the selected guest", act_graphs, { 'v' } },
-	{ "console", "attach to the selected guest's console (Ctrl-] detaches)", act_console, { 'c' } },
+	{ "console",
+	  "attach to the selected guest's console (Ctrl-] detaches)",
+	  act_console,
+	  { 'c' } },
 	{ "start", "start the selected guest", act_start, { 's' } },
 	{ "stop", "stop the selected guest (graceful, forced after 10 s)", act_stop, { 'x' } },
 	{ "pause", "pause / resume the selected guest", act_pause, { 'p' } },
 	{ "kill", "kill the selected guest (asks first)", act_kill, { 'K', UI_KEY_F(9) } },
-	{ "apply", "apply the right-sizing advice to the selected guest (asks first)", ui_advice_apply_key, { 'a' } },
+	{ "apply",
+	  "apply the right-sizing advice to the selected guest (asks first)",
+	  ui_advice_apply_key,
+	  { 'a' } },
 	{ "undo", "undo the last applied advice (asks first)", ui_advice_undo_key, { 'u' } },
 	{ "delete", "delete the selected (stopped) guest (asks first)", act_delete, { 'D' } },
 	{ "create", "create a guest from a template (a form)", act_create, { 'n', UI_KEY_F(7) } },
-	{ "resize", "resize the selected guest live (memory, CPUs)", act_resize, { 'R', UI_KEY_F(8) } },
+	{ "resize",
+	  "resize the selected guest live (memory, CPUs)",
+	  act_resize,
+	  { 'R', UI_KEY_F(8) } },
 	{ "log", "messages: action results, engine errors, config problems", act_log, { 'L' } },
 	{ "refresh", "refresh now", act_refresh, { 'r' } },
 	{ "slower", "refresh less often (+0.5 s)", act_slower, { '+' } },
@@ -368,9 +393,10 @@ const char *ui_key_name(int key, char *buf, size_t len)
 		int key;
 		const char *name;
 	} names[] = {
-		{ UI_KEY_UP, "Up" },     { UI_KEY_DOWN, "Down" }, { UI_KEY_LEFT, "Left" }, { UI_KEY_RIGHT, "Right" },
-		{ UI_KEY_PGUP, "PgUp" }, { UI_KEY_PGDN, "PgDn" }, { UI_KEY_HOME, "Home" }, { UI_KEY_END, "End" },
-		{ UI_KEY_ENTER, "Enter" }, { UI_KEY_ESC, "Esc" }, { ' ', "Space" },        { '\t', "Tab" },
+		{ UI_KEY_UP, "Up" },	   { UI_KEY_DOWN, "Down" }, { UI_KEY_LEFT, "Left" },
+		{ UI_KEY_RIGHT, "Right" }, { UI_KEY_PGUP, "PgUp" }, { UI_KEY_PGDN, "PgDn" },
+		{ UI_KEY_HOME, "Home" },   { UI_KEY_END, "End" },   { UI_KEY_ENTER, "Enter" },
+		{ UI_KEY_ESC, "Esc" },	   { ' ', "Space" },	    { '\t', "Tab" },
 	};
 	for (size_t i = 0; i < VD_ARRAY_SIZE(names); i++)
 		if (names[i].key == key)

@@ -240,7 +240,8 @@ static void render_console(struct ui_app *app)
 	close(fd);
 	reset_prog_mode();
 	refresh();
-	ui_app_log(app, UI_NORMAL, closed ? "console of %s closed" : "detached from %s", app->console_name);
+	ui_app_log(app, UI_NORMAL, closed ? "console of %s closed" : "detached from %s",
+		   app->console_name);
 }
 
 int ui_render_run(struct ui_app *app)

@@ -7,7 +7,8 @@
 #include "ui/widgets.h"
 
 /* A host meter: one segment of what the host uses, '|' in the used style. */
-static void screen_host_meter(struct ui_grid *g, int y, const char *label, double frac, const char *text)
+static void screen_host_meter(struct ui_grid *g, int y, const char *label, double frac,
+			      const char *text)
 {
 	struct ui_meter_seg seg = { frac, '|', UI_METER_USED };
 	ui_meter(g, 0, y, 28, label, &seg, 1, text);
@@ -15,8 +16,8 @@ static void screen_host_meter(struct ui_grid *g, int y, const char *label, doubl
 
 /* The guests' meter on wide terminals, scaled to the host: '|' what guests use, '#' what is
  * allocated to them but unused; a bar that is full of '#' means the host is over-committed. */
-static void screen_guest_meter(struct ui_grid *g, int x, int y, int w, double used, double alloc, double host,
-			       const char *text)
+static void screen_guest_meter(struct ui_grid *g, int x, int y, int w, double used, double alloc,
+			       double host, const char *text)
 {
 	if (host <= 0)
 		return;
@@ -76,15 +77,17 @@ static void screen_mem_row(struct ui_app *app, struct ui_grid *g, const struct v
 	int x = 29;
 	if (app->w >= 140) {
 		snprintf(in, sizeof(in), "%.1fx", ratio);
-		screen_guest_meter(g, x, 2, 40, (double)t->mem_used, (double)t->mem_alloc, (double)h->mem_total, in);
+		screen_guest_meter(g, x, 2, 40, (double)t->mem_used, (double)t->mem_alloc,
+				   (double)h->mem_total, in);
 		x += 41;
 	}
 	ui_grid_printf(g, x, 2, app->w - x, UI_NORMAL,
 		       x > 29 ? "%s allocated (%.1fx host), %s used (%.0f%% of alloc)"
-		       : app->w >= 120 ? "guests: %s allocated (%.1fx host), %s used (%.0f%% of alloc)"
-				     : "alloc %s (%.1fx host), used %s (%.0f%%)",
-		       vd_format_size(t->mem_alloc, a, sizeof(a)), ratio, vd_format_size(t->mem_used, b, sizeof(b)),
-		       pct);
+		       : app->w >= 120
+			       ? "guests: %s allocated (%.1fx host), %s used (%.0f%% of alloc)"
+			       : "alloc %s (%.1fx host), used %s (%.0f%%)",
+		       vd_format_size(t->mem_alloc, a, sizeof(a)), ratio,
+		       vd_format_size(t->mem_used, b, sizeof(b)), pct);
 }
 
 /* "Guests 8 (vm 4, ct 4), 6 running - engines: fake 8" and what each % means. */
@@ -98,12 +101,17 @@ static void screen_counts_row(struct ui_app *app, struct ui_grid *g, const struc
 		for (size_t k = 0; k < app->reg->n_guests; k++)
 			n += app->reg->guests[k].backend == be;
 		bool local = vd_streq(be->label, "local");
-		off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%s%s%s%s %s", i ? ", " : "", vd_backend_name(be),
-					local ? "" : "@", local ? "" : be->label, be->lost ? "LOST" : be->busy ? "busy " : "");
+		off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%s%s%s%s %s", i ? ", " : "",
+					vd_backend_name(be), local ? "" : "@",
+					local ? "" : be->label,
+					be->lost   ? "LOST"
+					: be->busy ? "busy "
+						   : "");
 		if (!be->lost && off < sizeof(eng))
 			off += (size_t)snprintf(eng + off, sizeof(eng) - off, "%u", n);
 	}
-	int x = ui_grid_printf(g, 0, 3, app->w, UI_NORMAL, "Guests %zu (vm %u, ct %u), %u running - engines: %s",
+	int x = ui_grid_printf(g, 0, 3, app->w, UI_NORMAL,
+			       "Guests %zu (vm %u, ct %u), %u running - engines: %s",
 			       app->reg->n_guests, t->n_by_kind[0], t->n_by_kind[1], t->n_running,
 			       app->reg->n_backends ? eng : "none");
 	const char *legend = app->w >= 120 ? "CPU% of allocation, HOST% of host" : "CPU% of alloc";
@@ -116,9 +124,11 @@ static void screen_empty_hint(struct ui_app *app, struct ui_grid *g, int y)
 {
 	if (app->view.n)
 		return;
-	const char *msg = app->filter[0] ? "no guest matches the filter (\\ to change it, Esc clears)"
-		       : app->reg->n_backends ? "no guests yet: create one with `virtdeck create`, or try `virtdeck --demo`"
-					      : "no engine is available: try `virtdeck --demo`";
+	const char *msg =
+		app->filter[0] ? "no guest matches the filter (\\ to change it, Esc clears)"
+		: app->reg->n_backends
+			? "no guests yet: create one with `virtdeck create`, or try `virtdeck --demo`"
+			: "no engine is available: try `virtdeck --demo`";
 	ui_grid_put(g, 1, y + 2, app->w - 2, UI_DIM, msg);
 }
 
@@ -127,11 +137,13 @@ static void screen_status(struct ui_app *app, struct ui_grid *g)
 	int y = app->h - 1;
 	ui_grid_fill(g, 0, y, app->w, ' ', UI_STATUS);
 	if (app->mode == UI_MODE_FILTER) {
-		ui_grid_printf(g, 0, y, app->w, UI_STATUS, "filter: %s_   (Enter keeps, Esc clears)", app->filter);
+		ui_grid_printf(g, 0, y, app->w, UI_STATUS,
+			       "filter: %s_   (Enter keeps, Esc clears)", app->filter);
 		return;
 	}
 	if (app->mode == UI_MODE_SEARCH) {
-		ui_grid_printf(g, 0, y, app->w, UI_STATUS, "search: %s_   (F3 next, Enter/Esc done)", app->search);
+		ui_grid_printf(g, 0, y, app->w, UI_STATUS,
+			       "search: %s_   (F3 next, Enter/Esc done)", app->search);
 		return;
 	}
 	if (app->mode == UI_MODE_CONFIRM) {
@@ -146,7 +158,8 @@ static void screen_status(struct ui_app *app, struct ui_grid *g)
 	int rw = snprintf(right, sizeof(right), " sort %s %s  %zu/%zu", c ? c->title : "?",
 			  app->table.sort_desc ? "desc" : "asc", app->view.n ? app->table.selected + 1 : 0,
 			  app->view.n);
-	const char *left = app->status[0] ? app->status : "?:help  q:quit  /:search  \\:filter  Enter:details";
+	const char *left =
+		app->status[0] ? app->status : "?:help  q:quit  /:search  \\:filter  Enter:details";
 	ui_grid_put(g, 0, y, app->w - rw - 1, app->status[0] ? app->status_style : UI_STATUS, left);
 	if (app->status[0] && app->status_style == UI_NORMAL)
 		ui_grid_style(g, 0, y, ui_text_width(left), UI_STATUS);
@@ -214,7 +227,8 @@ int ui_screen_help_key(struct ui_app *app, int key)
 static void screen_log(struct ui_app *app, struct ui_grid *g)
 {
 	ui_grid_fill(g, 0, 0, app->w, ' ', UI_TITLE);
-	ui_grid_printf(g, 0, 0, app->w, UI_TITLE, "virtdeck log - %zu messages (newest last; Esc returns)", app->log_n);
+	ui_grid_printf(g, 0, 0, app->w, UI_TITLE,
+		       "virtdeck log - %zu messages (newest last; Esc returns)", app->log_n);
 	int rows = app->h - 2;
 	size_t first = app->log_n > (size_t)rows ? app->log_n - (size_t)rows : 0;
 	first = first > (size_t)app->log_scroll ? first - (size_t)app->log_scroll : 0;
@@ -224,7 +238,9 @@ static void screen_log(struct ui_app *app, struct ui_grid *g)
 		ui_grid_put(g, 9, 1 + r, app->w - 9, e->style == UI_GOOD ? UI_NORMAL : e->style, e->text);
 	}
 	if (!app->log_n)
-		ui_grid_put(g, 1, 2, app->w - 2, UI_DIM, "nothing yet: results of actions, engine errors and config problems show here");
+		ui_grid_put(
+			g, 1, 2, app->w - 2, UI_DIM,
+			"nothing yet: results of actions, engine errors and config problems show here");
 	ui_grid_fill(g, 0, app->h - 1, app->w, ' ', UI_STATUS);
 	ui_grid_put(g, 0, app->h - 1, app->w, UI_STATUS, "Esc: back  q: quit  Up/Down: scroll");
 }

@@ -64,7 +64,8 @@ long ui_table_guest_at(const struct ui_table *t, int row)
 	return -1;
 }
 
-static void table_cell(struct ui_grid *g, int x, int y, int w, bool right, enum ui_style st, const char *text)
+static void table_cell(struct ui_grid *g, int x, int y, int w, bool right, enum ui_style st,
+		       const char *text)
 {
 	int tw = ui_text_width(text);
 	int pad = right && tw < w ? w - tw : 0;
@@ -90,7 +91,9 @@ static void table_heading(struct ui_table *t, struct ui_grid *g, int x, int y, i
 		t->last_x[i] = cx;
 		t->last_w[i] = cw[i];
 		const struct ui_column *c = ui_column_get(cols[i]);
-		bool sorted = c->sort == t->sort && (c->id <= UI_COL_MEM_PCT || c->id == UI_COL_NAME) && c->id != UI_COL_CPU_GRAPH;
+		bool sorted = c->sort == t->sort &&
+			      (c->id <= UI_COL_MEM_PCT || c->id == UI_COL_NAME) &&
+			      c->id != UI_COL_CPU_GRAPH;
 		table_cell(g, cx, y, cw[i], c->right, sorted ? UI_SORTHEAD : UI_COLHEAD, c->title);
 		if (sorted)
 			ui_grid_style(g, cx, y, cw[i], UI_SORTHEAD);
@@ -99,7 +102,8 @@ static void table_heading(struct ui_table *t, struct ui_grid *g, int x, int y, i
 }
 
 /* The CPU% history sparkline, scaled to the allocation (full height = every vCPU busy). */
-static void table_spark(struct ui_table *t, struct ui_grid *g, const struct vd_guest *gu, int x, int y, int w)
+static void table_spark(struct ui_table *t, struct ui_grid *g, const struct vd_guest *gu, int x,
+			int y, int w)
 {
 	const struct vd_trend *tr = vd_trends_find(&t->reg->trends, gu);
 	if (!tr)
@@ -112,8 +116,8 @@ static void table_spark(struct ui_table *t, struct ui_grid *g, const struct vd_g
 	ui_sparkline(g, x, y, w, v, tr->n, t->glyphs, UI_METER_USED);
 }
 
-static void table_row(struct ui_table *t, struct ui_grid *g, const struct vd_guest *gu, int x, int y, int w,
-		      bool sel, const enum ui_col_id *cols, const int *cw, size_t nc)
+static void table_row(struct ui_table *t, struct ui_grid *g, const struct vd_guest *gu, int x,
+		      int y, int w, bool sel, const enum ui_col_id *cols, const int *cw, size_t nc)
 {
 	int cx = x;
 	char buf[96];
@@ -131,7 +135,8 @@ static void table_row(struct ui_table *t, struct ui_grid *g, const struct vd_gue
 
 /* "host demo: 8 guests - alloc 21.5 vCPU, 36G - used 1.80 CPUs, 20G": the alloc-vs-use totals
  * of one group, so several hosts can be compared at a glance. */
-static void table_group_heading(struct ui_table *t, struct ui_grid *g, size_t first, int x, int y, int w)
+static void table_group_heading(struct ui_table *t, struct ui_grid *g, size_t first, int x, int y,
+				int w)
 {
 	const struct vd_guest *g0 = &t->reg->guests[t->view->idx[first]];
 	double alloc = 0, used = 0;
@@ -142,16 +147,21 @@ static void table_group_heading(struct ui_table *t, struct ui_grid *g, size_t fi
 		if (!vd_state_is_active(gu->state))
 			continue;
 		alloc += vd_guest_cpu_capacity(gu, t->reg->host.ncpus);
-		used += gu->cpu_pct_alloc > 0 ? gu->cpu_pct_alloc * vd_guest_cpu_capacity(gu, t->reg->host.ncpus) / 100 : 0;
+		used += gu->cpu_pct_alloc > 0
+				? gu->cpu_pct_alloc *
+					  vd_guest_cpu_capacity(gu, t->reg->host.ncpus) / 100
+				: 0;
 		malloc_ += gu->alloc.mem_bytes;
 		mused += gu->sample.mem_used;
 	}
 	char a[16], b[16];
 	ui_grid_fill(g, x, y, w, ' ', UI_TITLE);
-	ui_grid_printf(g, x, y, w, UI_TITLE, "%s %s: %zu guest%s - alloc %.1f vCPU, %s - used %.2f CPUs, %s",
+	ui_grid_printf(g, x, y, w, UI_TITLE,
+		       "%s %s: %zu guest%s - alloc %.1f vCPU, %s - used %.2f CPUs, %s",
 		       t->group == VD_SORT_HOST ? "host" : "engine",
-		       t->group == VD_SORT_HOST ? g0->host : vd_backend_name(g0->backend), n, n == 1 ? "" : "s", alloc,
-		       vd_format_size(malloc_, a, sizeof(a)), used, vd_format_size(mused, b, sizeof(b)));
+		       t->group == VD_SORT_HOST ? g0->host : vd_backend_name(g0->backend), n,
+		       n == 1 ? "" : "s", alloc, vd_format_size(malloc_, a, sizeof(a)), used,
+		       vd_format_size(mused, b, sizeof(b)));
 }
 
 /* More than one host label among the engines: the HOST column earns its place. */
@@ -167,7 +177,8 @@ void ui_table_draw(struct ui_table *t, struct ui_grid *g, int x, int y, int w, i
 {
 	enum ui_col_id cols[UI_COL__COUNT];
 	int cw[UI_COL__COUNT];
-	unsigned flags = (table_multi_host(t) ? UI_FIT_MULTI_HOST : 0) | (t->advice_on ? UI_FIT_ADVICE : 0);
+	unsigned flags =
+		(table_multi_host(t) ? UI_FIT_MULTI_HOST : 0) | (t->advice_on ? UI_FIT_ADVICE : 0);
 	size_t nc = ui_columns_fit(w, t->columns, t->n_columns, flags, cols, cw, UI_COL__COUNT);
 	table_heading(t, g, x, y, w, cols, cw, nc);
 	int rows = h - 1;

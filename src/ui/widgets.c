@@ -1,10 +1,11 @@
-/* widgets.c - meter bars, sparklines and multi-row graphs built from braille, block or ASCII cells. */
+/* widgets.c - meter bars, sparklines and multi-row graphs built from braille, block or ASCII cells.
+ */
 #include "ui/widgets.h"
 
 #include <math.h>
 
-void ui_meter(struct ui_grid *g, int x, int y, int w, const char *label, const struct ui_meter_seg *segs,
-	      size_t n, const char *text)
+void ui_meter(struct ui_grid *g, int x, int y, int w, const char *label,
+	      const struct ui_meter_seg *segs, size_t n, const char *text)
 {
 	int bar = w - ui_text_width(label) - 3;
 	if (bar < 4)
@@ -31,7 +32,8 @@ size_t ui_graph_capacity(int w, enum ui_glyphs glyphs)
 	return (size_t)(w > 0 ? w : 0) * (glyphs == UI_GLYPHS_BRAILLE ? 2 : 1);
 }
 
-/* Dots lit (0..4) in a row of a braille cell for value level `lvl` counted in dots from the bottom. */
+/* Dots lit (0..4) in a row of a braille cell for value level `lvl` counted in dots from the bottom.
+ */
 static int widget_dots(int lvl, int row_from_bottom)
 {
 	int d = lvl - 4 * row_from_bottom;
@@ -69,7 +71,8 @@ static int widget_level(float v, int steps)
 }
 
 /* The glyph for cell column c of a graph `h` rows high, in row r counted from the bottom. */
-static uint32_t widget_cell(const float *vals, size_t n, size_t first, int c, int r, int h, enum ui_glyphs gl)
+static uint32_t widget_cell(const float *vals, size_t n, size_t first, int c, int r, int h,
+			    enum ui_glyphs gl)
 {
 	if (gl == UI_GLYPHS_BRAILLE) {
 		size_t i = first + (size_t)c * 2;
@@ -85,15 +88,16 @@ static uint32_t widget_cell(const float *vals, size_t n, size_t first, int c, in
 	return gl == UI_GLYPHS_BLOCK ? widget_block(lvl) : widget_ascii(lvl);
 }
 
-void ui_graph(struct ui_grid *g, int x, int y, int w, int h, const float *vals, size_t n, float limit,
-	      enum ui_glyphs glyphs, enum ui_style st)
+void ui_graph(struct ui_grid *g, int x, int y, int w, int h, const float *vals, size_t n,
+	      float limit, enum ui_glyphs glyphs, enum ui_style st)
 {
 	if (w <= 0 || h <= 0)
 		return;
 	size_t cap = ui_graph_capacity(w, glyphs);
 	size_t first = n > cap ? n - cap : 0;
 	/* Right-align: the newest sample sits at the right edge, like htop's and btop's graphs. */
-	int used = (int)((n - first + (glyphs == UI_GLYPHS_BRAILLE ? 1 : 0)) / (glyphs == UI_GLYPHS_BRAILLE ? 2 : 1));
+	int used = (int)((n - first + (glyphs == UI_GLYPHS_BRAILLE ? 1 : 0)) /
+			 (glyphs == UI_GLYPHS_BRAILLE ? 2 : 1));
 	int off = w - used;
 	int limit_row = limit >= 0 ? (int)lroundf(limit * (float)h) - 1 : -1;
 	for (int r = 0; r < h; r++) {
@@ -110,8 +114,8 @@ void ui_graph(struct ui_grid *g, int x, int y, int w, int h, const float *vals, 
 	}
 }
 
-void ui_sparkline(struct ui_grid *g, int x, int y, int w, const float *vals, size_t n, enum ui_glyphs glyphs,
-		  enum ui_style st)
+void ui_sparkline(struct ui_grid *g, int x, int y, int w, const float *vals, size_t n,
+		  enum ui_glyphs glyphs, enum ui_style st)
 {
 	ui_graph(g, x, y, w, 1, vals, n, -1, glyphs, st);
 }

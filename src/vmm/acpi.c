@@ -1,4 +1,5 @@
-/* acpi.c - the guest's ACPI tables: hardware-reduced FADT, MADT (CPUs, IOAPIC), DSDT (virtio-mmio). */
+/* acpi.c - the guest's ACPI tables: hardware-reduced FADT, MADT (CPUs, IOAPIC), DSDT (virtio-mmio).
+ */
 #include <errno.h>
 
 #include "vmm/boot.h"
@@ -63,7 +64,8 @@ static void aml_pkglen(struct acpi_buf *a, size_t len)
 }
 
 /* op [ext] PkgLength body */
-static void aml_wrap(struct acpi_buf *a, const uint8_t *op, size_t oplen, const struct acpi_buf *body)
+static void aml_wrap(struct acpi_buf *a, const uint8_t *op, size_t oplen,
+		     const struct acpi_buf *body)
 {
 	acpi_put(a, op, oplen);
 	aml_pkglen(a, body->n);
@@ -154,8 +156,9 @@ static void aml_io(struct acpi_buf *res, uint16_t port, uint8_t len)
 }
 
 /* A legacy ISA device: without it in the DSDT a hardware-reduced kernel never maps its IRQ. */
-static void aml_legacy_dev(struct acpi_buf *a, const char *name, const char *hid, const uint16_t *ports,
-			   const uint8_t *lens, unsigned nports, unsigned irq)
+static void aml_legacy_dev(struct acpi_buf *a, const char *name, const char *hid,
+			   const uint16_t *ports, const uint8_t *lens, unsigned nports,
+			   unsigned irq)
 {
 	struct acpi_buf body = { .n = 0 }, res = { .n = 0 }, buf = { .n = 0 };
 	acpi_put(&body, name, 4);

@@ -23,7 +23,8 @@ struct vmm_balloon_config {
 	uint32_t actual;    /* driver: pages it has given */
 };
 
-static void vmm_balloon_pages(struct vmm_virtio_mmio *d, const struct vmm_virtq_chain *c, bool inflate)
+static void vmm_balloon_pages(struct vmm_virtio_mmio *d, const struct vmm_virtq_chain *c,
+			      bool inflate)
 {
 	struct vmm_balloon *b = d->priv;
 	uint32_t pfn;

@@ -40,9 +40,11 @@ static uint8_t vmm_blk_rw(struct vmm_blk *b, const struct vmm_virtq_chain *c, ui
 	if (write && b->readonly)
 		return VIRTIO_BLK_S_IOERR;
 	struct iovec iov[VMM_VIRTQ_MAX_SEG];
-	unsigned n = write ? vmm_virtq_iov(c, false, sizeof(struct vmm_blk_req), len, iov, VMM_VIRTQ_MAX_SEG)
+	unsigned n = write ? vmm_virtq_iov(c, false, sizeof(struct vmm_blk_req), len, iov,
+					   VMM_VIRTQ_MAX_SEG)
 			   : vmm_virtq_iov(c, true, 0, len, iov, VMM_VIRTQ_MAX_SEG);
-	ssize_t r = write ? pwritev(b->fd, iov, (int)n, (off_t)off) : preadv(b->fd, iov, (int)n, (off_t)off);
+	ssize_t r = write ? pwritev(b->fd, iov, (int)n, (off_t)off)
+			  : preadv(b->fd, iov, (int)n, (off_t)off);
 	if (r != (ssize_t)len)
 		return VIRTIO_BLK_S_IOERR;
 	if (write)

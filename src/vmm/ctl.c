@@ -172,7 +172,8 @@ static void vmm_ctl_console(struct vmm *vm, struct vd_ctlsrv_client *c)
 		vd_warn("VM %s: %s", vm->name, err->msg);
 }
 
-static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd, struct json_object *req)
+static struct json_object *vmm_ctl_dispatch(struct vmm *vm, const char *cmd,
+					    struct json_object *req)
 {
 	if (vd_streq(cmd, "status"))
 		return vmm_ctl_status(vm);

@@ -1,4 +1,5 @@
-/* def.h - a VM definition (INI under <datadir>/vms/NAME.ini), shared by virtdeck-vmm and the engine. */
+/* def.h - a VM definition (INI under <datadir>/vms/NAME.ini), shared by virtdeck-vmm and the
+ * engine. */
 #ifndef VD_VMM_DEF_H
 #define VD_VMM_DEF_H
 

@@ -256,8 +256,8 @@ struct vmm_virtio_mmio *vmm_net_create_fd(const struct vmm_mem *mem, const char 
 	return d;
 }
 
-struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm, const char *bridge,
-				       struct vd_error **err)
+struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm,
+				       const char *bridge, struct vd_error **err)
 {
 	char ifname[IFNAMSIZ];
 	int tap = vmm_net_tap(vm, ifname, err);

@@ -62,8 +62,9 @@ struct vmm_virtio_mmio {
 };
 
 extern const struct vmm_dev_ops vmm_virtio_mmio_ops;
-void vmm_virtio_mmio_init(struct vmm_virtio_mmio *d, const struct vmm_virtio_dev_ops *ops, void *priv,
-			  const struct vmm_mem *mem, uint64_t features, unsigned config_len);
+void vmm_virtio_mmio_init(struct vmm_virtio_mmio *d, const struct vmm_virtio_dev_ops *ops,
+			  void *priv, const struct vmm_mem *mem, uint64_t features,
+			  unsigned config_len);
 /* Device side (lock held): complete a chain, raise interrupts, give up on a hostile driver. */
 void vmm_virtio_mmio_used(struct vmm_virtio_mmio *d, unsigned q, uint16_t head, uint32_t len);
 void vmm_virtio_mmio_interrupt(struct vmm_virtio_mmio *d, uint32_t why);
@@ -76,8 +77,8 @@ struct vmm_virtio_mmio *vmm_blk_create(const struct vmm_mem *mem, const char *pa
 struct vmm_virtio_mmio *vmm_rng_create(const struct vmm_mem *mem);
 struct vmm_virtio_mmio *vmm_balloon_create(const struct vmm_mem *mem);
 /* virtio-net on a tap "vd-NAME" enslaved to bridge (created if missing). */
-struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm, const char *bridge,
-				       struct vd_error **err);
+struct vmm_virtio_mmio *vmm_net_create(const struct vmm_mem *mem, const char *vm,
+				       const char *bridge, struct vd_error **err);
 /* The same device around an open tap (or, in tests, any non-blocking datagram fd). */
 struct vmm_virtio_mmio *vmm_net_create_fd(const struct vmm_mem *mem, const char *vm, int tap,
 					  const char *ifname);

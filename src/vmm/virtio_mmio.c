@@ -1,4 +1,5 @@
-/* virtio_mmio.c - the virtio-mmio register file (version 2): feature, queue and status handshakes. */
+/* virtio_mmio.c - the virtio-mmio register file (version 2): feature, queue and status handshakes.
+ */
 #include <errno.h>
 
 #include "common/log.h"
@@ -18,8 +19,9 @@ enum {
 	R_CONFIG = 0x100,
 };
 
-void vmm_virtio_mmio_init(struct vmm_virtio_mmio *d, const struct vmm_virtio_dev_ops *ops, void *priv,
-			  const struct vmm_mem *mem, uint64_t features, unsigned config_len)
+void vmm_virtio_mmio_init(struct vmm_virtio_mmio *d, const struct vmm_virtio_dev_ops *ops,
+			  void *priv, const struct vmm_mem *mem, uint64_t features,
+			  unsigned config_len)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);

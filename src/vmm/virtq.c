@@ -82,7 +82,13 @@ int vmm_virtq_pop(const struct vmm_mem *mem, struct vmm_virtq *q, struct vmm_vir
 	if (idx == q->last_avail)
 		return 0;
 	if ((uint16_t)(idx - q->last_avail) > q->num)
-		return -EINVAL; /* the driver claims more new entries than the ring holds */ /* the driver claims more new entries than the ring holds */
+		return -EINVAL;
+			/* the driver claims more new entries than the ring holds */ /* the driver
+											claims more
+											new entries
+											than the
+											ring holds
+										      */
 	uint16_t head;
 	memcpy(&head, avail + 4 + 2 * (q->last_avail % q->num), 2);
 	int r = vmm_virtq_walk(mem, q, head, c);

@@ -125,7 +125,10 @@ struct vmm {
 	bool first_byte_seen;
 	uint64_t first_byte_ns;
 	uint64_t shutdown_deadline_ns;
-	uint64_t setup_ns, setup_cpu_ns; /* wall and CPU time from process start to the vCPUs running */ /* graceful shutdown asked: force it at this time */
+	uint64_t setup_ns, setup_cpu_ns;
+		/* wall and CPU time from process start to the vCPUs running */ /* graceful shutdown
+										   asked: force it
+										   at this time */
 };
 
 /* ctl.c: one control request from a connected client (vm is the struct vmm); replies to c. */
