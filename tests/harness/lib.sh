@@ -35,3 +35,18 @@ vd_harness_cache() {
 	mkdir -p "$c" || { echo "cannot create the harness cache $c (set VD_HARNESS_CACHE)" >&2; return 1; }
 	(cd "$c" && pwd)
 }
+
+# vd_harness_verdict OUT RC WHAT: the verdict of a payload run through run-in-kvm.sh, whose
+# output is in OUT and exit status RC: skip (77) when no KVM could be had, fail when no check
+# ran, one failed or the payload did not exit 0; otherwise say WHAT passed and how many checks.
+vd_harness_verdict() {
+	cat "$1"
+	if [ "$2" = 77 ]; then
+		echo "SKIP: no KVM here: $(grep -m1 SKIP "$1" || echo 'see above')"
+		exit 77
+	fi
+	grep -q '^VMMTEST PASS' "$1" || { echo "FAIL: no check ran (harness exit $2)"; exit 1; }
+	grep -q '^VMMTEST FAIL' "$1" && exit 1
+	[ "$2" = 0 ] || { echo "FAIL: payload exit $2"; exit 1; }
+	echo "$3 ($(grep -c '^VMMTEST PASS' "$1") checks)"
+}

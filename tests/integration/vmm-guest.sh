@@ -36,12 +36,4 @@ set +e
 	>"$work/out" 2>&1
 rc=$?
 set -e
-cat "$work/out"
-if [ "$rc" = 77 ]; then
-	echo "SKIP: no KVM here: $(grep -m1 SKIP "$work/out" || echo 'see above')"
-	exit 77
-fi
-grep -q '^VMMTEST PASS' "$work/out" || { echo "FAIL: no check ran (harness exit $rc)"; exit 1; }
-grep -q '^VMMTEST FAIL' "$work/out" && exit 1
-[ "$rc" = 0 ] || { echo "FAIL: payload exit $rc"; exit 1; }
-echo "all virtdeck-vmm checks passed on real KVM ($(grep -c '^VMMTEST PASS' "$work/out") checks)"
+vd_harness_verdict "$work/out" "$rc" "all virtdeck-vmm checks passed on real KVM"

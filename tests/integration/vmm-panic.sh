@@ -8,6 +8,8 @@ src=${VD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${VD_BUILDDIR:-$src}
 vd=${VD_VIRTDECK_BIN:-$build/virtdeck}
 [ -x "$build/virtdeck-vmm" ] || { echo "SKIP: virtdeck-vmm not built (configure --enable-vmm)"; exit 77; }
+vd_harness_dir=$src/tests/harness
+. "$vd_harness_dir/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vd-vmm-panic.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -16,12 +18,4 @@ set +e
 	sh "$src/tests/integration/vmm-panic-payload.sh" "$vd" "$build/virtdeck-vmm" >"$work/out" 2>&1
 rc=$?
 set -e
-cat "$work/out"
-if [ "$rc" = 77 ]; then
-	echo "SKIP: no KVM here: $(grep -m1 SKIP "$work/out" || echo 'see above')"
-	exit 77
-fi
-grep -q '^VMMTEST PASS' "$work/out" || { echo "FAIL: no check ran (harness exit $rc)"; exit 1; }
-grep -q '^VMMTEST FAIL' "$work/out" && exit 1
-[ "$rc" = 0 ] || { echo "FAIL: payload exit $rc"; exit 1; }
-echo "a panicking guest is reported as panicked ($(grep -c '^VMMTEST PASS' "$work/out") checks)"
+vd_harness_verdict "$work/out" "$rc" "a panicking guest is reported as panicked"

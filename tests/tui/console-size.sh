@@ -3,25 +3,9 @@
 # `virtdeck console` and from the TUI's `c`, and follows the pane when tmux resizes it. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
-tui_require_tmux
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
-"$VD_BIN" --version | grep -q ' ct' ||
-	{ echo "SKIP: this virtdeck has no container engine"; exit 77; }
-T=$(mktemp -d /tmp/vd-tui-size.XXXXXX)
-name=tuisize$$
-export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
-cleanup() {
-	timeout 10 "$VD_BIN" kill "$name" >/dev/null 2>&1
-	timeout 10 "$VD_BIN" delete "$name" >/dev/null 2>&1
-	tui_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+tui_ct_setup tuisize
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
 ok() { echo "ok - $*"; }
-sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null ||
-	fail "mkrootfs"
 
 # A shell as the container's command: its console is the pty the supervisor holds.
 "$VD_BIN" create ct "$name" --rootfs "$T/rootfs" --memory 64M -- /bin/sh >/dev/null ||

@@ -3,21 +3,8 @@
 # start, see real use against its limits, attach to its console, resize, stop, delete. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
-tui_require_tmux
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
-"$VD_BIN" --version | grep -q ' ct' || { echo "SKIP: this virtdeck has no container engine"; exit 77; }
-T=$(mktemp -d /tmp/vd-tui-ct.XXXXXX)
-name=tuict$$
-export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
-cleanup() {
-	"$VD_BIN" kill "$name" >/dev/null 2>&1
-	"$VD_BIN" delete "$name" >/dev/null 2>&1
-	tui_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tui_ct_setup tuict
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
-sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null || fail "mkrootfs"
 
 tui_start 200 36 "VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state $VD_BIN -d 0.5"
 tui_wait_for "virtdeck" || exit 1

@@ -4,24 +4,10 @@
 # terminal's size and Ctrl-C, its exit status, and the container's rlimits. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
-tui_require_tmux
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
-"$VD_BIN" --version | grep -q ' ct' || { echo "SKIP: this virtdeck has no container engine"; exit 77; }
+tui_ct_setup tuiexec
 command -v cc >/dev/null || { echo "SKIP: no C compiler for the TIOCSTI probe"; exit 77; }
-T=$(mktemp -d /tmp/vd-tui-exec.XXXXXX)
-name=tuiexec$$
-export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
-cleanup() {
-	timeout 10 "$VD_BIN" kill "$name" >/dev/null 2>&1
-	timeout 10 "$VD_BIN" delete "$name" >/dev/null 2>&1
-	tui_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
 ok() { echo "ok - $*"; }
-sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null || fail "mkrootfs"
 
 # The probe pushes its argument into its stdin terminal's input queue, as an attacker would.
 cat > "$T/probe.c" <<'EOF'

@@ -92,3 +92,27 @@ tui_wait_gone_re() {
 tui_keys() {
 	tui_tmux send-keys -t vd "$@"
 }
+
+# tui_ct_setup TAG: what every tmux test of a real container needs: skip (77) without tmux, root
+# or the ct engine; private state and data dirs under $T; a busybox rootfs in $T/rootfs; the
+# container $name (TAG plus our pid) killed and deleted and tmux stopped however the test ends.
+tui_ct_setup() {
+	tui_require_tmux
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
+	"$VD_BIN" --version | grep -q ' ct' ||
+		{ echo "SKIP: this virtdeck has no container engine"; exit 77; }
+	T=$(mktemp -d "/tmp/vd-tui-$1.XXXXXX")
+	name=$1$$
+	export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
+	trap tui_ct_cleanup EXIT
+	trap 'exit 1' INT TERM
+	sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null ||
+		{ echo "FAIL: building the busybox rootfs"; exit 1; }
+}
+
+tui_ct_cleanup() {
+	timeout 10 "$VD_BIN" kill "$name" >/dev/null 2>&1
+	timeout 10 "$VD_BIN" delete "$name" >/dev/null 2>&1
+	tui_cleanup
+	rm -rf "$T"
+}

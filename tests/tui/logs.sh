@@ -3,21 +3,8 @@
 # the newest lines show, and a search brings an old line into view. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
-tui_require_tmux
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: containers need root here"; exit 77; }
-"$VD_BIN" --version | grep -q ' ct' || { echo "SKIP: this virtdeck has no container engine"; exit 77; }
-T=$(mktemp -d /tmp/vd-tui-logs.XXXXXX)
-name=tuilog$$
-export VIRTDECK_DATA_DIR=$T/data VIRTDECK_STATE_DIR=$T/state
-cleanup() {
-	"$VD_BIN" kill "$name" >/dev/null 2>&1
-	"$VD_BIN" delete "$name" >/dev/null 2>&1
-	tui_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tui_ct_setup tuilog
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
-sh "${VD_SRCDIR:-$(dirname "$0")/../..}/data/mkrootfs-busybox.sh" "$T/rootfs" >/dev/null || fail "mkrootfs"
 
 "$VD_BIN" create ct "$name" --rootfs "$T/rootfs" --memory 32M -- /bin/sh -c \
 	'i=0; while [ $i -lt 200 ]; do [ $i = 42 ] && echo needle-42 || echo out-$i; i=$((i+1)); done; exit 3' \
