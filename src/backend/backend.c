@@ -8,6 +8,7 @@
 
 #include "backend/engines.h"
 #include "common/log.h"
+#include "common/rate.h"
 
 static const struct vd_backend_ops *const vd_engines[] = {
 #ifdef ENABLE_CONTAINERS
@@ -49,8 +50,15 @@ uint64_t vd_backend_now(const struct vd_backend *be)
 /* An engine stamps its readings with CLOCK_MONOTONIC; an injected clock (tests, simulated days of
  * history) is another timeline, so under one the sample takes its time and the engine's kept
  * reading is dropped rather than mixed with it. */
-void vd_backend_stamp_sample(const struct vd_backend *be, struct vd_sample *s)
+void vd_backend_stamp_sample(const struct vd_backend *be, struct vd_sample *s,
+			     struct json_object *reply)
 {
+	struct vd_rate_reading cur, win;
+	vd_rate_json_get(reply, &cur, &win);
+	s->t_ns = cur.t_ns;
+	s->cpu_ns = cur.value;
+	s->win_t_ns = win.t_ns;
+	s->win_cpu_ns = win.value;
 	if (be->clock || !s->t_ns)
 		s->t_ns = vd_backend_now(be);
 	if (be->clock)

@@ -132,7 +132,10 @@ void vd_backend_last_lines(struct vd_backend *be, const char *name, size_t n,
 			   struct vd_log_lines *out);
 
 uint64_t vd_backend_now(const struct vd_backend *be);
-/* Keep the engine's own stamps on a sample unless a clock is injected (see backend.c). */
-void vd_backend_stamp_sample(const struct vd_backend *be, struct vd_sample *s);
+struct json_object;
+/* The CPU reading of an engine's stats reply (common/rate.h) into s, keeping the engine's own
+ * stamps unless a clock is injected (see backend.c). */
+void vd_backend_stamp_sample(const struct vd_backend *be, struct vd_sample *s,
+			     struct json_object *reply);
 
 #endif

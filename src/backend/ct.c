@@ -118,10 +118,9 @@ static char *ct_sock(struct vd_backend *be, const char *name)
 static pid_t ct_live_supervisor(struct vd_backend *be, const char *name);
 
 /* -ETIMEDOUT with what to do about a supervisor that is there but does not answer. */
-static int ct_unanswered(struct vd_backend *be, const char *name, bool stopped, int timeout_ms,
+static int ct_unanswered(const char *name, pid_t pid, bool stopped, int timeout_ms,
 			 struct vd_error **err)
 {
-	pid_t pid = ct_live_supervisor(be, name);
 	if (stopped)
 		return vd_error_set(err, ETIMEDOUT, "container %s: its supervisor (pid %d) is "
 				    "stopped, not answering: resume it with `kill -CONT %d`", name,
@@ -140,7 +139,7 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 	 * timeout. */
 	pid_t pid = ct_live_supervisor(be, name);
 	if (vd_pid_stopped(pid))
-		return ct_unanswered(be, name, true, timeout_ms, err);
+		return ct_unanswered(name, pid, true, timeout_ms, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	int r = vd_ctl_call(sock, req, timeout_ms, resp, &e);
@@ -153,7 +152,7 @@ static int ct_call(struct vd_backend *be, const char *name, struct json_object *
 	}
 	if (r == -ETIMEDOUT) {
 		vd_error_free(e);
-		return ct_unanswered(be, name, vd_pid_stopped(pid), timeout_ms, err);
+		return ct_unanswered(name, pid, vd_pid_stopped(pid), timeout_ms, err);
 	}
 	if (r < 0)
 		return vd_error_propagate(err, e);
@@ -215,12 +214,7 @@ static void ct_fill_sample(struct vd_backend *be, struct json_object *o, struct 
 {
 	memset(s, 0, sizeof(*s));
 	s->valid = true;
-	int64_t t = vd_json_i64(o, "t_ns", 0);
-	s->t_ns = t > 0 ? (uint64_t)t : 0;
-	s->cpu_ns = (uint64_t)vd_json_i64(o, "cpu_ns", 0);
-	s->win_t_ns = (uint64_t)vd_json_i64(o, "win_t_ns", 0);
-	s->win_cpu_ns = (uint64_t)vd_json_i64(o, "win_cpu_ns", 0);
-	vd_backend_stamp_sample(be, s);
+	vd_backend_stamp_sample(be, s, o);
 	s->mem_used = (uint64_t)vd_json_i64(o, "mem_used", 0);
 	s->mem_peak = ct_peak_used(o, s->mem_used);
 	s->io_read = (uint64_t)vd_json_i64(o, "io_read", 0);
@@ -913,8 +907,9 @@ static int ct_console_reply(int fd, const char *name, struct vd_error **err)
 
 static int ct_console(struct vd_backend *be, const char *name, int *out, struct vd_error **err)
 {
-	if (vd_pid_stopped(ct_live_supervisor(be, name)))
-		return ct_unanswered(be, name, true, 0, err);
+	pid_t sup = ct_live_supervisor(be, name);
+	if (vd_pid_stopped(sup))
+		return ct_unanswered(name, sup, true, 0, err);
 	_cleanup_free_ char *sock = ct_sock(be, name);
 	struct vd_error *e = NULL;
 	_cleanup_close_ int fd = vd_ctl_connect(sock, &e);

@@ -137,11 +137,7 @@ static void vmm_fill_sample(struct vd_backend *be, struct json_object *st, struc
 	memset(s, 0, sizeof(*s));
 	s->valid = true;
 	/* The VMM stamps its vCPU reading (CLOCK_MONOTONIC, as ours), keeps one a second back. */
-	s->t_ns = vmm_u64(st, "t_ns");
-	s->cpu_ns = vmm_u64(st, "cpu_ns");
-	s->win_t_ns = vmm_u64(st, "win_t_ns");
-	s->win_cpu_ns = vmm_u64(st, "win_cpu_ns");
-	vd_backend_stamp_sample(be, s);
+	vd_backend_stamp_sample(be, s, st);
 	s->mem_rss = vmm_u64(st, "rss");
 	s->io_read = vmm_u64(st, "io_read");
 	s->io_write = vmm_u64(st, "io_write");

@@ -396,6 +396,11 @@ static struct json_object *ctl_json_number(struct json_object *o, const char *ke
 		       : NULL;
 }
 
+void vd_json_put_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
 int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def)
 {
 	struct json_object *v = ctl_json_number(o, key);

@@ -76,5 +76,7 @@ const char *vd_json_str(struct json_object *o, const char *key, const char *def)
 int64_t vd_json_i64(struct json_object *o, const char *key, int64_t def);
 double vd_json_double(struct json_object *o, const char *key, double def);
 bool vd_json_bool(struct json_object *o, const char *key, bool def);
+/* A counter or size into a reply (json-c's integers are signed 64-bit). */
+void vd_json_put_u64(struct json_object *o, const char *key, uint64_t v);
 
 #endif

@@ -1,6 +1,7 @@
 /* rate.c - counter readings stamped when the engine read them, and the rates between two. */
 #include "common/rate.h"
 
+#include "common/ctl.h"
 #include "common/util.h"
 
 #define RATE_TRIES 4
@@ -75,4 +76,25 @@ double vd_rate_cap_slack(double cap, double period_s, unsigned n_cpus, double ti
 	if (edge < 0)
 		edge = 0; /* a cap of n CPUs or more cannot be exceeded on n CPUs */
 	return 100.0 * (2.0 * edge + 2.0 * (double)n_cpus * tick_s) / (cap * window_s);
+}
+
+void vd_rate_json_put(struct json_object *o, struct vd_rate_reading cur,
+		      const struct vd_rate_ring *ring)
+{
+	struct vd_rate_reading base;
+	vd_json_put_u64(o, "t_ns", cur.t_ns);
+	vd_json_put_u64(o, "cpu_ns", cur.value);
+	if (!vd_rate_ring_base(ring, cur.t_ns, &base))
+		return;
+	vd_json_put_u64(o, "win_t_ns", base.t_ns);
+	vd_json_put_u64(o, "win_cpu_ns", base.value);
+}
+
+void vd_rate_json_get(struct json_object *o, struct vd_rate_reading *cur,
+		      struct vd_rate_reading *win)
+{
+	*cur = (struct vd_rate_reading){ (uint64_t)vd_json_i64(o, "t_ns", 0),
+					 (uint64_t)vd_json_i64(o, "cpu_ns", 0) };
+	*win = (struct vd_rate_reading){ (uint64_t)vd_json_i64(o, "win_t_ns", 0),
+					 (uint64_t)vd_json_i64(o, "win_cpu_ns", 0) };
 }

@@ -25,6 +25,15 @@ struct vd_rate_ring {
 	unsigned n, head; /* head: the newest */
 };
 
+/* The stamped-reading part of a stats reply, one contract for every engine and its client:
+ * t_ns and cpu_ns now and, when the ring holds a reading a window back, win_t_ns and win_cpu_ns. */
+struct json_object;
+void vd_rate_json_put(struct json_object *o, struct vd_rate_reading cur,
+		      const struct vd_rate_ring *ring);
+/* Read them back from a reply; what is absent is 0 (no reading). */
+void vd_rate_json_get(struct json_object *o, struct vd_rate_reading *cur,
+		      struct vd_rate_reading *win);
+
 /* Read a counter with read(arg), stamped with the midpoint of the tightest of a few tries, so a
  * reader preempted between its clock and its read does not move the stamp. */
 struct vd_rate_reading vd_rate_read(uint64_t (*read)(void *arg), void *arg);

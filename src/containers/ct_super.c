@@ -559,11 +559,6 @@ static uint64_t ct_super_netstat(const struct ct_super *s, const char *which)
 	return v;
 }
 
-static void ct_super_put_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
 static uint64_t ct_super_cpu_counter(void *cg)
 {
 	return ct_cgroup_cpu_ns(cg);
@@ -598,13 +593,8 @@ static int ct_super_rate_due_ms(const struct ct_super *s)
 /* The CPU counter with its stamp and, when kept, the reading a second or more before it. */
 static void ct_super_put_cpu(struct ct_super *s, struct json_object *o)
 {
-	struct vd_rate_reading cur = ct_super_cpu_reading(s), base;
-	ct_super_put_u64(o, "t_ns", cur.t_ns);
-	ct_super_put_u64(o, "cpu_ns", cur.value);
-	if (vd_rate_ring_base(&s->cpu_ring, cur.t_ns, &base)) {
-		ct_super_put_u64(o, "win_t_ns", base.t_ns);
-		ct_super_put_u64(o, "win_cpu_ns", base.value);
-	}
+	struct vd_rate_reading cur = ct_super_cpu_reading(s);
+	vd_rate_json_put(o, cur, &s->cpu_ring);
 	if (s->cg)
 		vd_rate_ring_note(&s->cpu_ring, cur);
 }
@@ -617,22 +607,22 @@ static struct json_object *ct_super_stats(struct ct_super *s, struct json_object
 		return NULL;
 	struct json_object *o = vd_ctl_reply_ok();
 	ct_super_put_cpu(s, o);
-	ct_super_put_u64(o, "cpu_user_ns", st.cpu_user_ns);
-	ct_super_put_u64(o, "cpu_sys_ns", st.cpu_sys_ns);
-	ct_super_put_u64(o, "nr_throttled", st.nr_throttled);
-	ct_super_put_u64(o, "throttled_ns", st.throttled_ns);
-	ct_super_put_u64(o, "mem_usage", st.mem_usage);
-	ct_super_put_u64(o, "mem_used", st.mem_used);
-	ct_super_put_u64(o, "mem_peak", st.mem_peak);
-	ct_super_put_u64(o, "mem_limit", st.mem_limit);
-	ct_super_put_u64(o, "oom_events", st.oom_events);
-	ct_super_put_u64(o, "oom_kills", st.oom_kills);
-	ct_super_put_u64(o, "pids", st.pids);
-	ct_super_put_u64(o, "io_read", st.io_read);
-	ct_super_put_u64(o, "io_write", st.io_write);
+	vd_json_put_u64(o, "cpu_user_ns", st.cpu_user_ns);
+	vd_json_put_u64(o, "cpu_sys_ns", st.cpu_sys_ns);
+	vd_json_put_u64(o, "nr_throttled", st.nr_throttled);
+	vd_json_put_u64(o, "throttled_ns", st.throttled_ns);
+	vd_json_put_u64(o, "mem_usage", st.mem_usage);
+	vd_json_put_u64(o, "mem_used", st.mem_used);
+	vd_json_put_u64(o, "mem_peak", st.mem_peak);
+	vd_json_put_u64(o, "mem_limit", st.mem_limit);
+	vd_json_put_u64(o, "oom_events", st.oom_events);
+	vd_json_put_u64(o, "oom_kills", st.oom_kills);
+	vd_json_put_u64(o, "pids", st.pids);
+	vd_json_put_u64(o, "io_read", st.io_read);
+	vd_json_put_u64(o, "io_write", st.io_write);
 	/* The host end of the veth sees the container's traffic mirrored: its tx is our rx. */
-	ct_super_put_u64(o, "net_rx", s->has_net ? ct_super_netstat(s, "tx_bytes") : 0);
-	ct_super_put_u64(o, "net_tx", s->has_net ? ct_super_netstat(s, "rx_bytes") : 0);
+	vd_json_put_u64(o, "net_rx", s->has_net ? ct_super_netstat(s, "tx_bytes") : 0);
+	vd_json_put_u64(o, "net_tx", s->has_net ? ct_super_netstat(s, "rx_bytes") : 0);
 	json_object_object_add(o, "cgroups", json_object_new_boolean(s->cg != NULL));
 	json_object_object_add(o, "psi_valid", json_object_new_boolean(st.psi_valid));
 	json_object_object_add(o, "psi_cpu_some10", json_object_new_double(st.psi_cpu_some10));

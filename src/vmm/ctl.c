@@ -16,11 +16,6 @@
 
 #define VMM_CTL_PAGE 4096ull
 
-static void vmm_ctl_add_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
 static uint64_t vmm_ctl_rss(void)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -37,13 +32,13 @@ static struct json_object *vmm_ctl_status(struct vmm *vm)
 	json_object_object_add(o, "state", json_object_new_string(vmm_vm_state_name(vm)));
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "vcpus", json_object_new_int((int)vm->nvcpus));
-	vmm_ctl_add_u64(o, "mem_bytes", vm->mem.size);
+	vd_json_put_u64(o, "mem_bytes", vm->mem.size);
 	json_object_object_add(o, "pty", json_object_new_string(vm->pty_path));
-	vmm_ctl_add_u64(o, "uptime_ns", vd_now_mono_ns() - vm->start_ns);
+	vd_json_put_u64(o, "uptime_ns", vd_now_mono_ns() - vm->start_ns);
 	if (vm->first_byte_seen)
-		vmm_ctl_add_u64(o, "first_byte_ns", vm->first_byte_ns - vm->start_ns);
-	vmm_ctl_add_u64(o, "setup_ns", vm->setup_ns);
-	vmm_ctl_add_u64(o, "setup_cpu_ns", vm->setup_cpu_ns);
+		vd_json_put_u64(o, "first_byte_ns", vm->first_byte_ns - vm->start_ns);
+	vd_json_put_u64(o, "setup_ns", vm->setup_ns);
+	vd_json_put_u64(o, "setup_cpu_ns", vm->setup_cpu_ns);
 	return o;
 }
 
@@ -53,15 +48,15 @@ static struct json_object *vmm_ctl_balloon_json(struct vmm *vm)
 	vmm_balloon_get(vm->balloon, &s);
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "valid", json_object_new_boolean(s.valid));
-	vmm_ctl_add_u64(b, "total", s.total);
-	vmm_ctl_add_u64(b, "free", s.free);
-	vmm_ctl_add_u64(b, "available", s.available);
-	vmm_ctl_add_u64(b, "caches", s.caches);
-	vmm_ctl_add_u64(b, "major_faults", s.major_faults);
-	vmm_ctl_add_u64(b, "target_bytes", vm->mem.size - s.target_pages * VMM_CTL_PAGE);
-	vmm_ctl_add_u64(b, "actual_bytes", vm->mem.size - s.actual_pages * VMM_CTL_PAGE);
+	vd_json_put_u64(b, "total", s.total);
+	vd_json_put_u64(b, "free", s.free);
+	vd_json_put_u64(b, "available", s.available);
+	vd_json_put_u64(b, "caches", s.caches);
+	vd_json_put_u64(b, "major_faults", s.major_faults);
+	vd_json_put_u64(b, "target_bytes", vm->mem.size - s.target_pages * VMM_CTL_PAGE);
+	vd_json_put_u64(b, "actual_bytes", vm->mem.size - s.actual_pages * VMM_CTL_PAGE);
 	if (s.valid)
-		vmm_ctl_add_u64(b, "age_ns", vd_now_mono_ns() - s.updated_ns);
+		vd_json_put_u64(b, "age_ns", vd_now_mono_ns() - s.updated_ns);
 	return b;
 }
 
@@ -69,13 +64,8 @@ static struct json_object *vmm_ctl_balloon_json(struct vmm *vm)
  * rate from one reply, timed by the instants the counters were read, not by its own clock. */
 static void vmm_ctl_add_cpu(struct vmm *vm, struct json_object *o)
 {
-	struct vd_rate_reading cur = vmm_vcpu_cpu_reading(vm), base;
-	vmm_ctl_add_u64(o, "t_ns", cur.t_ns);
-	vmm_ctl_add_u64(o, "cpu_ns", cur.value);
-	if (vd_rate_ring_base(&vm->cpu_ring, cur.t_ns, &base)) {
-		vmm_ctl_add_u64(o, "win_t_ns", base.t_ns);
-		vmm_ctl_add_u64(o, "win_cpu_ns", base.value);
-	}
+	struct vd_rate_reading cur = vmm_vcpu_cpu_reading(vm);
+	vd_rate_json_put(o, cur, &vm->cpu_ring);
 	vd_rate_ring_note(&vm->cpu_ring, cur);
 }
 
@@ -91,17 +81,17 @@ static struct json_object *vmm_ctl_stats(struct vmm *vm)
 	}
 	json_object_object_add(o, "vcpu_ns", per);
 	vmm_ctl_add_cpu(vm, o);
-	vmm_ctl_add_u64(o, "exits", exits);
+	vd_json_put_u64(o, "exits", exits);
 	uint64_t rss = vmm_ctl_rss(), touched = vmm_mem_touched(&vm->mem);
-	vmm_ctl_add_u64(o, "rss", rss);
-	vmm_ctl_add_u64(o, "mem_touched", touched);
-	vmm_ctl_add_u64(o, "vmm_overhead", rss > touched ? rss - touched : 0);
+	vd_json_put_u64(o, "rss", rss);
+	vd_json_put_u64(o, "mem_touched", touched);
+	vd_json_put_u64(o, "vmm_overhead", rss > touched ? rss - touched : 0);
 	struct vmm_virtio_counters io;
 	vmm_virtio_counters(vm, &io);
-	vmm_ctl_add_u64(o, "io_read", io.read_bytes);
-	vmm_ctl_add_u64(o, "io_write", io.write_bytes);
-	vmm_ctl_add_u64(o, "net_rx", io.net_rx);
-	vmm_ctl_add_u64(o, "net_tx", io.net_tx);
+	vd_json_put_u64(o, "io_read", io.read_bytes);
+	vd_json_put_u64(o, "io_write", io.write_bytes);
+	vd_json_put_u64(o, "net_rx", io.net_rx);
+	vd_json_put_u64(o, "net_tx", io.net_tx);
 	if (vm->balloon)
 		json_object_object_add(o, "balloon", vmm_ctl_balloon_json(vm));
 	return o;
