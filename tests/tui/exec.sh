@@ -60,21 +60,8 @@ run() {
 	tui_keys -l "$1"
 	tui_keys Enter
 }
-# poll SECONDS CMD...: run CMD every 0.1 s until it succeeds (generous limits: the machine is loaded).
-poll() {
-	limit=$1
-	shift
-	i=0
-	while [ $i -lt $((limit * 10)) ]; do
-		"$@" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-screen_has() { tui_screen | grep -qE -- "$1"; }
 # Commands print E""XIT=: the typed line shows the quotes, only the output matches EXIT=.
-wait_re() { poll "$2" screen_has "$1"; }
+wait_re() { tui_poll "$2" tui_has_re "$1"; }
 
 # TIOCSTI from the container must not reach the host shell after exec returns.
 stty_before=$T/stty.before
@@ -121,7 +108,7 @@ ok "Ctrl-C reached the command; status 7 came back"
 # Exit status, and the terminal settings are as before.
 run "clear; $VD_BIN exec $name -- sh -c 'exit 3'; echo E\"\"XIT=\$?; stty -g > $T/stty.after"
 tui_wait_for "EXIT=3" 20 || fail "exit 3 inside did not make virtdeck exit 3"
-poll 10 test -s "$T/stty.after"
+tui_poll 10 test -s "$T/stty.after"
 cmp -s "$stty_before" "$T/stty.after" || fail "terminal settings changed: $(cat "$stty_before") -> $(cat "$T/stty.after")"
 ok "exit 3 came back, terminal settings unchanged"
 
@@ -142,8 +129,8 @@ run "clear; $VD_BIN exec $name -- sleep 600; echo E\"\"XIT=\$?; stty -g > $T/stt
 shell=$(tui_tmux display -p -t vd '#{pane_pid}')
 find_vd() { vd=$(pgrep -P "$shell"); }
 find_cmd() { helper=$(pgrep -P "$vd") && cmd=$(pgrep -P "$helper"); }
-poll 10 find_vd || fail "virtdeck exec is not running in the pane"
-poll 10 find_cmd || fail "the command of virtdeck exec did not start"
+tui_poll 10 find_vd || fail "virtdeck exec is not running in the pane"
+tui_poll 10 find_cmd || fail "the command of virtdeck exec did not start"
 # The command has the container's pty, never the pane's; the relaying helper keeps nothing of the
 # container but the pty master (and its signalfd).
 pane_tty=$(tui_tmux display -p -t vd '#{pane_tty}')
@@ -157,10 +144,10 @@ kept=$(for f in /proc/"$helper"/fd/*; do [ "${f##*/}" -gt 2 ] && readlink "$f"; 
 ok "command's stdio is a container pty, the helper holds only: $kept"
 # Raw while the command has the pty: the restore below is a real one.
 pane_raw() { [ "$(stty -F "$pane_tty" -g)" != "$(cat "$stty_before")" ]; }
-poll 10 pane_raw || fail "the pane's terminal is not raw while exec runs"
+tui_poll 10 pane_raw || fail "the pane's terminal is not raw while exec runs"
 kill -TERM $vd
 wait_re "EXIT=[0-9]" 20 || fail "exec did not end after SIGTERM"
-poll 10 test -s "$T/stty.killed"
+tui_poll 10 test -s "$T/stty.killed"
 cmp -s "$stty_before" "$T/stty.killed" || fail "terminal left changed after SIGTERM: $(cat "$T/stty.killed")"
 ok "SIGTERM to virtdeck exec: $(tui_screen | grep -o 'EXIT=[0-9]*' | tail -1), terminal settings restored"
 echo "PASS: exec has its own pty and session, the terminal's size, Ctrl-C, status and the container's rlimits"

@@ -65,29 +65,18 @@ tui_lacks() { ! tui_screen | grep -qF -- "$1"; }
 tui_has_re() { tui_screen | grep -qE -- "$1"; }
 tui_lacks_re() { ! tui_screen | grep -qE -- "$1"; }
 
-# tui_wait_for TEXT [SECONDS] : poll the screen until TEXT shows up.
-tui_wait_for() {
-	tui_poll "${2:-10}" tui_has "$1" && return 0
-	echo "FAIL: '$1' did not appear within $(tui_limit "${2:-10}")s; the screen was:"
+# tui_wait PRED ARG SECONDS WHAT: poll until `PRED ARG` holds; else say WHAT, show the screen.
+tui_wait() {
+	tui_poll "$3" "$1" "$2" && return 0
+	echo "FAIL: $4 within $(tui_limit "$3")s; the screen was:"
 	tui_screen
 	return 1
 }
 
-# tui_wait_re REGEX [SECONDS] : poll the screen until a line matches the extended REGEX.
-tui_wait_re() {
-	tui_poll "${2:-10}" tui_has_re "$1" && return 0
-	echo "FAIL: /$1/ did not match within $(tui_limit "${2:-10}")s; the screen was:"
-	tui_screen
-	return 1
-}
-
-# tui_wait_gone_re REGEX [SECONDS] : poll the screen until no line matches REGEX.
-tui_wait_gone_re() {
-	tui_poll "${2:-10}" tui_lacks_re "$1" && return 0
-	echo "FAIL: /$1/ still on screen after $(tui_limit "${2:-10}")s; the screen was:"
-	tui_screen
-	return 1
-}
+# TEXT shows up / a line matches the extended REGEX / no line matches it [within SECONDS].
+tui_wait_for() { tui_wait tui_has "$1" "${2:-10}" "'$1' did not appear"; }
+tui_wait_re() { tui_wait tui_has_re "$1" "${2:-10}" "/$1/ did not match"; }
+tui_wait_gone_re() { tui_wait tui_lacks_re "$1" "${2:-10}" "/$1/ still on screen"; }
 
 tui_keys() {
 	tui_tmux send-keys -t vd "$@"
